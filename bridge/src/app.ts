@@ -1,0 +1,179 @@
+// createApp(config, deps): wires every part of the bridge. main.ts and the tests both call it.
+import { readFileSync } from 'node:fs';
+import http, { type RequestListener } from 'node:http';
+import https from 'node:https';
+import type { AddressInfo } from 'node:net';
+import express from 'express';
+import { BookingAccess } from './bookings/access.ts';
+import { BookingChats } from './bookings/booking-chats.ts';
+import { ChatList } from './bookings/chat-list.ts';
+import type { Config } from './config/config.ts';
+import { registerChatEvents } from './facade/chat-events.ts';
+import { SocketDelivery } from './facade/delivery.ts';
+import { JwtVerifier } from './facade/jwt.ts';
+import { registerMessageEvents } from './facade/message-events.ts';
+import { createSocketServer } from './facade/socket-server.ts';
+import { bookingRoutes } from './http/booking-routes.ts';
+import { createHttpApp } from './http/http-app.ts';
+import { healthRoutes } from './http/health-routes.ts';
+import { Homeserver } from './matrix/homeserver.ts';
+import { transactionRoutes } from './matrix/transactions.ts';
+import { MessageArrivals } from './messages/arrivals.ts';
+import { MessageHistory } from './messages/history.ts';
+import { MessageRoad } from './messages/road.ts';
+import { SenderDirectory } from './messages/senders.ts';
+import { MessageSending } from './messages/sending.ts';
+import { createLogger, routeBridgeLogs, type Logger } from './observability/logger.ts';
+import { createMetrics } from './observability/metrics.ts';
+import { BookingsStore } from './store/bookings-store.ts';
+import { migrate, openDatabase, type Database } from './store/database.ts';
+import { MessagesStore } from './store/messages-store.ts';
+import { ensureMonthlyPartitions } from './store/partitions.ts';
+import { SendsStore } from './store/sends-store.ts';
+import { UsersStore } from './store/users-store.ts';
+
+export interface AppDeps {
+  /** The homeserver's client-server API. */
+  synapseUrl: string;
+  /** The appservice registration Synapse was given (tokens included). */
+  registration: { as_token: string; hs_token: string } & Record<string, unknown>;
+  logger?: Logger;
+  /** Embedded PGlite serves one connection at a time. */
+  maxDatabaseConnections?: number;
+}
+
+export interface App {
+  db: Database;
+  homeserver: Homeserver;
+  logger: Logger;
+  /** Starts both listeners; returns the ports actually bound. */
+  listen(): Promise<{ port: number; appservicePort: number }>;
+  close(): Promise<void>;
+}
+
+function required<T>(value: T | undefined, name: string): T {
+  if (value === undefined) throw new Error(`${name} is required`);
+  return value;
+}
+
+function listenOn(server: http.Server, port: number, host: string): Promise<number> {
+  return new Promise((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, host, () => resolve((server.address() as AddressInfo).port));
+  });
+}
+
+export async function createApp(config: Config, deps: AppDeps): Promise<App> {
+  const logger = deps.logger ?? createLogger(config.logLevel);
+  routeBridgeLogs(logger);
+  const metrics = createMetrics();
+
+  const db = openDatabase(required(config.databaseUrl, 'DATABASE_URL'), { maxConnections: deps.maxDatabaseConnections });
+  await migrate(db);
+  await ensureMonthlyPartitions(db, new Date());
+  const bookings = new BookingsStore(db);
+  const users = new UsersStore(db);
+  const messages = new MessagesStore(db);
+  const sends = new SendsStore(db);
+
+  const homeserver = await Homeserver.connect({
+    url: deps.synapseUrl,
+    serverName: config.synapse.serverName,
+    botLocalpart: config.appservice.botLocalpart,
+    registration: deps.registration,
+  });
+
+  // Socket.io must wrap the server's request listener, which needs the services, which need
+  // Socket.io for delivery: the listener is bound once everything exists.
+  let handleRequest: RequestListener = (_request, response) => response.writeHead(503).end();
+  const onRequest: RequestListener = (request, response) => handleRequest(request, response);
+  const publicServer = config.tls
+    ? https.createServer({ cert: readFileSync(config.tls.certFile), key: readFileSync(config.tls.keyFile) }, onRequest)
+    : http.createServer(onRequest);
+
+  const sockets = createSocketServer(publicServer, {
+    allowedOrigins: config.allowedOrigins,
+    redisUrl: config.redisUrl,
+    verifier: new JwtVerifier(config.jwt),
+    logger,
+    metrics,
+  });
+  const arrivals = new MessageArrivals();
+  const road = new MessageRoad({
+    bookings,
+    messages,
+    senders: new SenderDirectory(homeserver.ids, users),
+    arrivals,
+    delivery: new SocketDelivery(sockets, arrivals),
+    metrics,
+    logger,
+  });
+  const access = new BookingAccess(bookings);
+  const sending = new MessageSending({
+    homeserver,
+    access,
+    messages,
+    sends,
+    arrivals,
+    maxTextLength: config.limits.messageMaxLength,
+  });
+  const history = new MessageHistory(access, messages);
+  const chatList = new ChatList(bookings, messages, users);
+  const bookingChats = new BookingChats({ homeserver, bookings, users, logger });
+
+  sockets.io.on('connection', (socket) => {
+    const context = { socket, logger: logger.child({ userId: socket.data.userId, socketId: socket.id }), metrics };
+    registerChatEvents(context, chatList, history);
+    registerMessageEvents(context, sending);
+  });
+
+  handleRequest = createHttpApp(logger, metrics, {
+    api: bookingRoutes(required(config.serviceToken, 'SERVICE_TOKEN'), bookingChats),
+    health: healthRoutes(metrics.registry, {
+      database: () => db.raw('SELECT 1'),
+      homeserver: async () => {
+        const response = await fetch(`${deps.synapseUrl}/health`);
+        if (!response.ok) throw new Error(`homeserver answered ${response.status}`);
+      },
+    }),
+  });
+
+  let ready = false;
+  const appserviceApp = express();
+  appserviceApp.disable('x-powered-by');
+  appserviceApp.use(
+    transactionRoutes({ hsToken: deps.registration.hs_token, sink: road, isReady: () => ready, logger, metrics }),
+  );
+  appserviceApp.use(((error, _request, response, _next) => {
+    response.status(error.status === 413 ? 413 : 400).json({ errcode: 'M_BAD_JSON', error: 'unreadable request' });
+  }) as express.ErrorRequestHandler);
+  const appserviceServer = http.createServer(appserviceApp);
+
+  return {
+    db,
+    homeserver,
+    logger,
+    async listen() {
+      const port = await listenOn(publicServer, config.port, config.host);
+      const appservicePort = await listenOn(appserviceServer, config.appservice.port, config.appservice.host);
+      ready = true;
+      // Synapse backs off after failed pushes; a ping makes it retry queued transactions now.
+      homeserver.pingAppservice().catch((err) => logger.warn({ err }, 'appservice ping failed'));
+      logger.info({ port, appservicePort, tls: Boolean(config.tls) }, 'bridge listening');
+      return { port, appservicePort };
+    },
+    async close() {
+      ready = false;
+      await sockets.close();
+      await Promise.all(
+        [publicServer, appserviceServer].map((server) => {
+          const closed = new Promise<void>((resolve) => (server.listening ? server.close(() => resolve()) : resolve()));
+          server.closeAllConnections();
+          return closed;
+        }),
+      );
+      await homeserver.close();
+      await db.destroy();
+    },
+  };
+}

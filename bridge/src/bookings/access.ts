@@ -1,0 +1,20 @@
+// Who may see and write in which booking's chat: its customer and its artist.
+import { AppError } from '../protocol/errors.ts';
+import type { BookingRow, BookingsStore } from '../store/bookings-store.ts';
+
+export class BookingAccess {
+  private readonly bookings: BookingsStore;
+
+  constructor(bookings: BookingsStore) {
+    this.bookings = bookings;
+  }
+
+  async requireMember(userId: string, bookingId: string): Promise<BookingRow> {
+    const booking = await this.bookings.get(bookingId);
+    if (!booking) throw new AppError('not_found', 'no such booking');
+    if (booking.customer_id !== userId && booking.artist_id !== userId) {
+      throw new AppError('forbidden', 'not a member of this booking');
+    }
+    return booking;
+  }
+}

@@ -1,0 +1,56 @@
+// chats:list and chat:updated: each booking's chat as one user sees it.
+import { rowToMessage } from '../messages/row-to-message.ts';
+import type { Chat, ChatMember } from '../protocol/types.ts';
+import type { BookingRow, BookingsStore } from '../store/bookings-store.ts';
+import type { MessagesStore } from '../store/messages-store.ts';
+import type { UsersStore } from '../store/users-store.ts';
+
+export class ChatList {
+  private readonly bookings: BookingsStore;
+  private readonly messages: MessagesStore;
+  private readonly users: UsersStore;
+
+  constructor(bookings: BookingsStore, messages: MessagesStore, users: UsersStore) {
+    this.bookings = bookings;
+    this.messages = messages;
+    this.users = users;
+  }
+
+  /** Every chat of the user, newest activity first. */
+  async list(userId: string): Promise<Chat[]> {
+    const chats = await this.view(userId, await this.bookings.listForUser(userId));
+    return chats.sort((a, b) => b.lastActivityAt.localeCompare(a.lastActivityAt));
+  }
+
+  async one(userId: string, booking: BookingRow): Promise<Chat> {
+    const [chat] = await this.view(userId, [booking]);
+    return chat!;
+  }
+
+  private async view(userId: string, bookings: BookingRow[]): Promise<Chat[]> {
+    const ids = bookings.map((b) => b.booking_id);
+    const people = [...new Set(bookings.flatMap((b) => [b.customer_id, b.artist_id]))];
+    const [latest, unread, users] = await Promise.all([
+      this.messages.latestPerBooking(ids),
+      this.messages.unreadCounts(userId, ids),
+      this.users.getMany(people),
+    ]);
+    return bookings.map((booking) => {
+      const member = (id: string, role: ChatMember['role']): ChatMember => ({ id, role, name: users.get(id)?.name ?? id });
+      const members = [member(booking.customer_id, 'customer'), member(booking.artist_id, 'artist')];
+      const last = latest.get(booking.booking_id);
+      const lastMessage = last ? rowToMessage(last) : null;
+      return {
+        bookingId: booking.booking_id,
+        title: booking.title,
+        status: booking.status,
+        startsAt: booking.starts_at ? new Date(booking.starts_at).toISOString() : null,
+        counterpart: members.find((m) => m.id !== userId) ?? members[1]!,
+        members,
+        lastMessage,
+        unreadCount: unread.get(booking.booking_id) ?? 0,
+        lastActivityAt: lastMessage?.createdAt ?? new Date(booking.created_at).toISOString(),
+      };
+    });
+  }
+}

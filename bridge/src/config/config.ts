@@ -1,0 +1,172 @@
+// The only reader of process.env: environment → validated, typed Config.
+// A config file (CONFIG_FILE, YAML) may add settings; the environment wins over it.
+import { readFileSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { parse as parseYaml } from 'yaml';
+import { z } from 'zod';
+
+const bool = z
+  .enum(['true', 'false', '1', '0', 'yes', 'no'])
+  .transform((v) => v === 'true' || v === '1' || v === 'yes');
+
+const port = z.coerce.number().int().min(0).max(65535);
+const url = z.url({ protocol: /^(https?|wss?)$/ });
+const dbUrl = z.url({ protocol: /^postgres(ql)?$/ });
+
+/** Every setting the service reads, with its default. Names are the documented contract. */
+const envSchema = z
+  .object({
+    NODE_ENV: z.enum(['development', 'production', 'test']).default('development'),
+    HOST: z.string().min(1).default('0.0.0.0'),
+    PORT: port.default(8080),
+    PUBLIC_URL: url.optional(),
+    DATA_DIR: z.string().min(1).default('.local'),
+    DATABASE_URL: dbUrl.optional(),
+    REDIS_URL: z.url({ protocol: /^rediss?$/ }).optional(),
+    SYNAPSE_URL: url.optional(),
+    SYNAPSE_SERVER_NAME: z
+      .string()
+      .regex(/^[a-z0-9.-]+(:\d+)?$/, 'a DNS name, optionally with a port')
+      .default('booking-chat.localhost'),
+    SYNAPSE_PORT: port.default(8008),
+    SYNAPSE_DATABASE_URL: dbUrl.optional(),
+    APPSERVICE_HOST: z.string().min(1).default('127.0.0.1'),
+    APPSERVICE_PORT: port.default(9000),
+    APPSERVICE_URL: url.optional(),
+    AS_TOKEN: z.string().min(16).optional(),
+    HS_TOKEN: z.string().min(16).optional(),
+    BOT_LOCALPART: z.string().regex(/^[a-z0-9._=/-]+$/).default('bookingchat'),
+    JWT_SECRET: z.string().min(32, 'at least 32 characters (HS256 needs 256 bits)').optional(),
+    JWT_JWKS_URL: url.optional(),
+    JWT_ISSUER: z.string().min(1).optional(),
+    JWT_AUDIENCE: z.string().min(1).optional(),
+    SERVICE_TOKEN: z.string().min(16, 'at least 16 characters').optional(),
+    TLS_CERT_FILE: z.string().min(1).optional(),
+    TLS_KEY_FILE: z.string().min(1).optional(),
+    TLS_TERMINATED_BY_PROXY: bool.default(false),
+    ALLOWED_ORIGINS: z.string().optional(),
+    LOG_LEVEL: z.enum(['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent']).default('info'),
+    MESSAGE_MAX_LENGTH: z.coerce.number().int().min(1).max(65536).default(4000),
+  })
+  .superRefine((env, ctx) => {
+    if (Boolean(env.TLS_CERT_FILE) !== Boolean(env.TLS_KEY_FILE)) {
+      ctx.addIssue({ code: 'custom', path: ['TLS_KEY_FILE'], message: 'TLS_CERT_FILE and TLS_KEY_FILE go together' });
+    }
+    if (env.SYNAPSE_URL && (!env.AS_TOKEN || !env.HS_TOKEN)) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['AS_TOKEN'],
+        message: 'SYNAPSE_URL names a running homeserver: AS_TOKEN and HS_TOKEN must match its registration',
+      });
+    }
+    if (env.NODE_ENV === 'production') {
+      if (!env.TLS_CERT_FILE && !env.TLS_TERMINATED_BY_PROXY) {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['TLS_CERT_FILE'],
+          message: 'production needs TLS: set TLS_CERT_FILE and TLS_KEY_FILE, or TLS_TERMINATED_BY_PROXY=true',
+        });
+      }
+      for (const name of ['JWT_SECRET', 'SERVICE_TOKEN', 'DATABASE_URL'] as const) {
+        if (name === 'JWT_SECRET' ? !env.JWT_SECRET && !env.JWT_JWKS_URL : !env[name]) {
+          ctx.addIssue({ code: 'custom', path: [name], message: 'required in production' });
+        }
+      }
+    }
+  });
+
+export type Env = z.output<typeof envSchema>;
+
+export interface Config {
+  env: Env['NODE_ENV'];
+  host: string;
+  port: number;
+  publicUrl: string;
+  dataDir: string;
+  databaseUrl: string | undefined;
+  redisUrl: string | undefined;
+  synapse: {
+    url: string | undefined;
+    serverName: string;
+    port: number;
+    databaseUrl: string | undefined;
+  };
+  appservice: {
+    host: string;
+    port: number;
+    url: string;
+    asToken: string | undefined;
+    hsToken: string | undefined;
+    botLocalpart: string;
+  };
+  jwt: { secret: string | undefined; jwksUrl: string | undefined; issuer: string | undefined; audience: string | undefined };
+  serviceToken: string | undefined;
+  tls: { certFile: string; keyFile: string } | undefined;
+  tlsTerminatedByProxy: boolean;
+  allowedOrigins: string[] | '*';
+  logLevel: Env['LOG_LEVEL'];
+  limits: { messageMaxLength: number };
+}
+
+export class ConfigError extends Error {}
+
+function readConfigFile(path: string): Record<string, string> {
+  const parsed: unknown = parseYaml(readFileSync(path, 'utf8'));
+  if (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed)) {
+    throw new ConfigError(`CONFIG_FILE ${path}: expected a mapping of SETTING: value`);
+  }
+  return Object.fromEntries(Object.entries(parsed).map(([k, v]) => [k, String(v)]));
+}
+
+/** Builds the Config from an environment (process.env by default); throws ConfigError naming the bad setting. */
+export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
+  const fromFile = source.CONFIG_FILE ? readConfigFile(source.CONFIG_FILE) : {};
+  const merged = { ...fromFile, ...withoutEmpty(source) };
+  const result = envSchema.safeParse(merged);
+  if (!result.success) {
+    const lines = result.error.issues.map((issue) => `  ${issue.path.join('.') || '(config)'}: ${issue.message}`);
+    throw new ConfigError(`invalid configuration:\n${lines.join('\n')}`);
+  }
+  const env = result.data;
+  const scheme = env.TLS_CERT_FILE ? 'https' : 'http';
+  const localHost = env.HOST === '0.0.0.0' ? 'localhost' : env.HOST;
+  return {
+    env: env.NODE_ENV,
+    host: env.HOST,
+    port: env.PORT,
+    publicUrl: env.PUBLIC_URL ?? `${scheme}://${localHost}:${env.PORT}`,
+    dataDir: resolve(env.DATA_DIR),
+    databaseUrl: env.DATABASE_URL,
+    redisUrl: env.REDIS_URL,
+    synapse: {
+      url: env.SYNAPSE_URL,
+      serverName: env.SYNAPSE_SERVER_NAME,
+      port: env.SYNAPSE_PORT,
+      databaseUrl: env.SYNAPSE_DATABASE_URL,
+    },
+    appservice: {
+      host: env.APPSERVICE_HOST,
+      port: env.APPSERVICE_PORT,
+      url: env.APPSERVICE_URL ?? `http://127.0.0.1:${env.APPSERVICE_PORT}`,
+      asToken: env.AS_TOKEN,
+      hsToken: env.HS_TOKEN,
+      botLocalpart: env.BOT_LOCALPART,
+    },
+    jwt: { secret: env.JWT_SECRET, jwksUrl: env.JWT_JWKS_URL, issuer: env.JWT_ISSUER, audience: env.JWT_AUDIENCE },
+    serviceToken: env.SERVICE_TOKEN,
+    tls: env.TLS_CERT_FILE && env.TLS_KEY_FILE ? { certFile: env.TLS_CERT_FILE, keyFile: env.TLS_KEY_FILE } : undefined,
+    tlsTerminatedByProxy: env.TLS_TERMINATED_BY_PROXY,
+    allowedOrigins: parseOrigins(env.ALLOWED_ORIGINS),
+    logLevel: env.LOG_LEVEL,
+    limits: { messageMaxLength: env.MESSAGE_MAX_LENGTH },
+  };
+}
+
+function withoutEmpty(source: NodeJS.ProcessEnv): Record<string, string> {
+  return Object.fromEntries(Object.entries(source).filter((e): e is [string, string] => Boolean(e[1])));
+}
+
+function parseOrigins(value: string | undefined): string[] | '*' {
+  if (!value || value.trim() === '*') return '*';
+  return value.split(',').map((o) => o.trim()).filter(Boolean);
+}

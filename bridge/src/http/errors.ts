@@ -1,0 +1,24 @@
+// Errors → HTTP answers, once for every route: { error: { code, message } } with the mapped status.
+import type { ErrorRequestHandler, RequestHandler } from 'express';
+import type { Logger } from '../observability/logger.ts';
+import { AppError, HTTP_STATUS, toErrorBody } from '../protocol/errors.ts';
+
+/** What body-parser and friends throw: they carry a status and a type. */
+function fromParserError(error: { status?: number; type?: string }): AppError | undefined {
+  if (error.type === 'entity.too.large' || error.status === 413) return new AppError('too_large', 'request body too large');
+  if (error.type === 'entity.parse.failed') return new AppError('invalid', 'malformed JSON');
+  if (error.status && error.status >= 400 && error.status < 500) return new AppError('invalid', 'bad request');
+  return undefined;
+}
+
+export function errorHandler(logger: Logger): ErrorRequestHandler {
+  return (error, request, response, _next) => {
+    const appError = error instanceof AppError ? error : fromParserError(error);
+    if (!appError) logger.error({ err: error, requestId: request.id, path: request.path }, 'request failed');
+    const body = toErrorBody(appError ?? error);
+    if (body.retryAfter !== undefined) response.setHeader('Retry-After', String(body.retryAfter));
+    response.status(HTTP_STATUS[body.code]).json({ error: body });
+  };
+}
+
+export const notFound: RequestHandler = (_request, _response, next) => next(new AppError('not_found', 'no such route'));

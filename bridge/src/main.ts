@@ -1,0 +1,49 @@
+// Start: config → local stack (what the environment does not name) → createApp → listen.
+// SIGTERM/SIGINT drain: stop accepting, close sockets, then the services we started.
+import { createApp } from './app.ts';
+import { ConfigError, loadConfig } from './config/config.ts';
+import { createLogger } from './observability/logger.ts';
+import { startLocalStack } from './stack/local-stack.ts';
+
+async function main(): Promise<void> {
+  let config;
+  try {
+    config = loadConfig();
+  } catch (error) {
+    if (error instanceof ConfigError) {
+      process.stderr.write(`booking-chat: ${error.message}\n`);
+      process.exit(2);
+    }
+    throw error;
+  }
+  const logger = createLogger(config.logLevel);
+  const stack = await startLocalStack(config);
+  let app;
+  try {
+    app = await createApp(stack.config, { ...stack.deps, logger });
+  } catch (error) {
+    await stack.stop();
+    throw error;
+  }
+  const { port, appservicePort } = await app.listen();
+  for (const line of stack.started) logger.info(`started ${line}`);
+  const publicUrl = stack.config.publicUrl.replace(/:\d+$/, `:${port}`);
+  logger.info({ publicUrl, appservicePort }, `booking-chat is up: connect apps to ${publicUrl}`);
+
+  let stopping = false;
+  const stop = async (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    logger.info({ signal }, 'draining');
+    await app.close();
+    await stack.stop();
+    process.exit(0);
+  };
+  process.on('SIGTERM', () => void stop('SIGTERM'));
+  process.on('SIGINT', () => void stop('SIGINT'));
+}
+
+main().catch((error: unknown) => {
+  process.stderr.write(`booking-chat failed to start: ${error instanceof Error ? error.stack : String(error)}\n`);
+  process.exit(1);
+});

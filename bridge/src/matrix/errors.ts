@@ -1,0 +1,20 @@
+// Homeserver failures → protocol errors, in one place.
+import { AppError } from '../protocol/errors.ts';
+
+interface MatrixFailure {
+  statusCode?: number;
+  body?: { errcode?: string; retry_after_ms?: number };
+  errcode?: string;
+  retryAfterMs?: number;
+}
+
+export function fromMatrixError(error: unknown): AppError {
+  if (error instanceof AppError) return error;
+  const failure = (error ?? {}) as MatrixFailure;
+  const errcode = failure.body?.errcode ?? failure.errcode;
+  const retryMs = failure.body?.retry_after_ms ?? failure.retryAfterMs;
+  if (errcode === 'M_LIMIT_EXCEEDED') return new AppError('rate_limited', 'slow down', Math.ceil((retryMs ?? 1000) / 1000));
+  if (errcode === 'M_FORBIDDEN') return new AppError('forbidden', 'the homeserver refused this action');
+  if (errcode === 'M_TOO_LARGE') return new AppError('too_large', 'too large for the homeserver');
+  return new AppError('unavailable', 'the homeserver is not reachable; retry later', 1);
+}

@@ -1,0 +1,80 @@
+// Outbound side of the appservice: acts on Synapse as the bot or as an app user, through
+// matrix-appservice-bridge's intents. Inbound transactions are handled in transactions.ts.
+import { createHash } from 'node:crypto';
+import { AppServiceRegistration, Bridge, type Intent } from 'matrix-appservice-bridge';
+import { MatrixIds } from './ids.ts';
+
+export interface HomeserverOptions {
+  url: string;
+  serverName: string;
+  botLocalpart: string;
+  registration: Record<string, unknown>;
+}
+
+export interface MatrixError extends Error {
+  statusCode?: number;
+  body?: { errcode?: string; error?: string; retry_after_ms?: number };
+}
+
+export class Homeserver {
+  readonly ids: MatrixIds;
+  private readonly bridge: Bridge;
+  private readonly appserviceId: string;
+
+  private constructor(bridge: Bridge, ids: MatrixIds, appserviceId: string) {
+    this.bridge = bridge;
+    this.ids = ids;
+    this.appserviceId = appserviceId;
+  }
+
+  static async connect(options: HomeserverOptions): Promise<Homeserver> {
+    const registration = AppServiceRegistration.fromObject(options.registration as never);
+    if (!registration) throw new Error('the appservice registration is not valid');
+    const bridge = new Bridge({
+      homeserverUrl: options.url,
+      domain: options.serverName,
+      registration,
+      disableStores: true,
+      // Transactions do not come through the library (see transactions.ts): it would answer
+      // Synapse before our read model has stored the events.
+      controller: { onEvent: () => undefined },
+    });
+    await bridge.initialise();
+    return new Homeserver(bridge, new MatrixIds(options.serverName, options.botLocalpart), registration.getId() ?? 'booking-chat');
+  }
+
+  /** Asks Synapse to ping this appservice, which also ends its backoff of failed transactions. */
+  async pingAppservice(): Promise<void> {
+    const path = `/_matrix/client/v1/appservice/${encodeURIComponent(this.appserviceId)}/ping`;
+    await this.bot.matrixClient.doRequest('POST', path, null, {});
+  }
+
+  async close(): Promise<void> {
+    await this.bridge.close();
+  }
+
+  get bot(): Intent {
+    return this.bridge.getIntent();
+  }
+
+  intentFor(platformUserId: string): Intent {
+    return this.bridge.getIntent(this.ids.appUser(platformUserId));
+  }
+
+  /**
+   * Sends an event with a transaction id derived from (sender, key), so a retry of the same
+   * logical send is the same Matrix transaction and cannot create a second event.
+   */
+  async sendIdempotent(
+    intent: Intent,
+    roomId: string,
+    key: string,
+    type: string,
+    content: Record<string, unknown>,
+  ): Promise<string> {
+    const txnId = createHash('sha256').update(`${intent.userId}\n${key}`).digest('base64url').slice(0, 32);
+    const path = `/_matrix/client/v3/rooms/${encodeURIComponent(roomId)}/send/${encodeURIComponent(type)}/${txnId}`;
+    const response = await intent.matrixClient.doRequest('PUT', path, null, content);
+    return response.event_id as string;
+  }
+}

@@ -1,0 +1,102 @@
+// Inbound side of the appservice: the routes Synapse calls. We handle transactions ourselves
+// instead of matrix-appservice's default, which answers 200 before the events are stored and
+// de-duplicates only in memory (DESIGN.md, known pitfalls). Here Synapse gets its 200 only
+// after the read model has committed; replays are harmless because storing is idempotent.
+import express, { Router } from 'express';
+import { z } from 'zod';
+import { bearerMatches } from '../http/service-auth.ts';
+import type { RoomEvent } from '../messages/matrix-event.ts';
+import type { StoredMessage } from '../messages/road.ts';
+import type { Logger } from '../observability/logger.ts';
+import type { Metrics } from '../observability/metrics.ts';
+
+const roomEventSchema = z.object({
+  event_id: z.string().min(1),
+  room_id: z.string().min(1),
+  sender: z.string().min(1),
+  type: z.string().min(1),
+  origin_server_ts: z.number(),
+  content: z.record(z.string(), z.unknown()),
+  state_key: z.string().optional(),
+  redacts: z.string().optional(),
+  unsigned: z.record(z.string(), z.unknown()).optional(),
+});
+
+const transactionSchema = z.object({ events: z.array(z.unknown()).default([]) });
+
+export interface TransactionSink {
+  store(events: RoomEvent[]): Promise<StoredMessage[]>;
+  deliver(stored: StoredMessage[]): void;
+}
+
+export interface TransactionRoutesOptions {
+  hsToken: string;
+  sink: TransactionSink;
+  isReady: () => boolean;
+  logger: Logger;
+  metrics: Metrics;
+}
+
+const matrixError = (errcode: string, error: string) => ({ errcode, error });
+
+export function transactionRoutes(options: TransactionRoutesOptions): Router {
+  const { hsToken, sink, isReady, logger, metrics } = options;
+  const router = Router();
+  // Up to 100 events with their content: far above the library's 5 MB, which would make Synapse retry for ever.
+  router.use(express.json({ limit: '50mb' }));
+
+  router.use((request, response, next) => {
+    const queryToken = typeof request.query.access_token === 'string' ? `Bearer ${request.query.access_token}` : undefined;
+    if (bearerMatches(request.header('authorization') ?? queryToken, hsToken)) return next();
+    response.status(403).json(matrixError('M_FORBIDDEN', 'bad hs_token'));
+  });
+
+  router.put('/_matrix/app/v1/transactions/:txnId', async (request, response) => {
+    if (!isReady()) {
+      response.status(503).json(matrixError('M_UNKNOWN', 'starting'));
+      return;
+    }
+    const body = transactionSchema.safeParse(request.body);
+    if (!body.success) {
+      response.status(400).json(matrixError('M_BAD_JSON', 'not a transaction'));
+      return;
+    }
+    const events: RoomEvent[] = [];
+    for (const raw of body.data.events) {
+      const event = roomEventSchema.safeParse(raw);
+      if (event.success) events.push(event.data);
+      else metrics.transactionEvents.inc({ result: 'malformed' });
+    }
+    const timer = metrics.transactionDuration.startTimer();
+    let stored: StoredMessage[];
+    try {
+      stored = await sink.store(events);
+    } catch (err) {
+      // Synapse retries the whole transaction later; nothing was acknowledged.
+      metrics.transactions.inc({ outcome: 'failed' });
+      logger.error({ err, txnId: request.params.txnId }, 'transaction not stored');
+      response.status(500).json(matrixError('M_UNKNOWN', 'not stored, retry'));
+      return;
+    } finally {
+      timer();
+    }
+    metrics.transactions.inc({ outcome: 'stored' });
+    response.json({});
+    sink.deliver(stored);
+  });
+
+  // Synapse's ping (MSC2659): answering it ends its retry backoff after a restart.
+  router.post('/_matrix/app/v1/ping', (_request, response) => {
+    response.json({});
+  });
+
+  // App users are registered when their booking's chat is created; nobody else exists here.
+  router.get(['/_matrix/app/v1/users/:userId', '/_matrix/app/v1/rooms/:alias'], (_request, response) => {
+    response.status(404).json(matrixError('M_NOT_FOUND', 'not provisioned by this bridge'));
+  });
+
+  router.use((_request, response) => {
+    response.status(404).json(matrixError('M_UNRECOGNIZED', 'unknown endpoint'));
+  });
+  return router;
+}

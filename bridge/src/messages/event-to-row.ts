@@ -1,0 +1,41 @@
+// Turns a room event into a read-model row, or undefined when apps do not show that event.
+import type { Sender } from '../protocol/types.ts';
+import type { NewMessageRow } from '../store/messages-store.ts';
+import { CONTENT_CLIENT_ID, CONTENT_SYSTEM, type RoomEvent } from './matrix-event.ts';
+
+const TEXT_TYPES = new Set(['m.text', 'm.notice', 'm.emote']);
+
+function systemOf(content: Record<string, unknown>): { type: string; data: Record<string, unknown> } | undefined {
+  const system = content[CONTENT_SYSTEM];
+  if (!system || typeof system !== 'object') return undefined;
+  const { type, data } = system as { type?: unknown; data?: unknown };
+  if (typeof type !== 'string') return undefined;
+  return { type, data: data && typeof data === 'object' ? (data as Record<string, unknown>) : {} };
+}
+
+/** Cheap first check, before looking up who sent it. */
+export function mayShowInApps(event: RoomEvent): boolean {
+  return event.type === 'm.room.message' && event.state_key === undefined;
+}
+
+export function eventToRow(event: RoomEvent, bookingId: string, sender: Sender): NewMessageRow | undefined {
+  if (!mayShowInApps(event)) return undefined;
+  const { msgtype, body } = event.content;
+  if (typeof msgtype !== 'string' || typeof body !== 'string') return undefined;
+  const clientId = event.content[CONTENT_CLIENT_ID];
+  const base = {
+    event_id: event.event_id,
+    booking_id: bookingId,
+    room_id: event.room_id,
+    sender_mxid: event.sender,
+    sender_id: sender.id,
+    sender_role: sender.role,
+    sender_name: sender.name,
+    client_id: typeof clientId === 'string' ? clientId : null,
+    created_at: new Date(event.origin_server_ts),
+  };
+  const system = sender.role === 'system' ? systemOf(event.content) : undefined;
+  if (system) return { ...base, kind: 'system', content: { text: body, system } };
+  if (TEXT_TYPES.has(msgtype)) return { ...base, kind: 'text', content: { text: body } };
+  return undefined;
+}

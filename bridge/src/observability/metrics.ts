@@ -1,0 +1,61 @@
+// Every Prometheus metric of the bridge, in one place. Each app gets its own registry, so
+// several bridges can run in one test process.
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+
+export function createMetrics() {
+  const registry = new Registry();
+  collectDefaultMetrics({ register: registry });
+  const registers = [registry];
+  return {
+    registry,
+    socketConnections: new Gauge({
+      name: 'bookingchat_socket_connections',
+      help: 'Open Socket.io connections on this process',
+      registers,
+    }),
+    socketEvents: new Counter({
+      name: 'bookingchat_socket_events_total',
+      help: 'Client events handled, by event and outcome code',
+      labelNames: ['event', 'outcome'] as const,
+      registers,
+    }),
+    httpRequests: new Counter({
+      name: 'bookingchat_http_requests_total',
+      help: 'HTTP requests, by route and status',
+      labelNames: ['route', 'status'] as const,
+      registers,
+    }),
+    sendDuration: new Histogram({
+      name: 'bookingchat_message_send_seconds',
+      help: 'message:send from receipt to acknowledgement',
+      buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5],
+      registers,
+    }),
+    transactions: new Counter({
+      name: 'bookingchat_appservice_transactions_total',
+      help: 'Appservice transactions from Synapse, by outcome',
+      labelNames: ['outcome'] as const,
+      registers,
+    }),
+    transactionEvents: new Counter({
+      name: 'bookingchat_appservice_events_total',
+      help: 'Room events received in appservice transactions, by what became of them',
+      labelNames: ['result'] as const,
+      registers,
+    }),
+    transactionDuration: new Histogram({
+      name: 'bookingchat_appservice_transaction_seconds',
+      help: 'Time to store a transaction before answering Synapse',
+      buckets: [0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 1],
+      registers,
+    }),
+    messagesDelivered: new Counter({
+      name: 'bookingchat_messages_delivered_total',
+      help: 'Messages stored in the read model and emitted to apps, by kind',
+      labelNames: ['kind'] as const,
+      registers,
+    }),
+  };
+}
+
+export type Metrics = ReturnType<typeof createMetrics>;

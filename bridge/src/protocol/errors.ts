@@ -1,0 +1,60 @@
+// The protocol's error codes, mapped once to HTTP statuses. Every failure a client sees is one of these.
+
+export const ERROR_CODES = [
+  'invalid',
+  'unauthorized',
+  'forbidden',
+  'not_found',
+  'blocked',
+  'filtered',
+  'rate_limited',
+  'too_large',
+  'unavailable',
+  'internal',
+] as const;
+
+export type ErrorCode = (typeof ERROR_CODES)[number];
+
+export interface ErrorBody {
+  code: ErrorCode;
+  message: string;
+  /** Seconds to wait before retrying, with `rate_limited` and `unavailable`. */
+  retryAfter?: number;
+}
+
+export const HTTP_STATUS: Record<ErrorCode, number> = {
+  invalid: 400,
+  unauthorized: 401,
+  forbidden: 403,
+  not_found: 404,
+  blocked: 403,
+  filtered: 422,
+  rate_limited: 429,
+  too_large: 413,
+  unavailable: 503,
+  internal: 500,
+};
+
+/** An error whose code and message may be shown to the client as they are. */
+export class AppError extends Error {
+  readonly code: ErrorCode;
+  readonly retryAfter: number | undefined;
+
+  constructor(code: ErrorCode, message: string, retryAfter?: number) {
+    super(message);
+    this.code = code;
+    this.retryAfter = retryAfter;
+  }
+
+  toBody(): ErrorBody {
+    return this.retryAfter === undefined
+      ? { code: this.code, message: this.message }
+      : { code: this.code, message: this.message, retryAfter: this.retryAfter };
+  }
+}
+
+/** Anything thrown becomes a client-safe body: internal details stay in the logs. */
+export function toErrorBody(error: unknown): ErrorBody {
+  if (error instanceof AppError) return error.toBody();
+  return { code: 'internal', message: 'internal error' };
+}

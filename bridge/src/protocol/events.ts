@@ -1,0 +1,36 @@
+// The Socket.io contract as typed-event maps: the server and the client SDK both import these.
+import type { Ack, Chat, Message } from './types.ts';
+import type { z } from 'zod';
+import type { chatHistorySchema, messageSendSchema } from './schemas.ts';
+
+type Reply<T> = (response: Ack<T>) => void;
+
+export interface ClientToServerEvents {
+  'chats:list': (payload: Record<string, never>, ack: Reply<{ chats: Chat[] }>) => void;
+  'chat:history': (
+    payload: z.input<typeof chatHistorySchema>,
+    ack: Reply<{ messages: Message[]; before?: string }>,
+  ) => void;
+  'message:send': (payload: z.input<typeof messageSendSchema>, ack: Reply<{ message: Message }>) => void;
+}
+
+export interface ServerToClientEvents {
+  message: (message: Message) => void;
+  'message:deleted': (event: { bookingId: string; messageId: string }) => void;
+  typing: (event: { bookingId: string; userId: string; typing: boolean }) => void;
+  receipt: (event: { bookingId: string; userId: string; messageId: string }) => void;
+  'chat:updated': (chat: Chat) => void;
+}
+
+/** Events between bridge processes (through the Redis adapter). */
+export interface InterServerEvents {
+  /** A message reached the read model: wakes a `message:send` waiting for its acknowledgement. */
+  'message:stored': (message: Message) => void;
+}
+
+/** What the handshake leaves on every socket. */
+export interface SocketData {
+  userId: string;
+  role: 'customer' | 'artist';
+  name: string;
+}

@@ -1,0 +1,53 @@
+// Payload schemas for every client event and REST body: the edge validates with these, the
+// inside trusts the parsed values. Unknown keys are dropped, so clients may send extensions.
+import { z } from 'zod';
+
+/** Booking ids come from the booking system: opaque, but short and printable. */
+export const bookingIdSchema = z
+  .string()
+  .min(1)
+  .max(128)
+  .regex(/^[A-Za-z0-9._:-]+$/, 'letters, digits and . _ : - only');
+
+/** Platform user ids (the JWT `sub`). */
+export const userIdSchema = z
+  .string()
+  .min(1)
+  .max(128)
+  .regex(/^[\x21-\x7e]+$/, 'printable ASCII without spaces');
+
+export const roleSchema = z.enum(['customer', 'artist']);
+const nameSchema = z.string().trim().min(1).max(100);
+
+/** Text length is checked again against MESSAGE_MAX_LENGTH (too_large); this cap only guards memory. */
+const textSchema = z.string().min(1).max(65536);
+
+export const chatsListSchema = z.object({}).optional();
+
+export const chatHistorySchema = z.object({
+  bookingId: bookingIdSchema,
+  before: z.string().regex(/^\d{1,19}$/, 'a cursor').optional(),
+  limit: z.number().int().min(1).max(100).default(50),
+});
+
+export const messageSendSchema = z.object({
+  bookingId: bookingIdSchema,
+  clientId: z.uuid(),
+  text: textSchema,
+});
+
+export const bookingPartySchema = z.object({ id: userIdSchema, name: nameSchema });
+
+export const bookingUpsertSchema = z
+  .object({
+    customer: bookingPartySchema,
+    artist: bookingPartySchema,
+    startsAt: z.iso.datetime({ offset: true }).optional(),
+    status: z.string().min(1).max(64).optional(),
+    title: z.string().trim().min(1).max(200).optional(),
+  })
+  .refine((b) => b.customer.id !== b.artist.id, { message: 'customer and artist must differ', path: ['artist', 'id'] });
+
+export type ChatHistoryRequest = z.output<typeof chatHistorySchema>;
+export type MessageSendRequest = z.output<typeof messageSendSchema>;
+export type BookingUpsert = z.output<typeof bookingUpsertSchema>;

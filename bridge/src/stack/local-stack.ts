@@ -1,0 +1,77 @@
+// What `npm start` brings up around the bridge when the environment names no external service:
+// generated secrets, an embedded PostgreSQL, and the bundled Synapse with our registration.
+import { join } from 'node:path';
+import type { Config } from '../config/config.ts';
+import type { AppDeps } from '../app.ts';
+import { startEmbeddedPostgres } from './embedded-postgres.ts';
+import { renderRegistration, writeRegistration } from './registration.ts';
+import { loadOrCreateSecrets } from './secrets.ts';
+import { startSynapse } from './synapse.ts';
+
+export const EMBEDDED_POSTGRES_PORT = 5439;
+
+export interface LocalStack {
+  config: Config;
+  deps: Pick<AppDeps, 'synapseUrl' | 'registration' | 'maxDatabaseConnections'>;
+  /** What was started here, in the order to stop it. */
+  stop(): Promise<void>;
+  started: string[];
+}
+
+export async function startLocalStack(config: Config): Promise<LocalStack> {
+  const secrets = loadOrCreateSecrets(config.dataDir);
+  const stoppers: (() => Promise<void>)[] = [];
+  const started: string[] = [];
+  const filled: Config = {
+    ...config,
+    jwt: { ...config.jwt, secret: config.jwt.secret ?? (config.jwt.jwksUrl ? undefined : secrets.jwtSecret) },
+    serviceToken: config.serviceToken ?? secrets.serviceToken,
+  };
+
+  let maxDatabaseConnections: number | undefined;
+  if (!config.databaseUrl) {
+    const pg = await startEmbeddedPostgres(config.dataDir, EMBEDDED_POSTGRES_PORT);
+    filled.databaseUrl = pg.url;
+    maxDatabaseConnections = 1;
+    stoppers.unshift(pg.stop);
+    started.push(`embedded PostgreSQL (PGlite) at ${pg.url}`);
+  }
+
+  const values = {
+    appserviceUrl: config.appservice.url,
+    asToken: config.appservice.asToken ?? secrets.asToken,
+    hsToken: config.appservice.hsToken ?? secrets.hsToken,
+    botLocalpart: config.appservice.botLocalpart,
+    serverName: config.synapse.serverName,
+  };
+  let synapseUrl = config.synapse.url;
+  if (!synapseUrl) {
+    const synapseDir = join(config.dataDir, 'synapse');
+    const synapse = await startSynapse({
+      dataDir: synapseDir,
+      serverName: config.synapse.serverName,
+      port: config.synapse.port,
+      databaseUrl: config.synapse.databaseUrl,
+      registrationFile: writeRegistration(config.dataDir, values),
+      registrationSharedSecret: secrets.registrationSharedSecret,
+      macaroonSecretKey: secrets.macaroonSecretKey,
+      formSecret: secrets.formSecret,
+    });
+    synapseUrl = synapse.url;
+    stoppers.unshift(synapse.stop);
+    started.push(`Synapse at ${synapse.url} (${config.synapse.databaseUrl ? 'PostgreSQL' : 'SQLite'})`);
+  }
+
+  return {
+    config: filled,
+    deps: {
+      synapseUrl,
+      registration: renderRegistration(values).parsed as AppDeps['registration'],
+      maxDatabaseConnections,
+    },
+    started,
+    async stop() {
+      for (const stop of stoppers) await stop();
+    },
+  };
+}

@@ -1,0 +1,42 @@
+// Opens the bridge's PostgreSQL (knex over pg) and brings its schema up to date.
+import { readdir } from 'node:fs/promises';
+import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import knexFactory, { type Knex } from 'knex';
+
+export type Database = Knex;
+
+const MIGRATIONS_DIR = join(import.meta.dirname, '..', '..', '..', 'migrations');
+
+export function openDatabase(url: string, options: { maxConnections?: number } = {}): Database {
+  return knexFactory({
+    client: 'pg',
+    connection: url,
+    pool: { min: 0, max: options.maxConnections ?? 10 },
+    acquireConnectionTimeout: 10_000,
+  });
+}
+
+/** Numbered files in migrations/, loaded as TypeScript by Node itself. */
+const migrationSource: Knex.MigrationSource<string> = {
+  async getMigrations() {
+    const files = await readdir(MIGRATIONS_DIR);
+    return files.filter((f) => /^\d{3}_[\w-]+\.ts$/.test(f)).sort();
+  },
+  getMigrationName: (file) => file,
+  getMigration: (file) => import(pathToFileURL(join(MIGRATIONS_DIR, file)).href),
+};
+
+/** Several bridge processes may start together: the one that loses knex's lock waits and retries. */
+export async function migrate(db: Database): Promise<void> {
+  for (let attempt = 0; ; attempt++) {
+    try {
+      await db.migrate.latest({ migrationSource });
+      return;
+    } catch (error) {
+      const locked = error instanceof Error && error.name === 'MigrationLocked';
+      if (!locked || attempt >= 50) throw error;
+      await new Promise((r) => setTimeout(r, 200));
+    }
+  }
+}

@@ -1,0 +1,40 @@
+// App users (customers and artists) and the Matrix users that stand for them.
+import type { Database } from './database.ts';
+
+export interface AppUserRow {
+  user_id: string;
+  matrix_user_id: string;
+  name: string;
+}
+
+export class UsersStore {
+  private readonly db: Database;
+
+  constructor(db: Database) {
+    this.db = db;
+  }
+
+  /** Inserts or refreshes a user; returns whether the stored name changed. */
+  async upsert(user: AppUserRow): Promise<{ changed: boolean }> {
+    const before = await this.get(user.user_id);
+    if (before && before.name === user.name) return { changed: false };
+    await this.db('app_users')
+      .insert({ ...user, updated_at: this.db.fn.now() })
+      .onConflict('user_id')
+      .merge(['name', 'updated_at']);
+    return { changed: true };
+  }
+
+  async get(userId: string): Promise<AppUserRow | undefined> {
+    return this.db<AppUserRow>('app_users').where({ user_id: userId }).first();
+  }
+
+  async getMany(userIds: string[]): Promise<Map<string, AppUserRow>> {
+    const rows = await this.db<AppUserRow>('app_users').whereIn('user_id', userIds);
+    return new Map(rows.map((row) => [row.user_id, row]));
+  }
+
+  async getByMatrixId(matrixUserId: string): Promise<AppUserRow | undefined> {
+    return this.db<AppUserRow>('app_users').where({ matrix_user_id: matrixUserId }).first();
+  }
+}
