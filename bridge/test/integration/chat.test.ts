@@ -1,0 +1,150 @@
+// Real-time text chat end to end: apps over Socket.io, the bridge, a real Synapse, and a
+// support agent in a real Matrix client.
+import { randomUUID } from 'node:crypto';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { connectApp, type AppClient } from '../support/app-client.ts';
+import { newBooking, putBooking } from '../support/booking-system.ts';
+import { startBridge, type TestBridge } from '../support/bridge.ts';
+import { startStaffClient, type StaffClient } from '../support/matrix-staff.ts';
+
+let bridge: TestBridge;
+const clients: AppClient[] = [];
+
+async function app(userId: string, role: 'customer' | 'artist'): Promise<AppClient> {
+  const client = await connectApp(bridge.url, userId, { role });
+  clients.push(client);
+  return client;
+}
+
+beforeAll(async () => {
+  bridge = await startBridge();
+});
+
+afterAll(async () => {
+  for (const client of clients) client.close();
+  await bridge?.close();
+});
+
+describe('a booking chat', () => {
+  it('is created once by PUT /bookings/:id, however often the booking system repeats it', async () => {
+    const { bookingId, roomId, customer, artist } = await newBooking(bridge.url);
+    const again = await putBooking(bridge.url, bookingId, { customer, artist, title: 'Bridal make-up' });
+    expect(again.status).toBe(200);
+    expect(again.body).toMatchObject({ bookingId, roomId, created: false });
+
+    const members = await bridge.app.homeserver.bot.matrixClient.getJoinedRoomMembers(roomId);
+    expect(members.sort()).toEqual(
+      [bridge.app.homeserver.ids.botUserId, bridge.app.homeserver.ids.appUser(customer.id), bridge.app.homeserver.ids.appUser(artist.id)].sort(),
+    );
+  });
+
+  it('creates one room when the same booking is PUT concurrently', async () => {
+    const { bookingId, customer, artist } = await newBooking(bridge.url);
+    const results = await Promise.all(
+      [1, 2, 3].map(() => putBooking(bridge.url, `${bookingId}-c`, { customer, artist })),
+    );
+    expect(new Set(results.map((r) => r.body.roomId)).size).toBe(1);
+    expect(results.filter((r) => r.status === 201)).toHaveLength(1);
+  });
+});
+
+describe('real-time text', () => {
+  it("reaches every device of the artist with its Matrix event id, and is in Synapse", async () => {
+    const { bookingId, roomId, customer, artist } = await newBooking(bridge.url);
+    const customerApp = await app(customer.id, 'customer');
+    const artistPhone = await app(artist.id, 'artist');
+    const artistLaptop = await app(artist.id, 'artist');
+
+    const clientId = randomUUID();
+    const ack = await customerApp.request<any>('message:send', { bookingId, clientId, text: "I'm 5 minutes late" });
+    expect(ack.ok).toBe(true);
+    expect(ack.message).toMatchObject({
+      bookingId,
+      clientId,
+      kind: 'text',
+      text: "I'm 5 minutes late",
+      sender: { id: customer.id, role: 'customer', name: customer.name },
+    });
+    expect(ack.message.id).toMatch(/^\$/);
+
+    for (const device of [artistPhone, artistLaptop]) {
+      const received = await device.waitForMessage((m) => m.id === ack.message.id);
+      expect(received).toEqual(ack.message);
+    }
+    const event = await bridge.app.homeserver.bot.matrixClient.getEvent(roomId, ack.message.id);
+    expect(event.content.body).toBe("I'm 5 minutes late");
+    expect(event.sender).toBe(bridge.app.homeserver.ids.appUser(customer.id));
+  });
+
+  it('gives one message for a clientId sent twice', async () => {
+    const { bookingId, customer, artist } = await newBooking(bridge.url);
+    const customerApp = await app(customer.id, 'customer');
+    const artistApp = await app(artist.id, 'artist');
+    const payload = { bookingId, clientId: randomUUID(), text: 'see you at 10' };
+
+    const [first, second] = await Promise.all([
+      customerApp.request<any>('message:send', payload),
+      customerApp.request<any>('message:send', payload),
+    ]);
+    const third = await customerApp.request<any>('message:send', payload);
+    expect(first.message.id).toBe(second.message.id);
+    expect(third.message.id).toBe(first.message.id);
+
+    await artistApp.waitForMessage((m) => m.id === first.message.id);
+    const history = await artistApp.request<any>('chat:history', { bookingId });
+    expect(history.messages.filter((m: any) => m.clientId === payload.clientId)).toHaveLength(1);
+  });
+
+  it('keeps history in order and lists the chat with its last message', async () => {
+    const { bookingId, customer, artist } = await newBooking(bridge.url);
+    const customerApp = await app(customer.id, 'customer');
+    const artistApp = await app(artist.id, 'artist');
+    const texts = ['hi', 'can we do 9?', 'yes'];
+    for (const [i, text] of texts.entries()) {
+      const sender = i === 2 ? artistApp : customerApp;
+      await sender.request('message:send', { bookingId, clientId: randomUUID(), text });
+    }
+    const history = await customerApp.request<any>('chat:history', { bookingId, limit: 2 });
+    expect(history.messages.map((m: any) => m.text)).toEqual(['can we do 9?', 'yes']);
+    const older = await customerApp.request<any>('chat:history', { bookingId, before: history.before });
+    expect(older.messages.map((m: any) => m.text)).toEqual(['hi']);
+    expect(older.before).toBeUndefined();
+
+    const { chats } = await artistApp.request<any>('chats:list');
+    const chat = chats.find((c: any) => c.bookingId === bookingId);
+    expect(chat).toMatchObject({
+      title: 'Bridal make-up',
+      counterpart: { id: customer.id, role: 'customer', name: customer.name },
+      lastMessage: { text: 'yes' },
+      unreadCount: 2,
+    });
+  });
+});
+
+describe('support staff in Element', () => {
+  let staff: StaffClient;
+  beforeAll(async () => {
+    staff = await startStaffClient();
+  });
+  afterAll(() => staff?.stop());
+
+  it("see the apps' messages and write back as Support", async () => {
+    const { bookingId, roomId, customer } = await newBooking(bridge.url);
+    const customerApp = await app(customer.id, 'customer');
+    await bridge.app.homeserver.bot.invite(roomId, staff.userId);
+    await staff.client.joinRoom(roomId);
+
+    const sent = await customerApp.request<any>('message:send', { bookingId, clientId: randomUUID(), text: 'help please' });
+    const seen = await staff.waitForEvent(roomId, (e) => e.getId() === sent.message.id);
+    expect(seen.getContent().body).toBe('help please');
+
+    const { event_id } = await staff.client.sendTextMessage(roomId, 'Support here, how can we help?');
+    const received = await customerApp.waitForMessage((m) => m.id === event_id);
+    expect(received).toMatchObject({
+      bookingId,
+      kind: 'text',
+      text: 'Support here, how can we help?',
+      sender: { role: 'support', name: 'Support' },
+    });
+  });
+});

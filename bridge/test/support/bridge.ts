@@ -1,0 +1,57 @@
+// Starts a real bridge in-process (createApp) against the shared test Synapse, on a fresh
+// PostgreSQL database; returns what tests need to talk to it.
+import { randomBytes } from 'node:crypto';
+import { inject } from 'vitest';
+import { createApp, type App, type AppDeps } from '../../src/app.ts';
+import { loadConfig, type Config } from '../../src/config/config.ts';
+import { createLogger } from '../../src/observability/logger.ts';
+import { createDatabase } from './services.ts';
+
+export const TEST_JWT_SECRET = 'test-jwt-secret-that-is-at-least-32-characters';
+export const TEST_SERVICE_TOKEN = 'test-service-token-0123456789';
+
+export interface TestBridge {
+  app: App;
+  config: Config;
+  url: string;
+  port: number;
+  databaseUrl: string;
+  close(): Promise<void>;
+}
+
+export interface BridgeOptions {
+  /** Extra environment, as an operator would set it. */
+  env?: Record<string, string>;
+  /** Reuse a database (several processes of one deployment); a fresh one otherwise. */
+  databaseUrl?: string;
+  /** Only one bridge receives Synapse's transactions: the others listen elsewhere. */
+  receivesTransactions?: boolean;
+}
+
+export async function startBridge(options: BridgeOptions = {}): Promise<TestBridge> {
+  const databaseUrl = options.databaseUrl ?? (await createDatabase(`bookingchat_test_${randomBytes(4).toString('hex')}`));
+  const registration = inject('registration') as AppDeps['registration'];
+  const config = loadConfig({
+    NODE_ENV: 'test',
+    HOST: '127.0.0.1',
+    PORT: '0',
+    DATABASE_URL: databaseUrl,
+    SYNAPSE_URL: inject('synapseUrl'),
+    SYNAPSE_SERVER_NAME: inject('serverName'),
+    APPSERVICE_PORT: String(options.receivesTransactions === false ? 0 : inject('appservicePort')),
+    AS_TOKEN: registration.as_token,
+    HS_TOKEN: registration.hs_token,
+    JWT_SECRET: TEST_JWT_SECRET,
+    SERVICE_TOKEN: TEST_SERVICE_TOKEN,
+    LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'warn',
+    ...options.env,
+  });
+  const app = await createApp(config, {
+    synapseUrl: inject('synapseUrl'),
+    registration,
+    logger: createLogger(config.logLevel),
+  });
+  const { port } = await app.listen();
+  const scheme = config.tls ? 'https' : 'http';
+  return { app, config, url: `${scheme}://127.0.0.1:${port}`, port, databaseUrl, close: () => app.close() };
+}
