@@ -15,6 +15,7 @@ export interface TestBridge {
   config: Config;
   url: string;
   port: number;
+  appservicePort: number;
   databaseUrl: string;
   close(): Promise<void>;
 }
@@ -51,7 +52,7 @@ export async function startBridge(options: BridgeOptions = {}): Promise<TestBrid
     registration,
     logger: createLogger(config.logLevel),
   });
-  const { port } = await app.listen();
+  const { port, appservicePort } = await app.listen();
   const scheme = config.tls ? 'https' : 'http';
-  return { app, config, url: `${scheme}://127.0.0.1:${port}`, port, databaseUrl, close: () => app.close() };
+  return { app, config, url: `${scheme}://127.0.0.1:${port}`, port, appservicePort, databaseUrl, close: () => app.close() };
 }

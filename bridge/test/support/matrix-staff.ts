@@ -1,7 +1,19 @@
 // A support agent on the homeserver, using matrix-js-sdk as Element does.
 import { createHmac, randomBytes } from 'node:crypto';
-import { createClient, type MatrixClient, type MatrixEvent, RoomEvent } from 'matrix-js-sdk';
+import { ClientEvent, createClient, type MatrixClient, type MatrixEvent, RoomEvent } from 'matrix-js-sdk';
+import type { Logger } from 'matrix-js-sdk/lib/logger.js';
 import { inject } from 'vitest';
+
+const ignore = () => undefined;
+/** Only warnings and errors from the SDK: its debug lines would drown the test output. */
+const quietLogger: Logger = {
+  trace: ignore,
+  debug: ignore,
+  info: ignore,
+  warn: (...args: unknown[]) => console.warn(...args),
+  error: (...args: unknown[]) => console.error(...args),
+  getChild: () => quietLogger,
+};
 
 /** Registers a user through Synapse's shared-secret admin API. */
 async function register(username: string, password: string): Promise<{ user_id: string; access_token: string }> {
@@ -30,8 +42,13 @@ export interface StaffClient {
 export async function startStaffClient(): Promise<StaffClient> {
   const username = `staff_${randomBytes(4).toString('hex')}`;
   const { user_id, access_token } = await register(username, randomBytes(12).toString('hex'));
-  const client = createClient({ baseUrl: inject('synapseUrl'), accessToken: access_token, userId: user_id });
-  const synced = new Promise<void>((resolve) => client.once('sync' as never, () => resolve()));
+  const client = createClient({
+    baseUrl: inject('synapseUrl'),
+    accessToken: access_token,
+    userId: user_id,
+    logger: quietLogger,
+  });
+  const synced = new Promise<void>((resolve) => client.once(ClientEvent.Sync, () => resolve()));
   await client.startClient({ initialSyncLimit: 20 });
   await synced;
   return {

@@ -1,0 +1,114 @@
+// The benchmark's own stack: real PostgreSQL (fresh databases), the bundled Synapse on it with
+// our appservice registration, and the bridge in-process, on ports apart from the tests'.
+import { randomBytes } from 'node:crypto';
+import { mkdirSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
+import pg from 'pg';
+import { createApp, type App, type AppDeps } from '../bridge/src/app.ts';
+import { loadConfig } from '../bridge/src/config/config.ts';
+import { createLogger } from '../bridge/src/observability/logger.ts';
+import { renderRegistration, writeRegistration } from '../bridge/src/stack/registration.ts';
+import { loadOrCreateSecrets } from '../bridge/src/stack/secrets.ts';
+import { startSynapse, type RunningSynapse } from '../bridge/src/stack/synapse.ts';
+import { createDatabase, POSTGRES_ADMIN_URL } from '../bridge/test/support/services.ts';
+
+const ROOT = join(import.meta.dirname, '..');
+export const BENCH_SERVER_NAME = 'booking-chat.bench';
+const SYNAPSE_PORT = 8290;
+const APPSERVICE_PORT = 9290;
+
+export interface BenchStack {
+  app: App;
+  bridgeUrl: string;
+  synapseUrl: string;
+  serverName: string;
+  asToken: string;
+  registrationSharedSecret: string;
+  jwtSecret: string;
+  serviceToken: string;
+  stop(): Promise<void>;
+}
+
+async function requirePostgres(): Promise<void> {
+  const client = new pg.Client({ connectionString: POSTGRES_ADMIN_URL });
+  try {
+    await client.connect();
+  } catch (error) {
+    throw new Error(`PostgreSQL is not reachable at ${POSTGRES_ADMIN_URL}: ${(error as Error).message}`);
+  } finally {
+    await client.end().catch(() => undefined);
+  }
+}
+
+export async function startStack(log: (line: string) => void): Promise<BenchStack> {
+  await requirePostgres();
+  const dataDir = join(ROOT, '.local', 'bench-synapse');
+  rmSync(dataDir, { recursive: true, force: true });
+  mkdirSync(dataDir, { recursive: true });
+  const secrets = loadOrCreateSecrets(dataDir);
+  const values = {
+    appserviceUrl: `http://127.0.0.1:${APPSERVICE_PORT}`,
+    asToken: secrets.asToken,
+    hsToken: secrets.hsToken,
+    botLocalpart: 'bookingchat',
+    serverName: BENCH_SERVER_NAME,
+  };
+
+  log(`starting Synapse on :${SYNAPSE_PORT} (PostgreSQL database bookingchat_bench_synapse)`);
+  const synapse: RunningSynapse = await startSynapse({
+    dataDir,
+    serverName: BENCH_SERVER_NAME,
+    port: SYNAPSE_PORT,
+    databaseUrl: await createDatabase('bookingchat_bench_synapse', { collateC: true }),
+    registrationFile: writeRegistration(dataDir, values),
+    registrationSharedSecret: secrets.registrationSharedSecret,
+    macaroonSecretKey: secrets.macaroonSecretKey,
+    formSecret: secrets.formSecret,
+  });
+
+  let app: App | undefined;
+  try {
+    log('starting the bridge in-process (database bookingchat_bench)');
+    const jwtSecret = randomBytes(32).toString('base64url');
+    const serviceToken = randomBytes(24).toString('base64url');
+    const config = loadConfig({
+      NODE_ENV: 'test',
+      HOST: '127.0.0.1',
+      PORT: '0',
+      DATABASE_URL: await createDatabase('bookingchat_bench'),
+      SYNAPSE_URL: synapse.url,
+      SYNAPSE_SERVER_NAME: BENCH_SERVER_NAME,
+      APPSERVICE_PORT: String(APPSERVICE_PORT),
+      AS_TOKEN: secrets.asToken,
+      HS_TOKEN: secrets.hsToken,
+      JWT_SECRET: jwtSecret,
+      SERVICE_TOKEN: serviceToken,
+      LOG_LEVEL: 'warn',
+    });
+    app = await createApp(config, {
+      synapseUrl: synapse.url,
+      registration: renderRegistration(values).parsed as AppDeps['registration'],
+      logger: createLogger(config.logLevel),
+    });
+    const { port } = await app.listen();
+    const started = app;
+    return {
+      app: started,
+      bridgeUrl: `http://127.0.0.1:${port}`,
+      synapseUrl: synapse.url,
+      serverName: BENCH_SERVER_NAME,
+      asToken: secrets.asToken,
+      registrationSharedSecret: secrets.registrationSharedSecret,
+      jwtSecret,
+      serviceToken,
+      async stop() {
+        await started.close().catch((error) => log(`bridge close failed: ${(error as Error).message}`));
+        await synapse.stop();
+      },
+    };
+  } catch (error) {
+    await app?.close().catch(() => undefined);
+    await synapse.stop();
+    throw error;
+  }
+}
