@@ -1,31 +1,57 @@
-// The booking system's side: REST calls with the service token.
+// The booking system's side: REST calls with the service token (over HTTPS with a given CA).
 import { randomBytes } from 'node:crypto';
+import { request as httpRequest } from 'node:http';
+import { request as httpsRequest } from 'node:https';
 import { TEST_SERVICE_TOKEN } from './bridge.ts';
 
 export function uniqueId(prefix: string): string {
   return `${prefix}-${randomBytes(4).toString('hex')}`;
 }
 
-export async function putBooking(
-  baseUrl: string,
-  bookingId: string,
-  body: unknown,
-  token = TEST_SERVICE_TOKEN,
-): Promise<{ status: number; body: any }> {
-  const response = await fetch(`${baseUrl}/api/v1/bookings/${encodeURIComponent(bookingId)}`, {
-    method: 'PUT',
-    headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
-    body: typeof body === 'string' ? body : JSON.stringify(body),
+export interface RequestOptions {
+  token?: string;
+  ca?: Buffer;
+}
+
+export function jsonRequest(method: string, url: string, body: unknown, options: RequestOptions = {}): Promise<{ status: number; body: any }> {
+  const payload = typeof body === 'string' ? body : JSON.stringify(body);
+  const send = url.startsWith('https:') ? httpsRequest : httpRequest;
+  return new Promise((resolve, reject) => {
+    const req = send(
+      url,
+      {
+        method,
+        ca: options.ca,
+        headers: {
+          authorization: `Bearer ${options.token ?? TEST_SERVICE_TOKEN}`,
+          'content-type': 'application/json',
+          'content-length': Buffer.byteLength(payload),
+        },
+      },
+      (response) => {
+        const chunks: Buffer[] = [];
+        response.on('data', (chunk: Buffer) => chunks.push(chunk));
+        response.on('end', () => {
+          const text = Buffer.concat(chunks).toString('utf8');
+          resolve({ status: response.statusCode ?? 0, body: text ? JSON.parse(text) : undefined });
+        });
+      },
+    );
+    req.on('error', reject);
+    req.end(payload);
   });
-  return { status: response.status, body: await response.json() };
+}
+
+export function putBooking(baseUrl: string, bookingId: string, body: unknown, options: RequestOptions = {}) {
+  return jsonRequest('PUT', `${baseUrl}/api/v1/bookings/${encodeURIComponent(bookingId)}`, body, options);
 }
 
 /** A booking between a new customer and a new artist. */
-export async function newBooking(baseUrl: string) {
+export async function newBooking(baseUrl: string, options: RequestOptions = {}) {
   const bookingId = uniqueId('bk');
   const customer = { id: uniqueId('Cust'), name: 'Ann Customer' };
   const artist = { id: uniqueId('art'), name: 'Bea Artist' };
-  const result = await putBooking(baseUrl, bookingId, { customer, artist, title: 'Bridal make-up' });
+  const result = await putBooking(baseUrl, bookingId, { customer, artist, title: 'Bridal make-up' }, options);
   if (result.status !== 201) throw new Error(`booking not created: ${JSON.stringify(result.body)}`);
   return { bookingId, roomId: result.body.roomId as string, customer, artist };
 }
