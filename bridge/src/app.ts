@@ -87,9 +87,8 @@ export async function createApp(config: Config, deps: AppDeps): Promise<App> {
   // Socket.io for delivery: the listener is bound once everything exists.
   let handleRequest: RequestListener = (_request, response) => response.writeHead(503).end();
   const onRequest: RequestListener = (request, response) => handleRequest(request, response);
-  const publicServer = config.tls
-    ? https.createServer({ cert: readFileSync(config.tls.certFile), key: readFileSync(config.tls.keyFile) }, onRequest)
-    : http.createServer(onRequest);
+  const tlsOptions = config.tls && { cert: readFileSync(config.tls.certFile), key: readFileSync(config.tls.keyFile) };
+  const publicServer = tlsOptions ? https.createServer(tlsOptions, onRequest) : http.createServer(onRequest);
 
   const sockets = createSocketServer(publicServer, {
     allowedOrigins: config.allowedOrigins,
@@ -147,7 +146,11 @@ export async function createApp(config: Config, deps: AppDeps): Promise<App> {
   appserviceApp.use(((error, _request, response, _next) => {
     response.status(error.status === 413 ? 413 : 400).json({ errcode: 'M_BAD_JSON', error: 'unreadable request' });
   }) as express.ErrorRequestHandler);
-  const appserviceServer = http.createServer(appserviceApp);
+  // Synapse's side speaks TLS when its registration URL says https (TLS on every hop in production).
+  const appserviceServer =
+    tlsOptions && config.appservice.url.startsWith('https:')
+      ? https.createServer(tlsOptions, appserviceApp)
+      : http.createServer(appserviceApp);
 
   return {
     db,

@@ -52,6 +52,9 @@ const envSchema = z
     if (Boolean(env.TLS_CERT_FILE) !== Boolean(env.TLS_KEY_FILE)) {
       ctx.addIssue({ code: 'custom', path: ['TLS_KEY_FILE'], message: 'TLS_CERT_FILE and TLS_KEY_FILE go together' });
     }
+    if (env.APPSERVICE_URL?.startsWith('https:') && !env.TLS_CERT_FILE) {
+      ctx.addIssue({ code: 'custom', path: ['APPSERVICE_URL'], message: 'https needs TLS_CERT_FILE and TLS_KEY_FILE' });
+    }
     if (env.SYNAPSE_URL && (!env.AS_TOKEN || !env.HS_TOKEN)) {
       ctx.addIssue({
         code: 'custom',

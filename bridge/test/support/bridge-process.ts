@@ -1,0 +1,71 @@
+// A bridge as its own OS process (`node bridge/src/main.ts`), configured only by environment
+// variables, as operators run it: for several-process and crash tests.
+import { spawn, type ChildProcess } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { join } from 'node:path';
+import { inject } from 'vitest';
+import { TEST_JWT_SECRET, TEST_SERVICE_TOKEN } from './bridge.ts';
+import { createDatabase } from './services.ts';
+
+const MAIN = join(import.meta.dirname, '..', '..', 'src', 'main.ts');
+
+export interface BridgeProcess {
+  url: string;
+  child: ChildProcess;
+  /** Everything the process printed. */
+  output(): string;
+  stop(signal?: NodeJS.Signals): Promise<void>;
+}
+
+export function freshDatabase(): Promise<string> {
+  return createDatabase(`bookingchat_test_${randomBytes(4).toString('hex')}`);
+}
+
+export async function spawnBridge(options: { port: number; appservicePort: number; env?: Record<string, string> }): Promise<BridgeProcess> {
+  const registration = inject('registration') as { as_token: string; hs_token: string };
+  const child = spawn(process.execPath, [MAIN], {
+    env: {
+      PATH: process.env.PATH,
+      NODE_ENV: 'test',
+      HOST: '127.0.0.1',
+      PORT: String(options.port),
+      APPSERVICE_PORT: String(options.appservicePort),
+      SYNAPSE_URL: inject('synapseUrl'),
+      SYNAPSE_SERVER_NAME: inject('serverName'),
+      AS_TOKEN: registration.as_token,
+      HS_TOKEN: registration.hs_token,
+      JWT_SECRET: TEST_JWT_SECRET,
+      SERVICE_TOKEN: TEST_SERVICE_TOKEN,
+      LOG_LEVEL: 'info',
+      ...options.env,
+    },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let output = '';
+  child.stdout!.on('data', (chunk) => (output += chunk));
+  child.stderr!.on('data', (chunk) => (output += chunk));
+  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  await new Promise<void>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`bridge did not start:\n${output}`)), 60_000);
+    const check = () => {
+      if (output.includes('booking-chat is up')) {
+        clearTimeout(timer);
+        resolve();
+      }
+    };
+    child.stdout!.on('data', check);
+    child.once('exit', (code) => {
+      clearTimeout(timer);
+      reject(new Error(`bridge exited with ${code}:\n${output}`));
+    });
+  });
+  return {
+    url: `http://127.0.0.1:${options.port}`,
+    child,
+    output: () => output,
+    async stop(signal = 'SIGTERM') {
+      if (child.exitCode === null && child.signalCode === null) child.kill(signal);
+      await exited;
+    },
+  };
+}
