@@ -6,7 +6,7 @@ import { performance } from 'node:perf_hooks';
 import { startFacade } from './facade.ts';
 import { startSocketioRelay } from './socketio-relay.ts';
 import { startStack, type BenchStack } from './stack.ts';
-import { ratio, round2, summarize } from './stats.ts';
+import { percentile, ratio, round2, summarize } from './stats.ts';
 import { SYNAPSE_MEASURES, startSynapseDirect } from './synapse-direct.ts';
 import { Deliveries, run, type RunResult, type Target } from './workload.ts';
 
@@ -58,6 +58,7 @@ function report(name: string, tally: Tally) {
     ack_p99_ms: ack.p99_ms,
     burst_p50_ms: burstLatency.p50_ms,
     burst_p99_ms: burstLatency.p99_ms,
+    rounds_p50_ms: tally.sequential.map((r) => summarize(r.samples.map((s) => s.latencyMs)).p50_ms),
     sequential_messages: seq.length,
     burst_messages: burst.length,
     errors: errors.length,
@@ -165,8 +166,11 @@ async function main(): Promise<number> {
       facade_vs_synapse_ack_p50: ratio(facade.ack_p50_ms, synapse.ack_p50_ms),
       facade_vs_socketio_p50: ratio(facade.p50_ms, socketio.p50_ms),
       facade_vs_socketio_p99: ratio(facade.p99_ms, socketio.p99_ms),
-      facade_vs_socketio_msgs_per_s: ratio(facade.msgs_per_s, socketio.msgs_per_s),
+      socketio_vs_facade_msgs_per_s: ratio(socketio.msgs_per_s, facade.msgs_per_s),
       synapse_vs_socketio_p50: ratio(synapse.p50_ms, socketio.p50_ms),
+      // Same-round ratios cancel most of the machine's drift; their median is the robust figure.
+      facade_vs_synapse_p50_rounds: facade.rounds_p50_ms.map((f, i) => ratio(f, synapse.rounds_p50_ms[i])),
+      facade_vs_synapse_p50_round_median: medianOf(facade.rounds_p50_ms.map((f, i) => ratio(f, synapse.rounds_p50_ms[i]))),
       facade_overhead_over_synapse_p50_ms: round2((facade.p50_ms ?? NaN) - (synapse.p50_ms ?? NaN)),
     },
     env: {
@@ -193,6 +197,11 @@ async function main(): Promise<number> {
   for (const failure of failures) log(`FAILED ${failure}`);
   process.stdout.write(`${JSON.stringify(result)}\n`);
   return failures.length ? 1 : 0;
+}
+
+function medianOf(values: (number | null)[]): number | null {
+  const present = values.filter((v): v is number => v !== null).sort((a, b) => a - b);
+  return round2(percentile(present, 50));
 }
 
 function once(fn: () => Promise<void>): () => Promise<void> {
