@@ -64,6 +64,7 @@ export async function startStack(log: (line: string) => void): Promise<BenchStac
     registrationSharedSecret: secrets.registrationSharedSecret,
     macaroonSecretKey: secrets.macaroonSecretKey,
     formSecret: secrets.formSecret,
+    retentionDays: 365,
   });
 
   let app: App | undefined;

@@ -23,12 +23,19 @@ import { MessageHistory } from './messages/history.ts';
 import { MessageRoad } from './messages/road.ts';
 import { SenderDirectory } from './messages/senders.ts';
 import { MessageSending } from './messages/sending.ts';
+import { CatchUp } from './messages/catch-up.ts';
+import { EphemeralEvents } from './messages/ephemeral.ts';
+import { Receipts } from './messages/receipts.ts';
+import { ReadModelRetention } from './messages/retention.ts';
+import { TypingIndicators } from './messages/typing.ts';
+import { SystemMessages } from './bookings/system-messages.ts';
+import { ReadMarkersStore } from './store/read-markers-store.ts';
 import { createLogger, routeBridgeLogs, type Logger } from './observability/logger.ts';
 import { createMetrics } from './observability/metrics.ts';
 import { BookingsStore } from './store/bookings-store.ts';
 import { migrate, openDatabase, type Database } from './store/database.ts';
 import { MessagesStore } from './store/messages-store.ts';
-import { ensureMonthlyPartitions } from './store/partitions.ts';
+import { readModelHorizon } from './store/partitions.ts';
 import { SendsStore } from './store/sends-store.ts';
 import { UsersStore } from './store/users-store.ts';
 
@@ -70,11 +77,13 @@ export async function createApp(config: Config, deps: AppDeps): Promise<App> {
 
   const db = openDatabase(required(config.databaseUrl, 'DATABASE_URL'), { maxConnections: deps.maxDatabaseConnections });
   await migrate(db);
-  await ensureMonthlyPartitions(db, new Date());
+  const retention = new ReadModelRetention(db, config.retentionDays, logger);
+  await retention.run();
   const bookings = new BookingsStore(db);
   const users = new UsersStore(db);
   const messages = new MessagesStore(db);
   const sends = new SendsStore(db);
+  const markers = new ReadMarkersStore(db);
 
   const homeserver = await Homeserver.connect({
     url: deps.synapseUrl,
@@ -97,37 +106,36 @@ export async function createApp(config: Config, deps: AppDeps): Promise<App> {
     logger,
     metrics,
   });
-  const arrivals = new MessageArrivals();
-  const road = new MessageRoad({
-    bookings,
-    messages,
-    senders: new SenderDirectory(homeserver.ids, users),
-    arrivals,
-    delivery: new SocketDelivery(sockets, arrivals),
-    metrics,
-    logger,
-  });
+  const arrivals = new MessageArrivals(messages);
+  const delivery = new SocketDelivery(sockets, arrivals);
+  const senders = new SenderDirectory(homeserver.ids, users);
+  const road = new MessageRoad({ bookings, messages, senders, arrivals, delivery, metrics, logger });
   const access = new BookingAccess(bookings);
-  const sending = new MessageSending({
-    homeserver,
-    access,
-    messages,
-    sends,
-    arrivals,
-    maxTextLength: config.limits.messageMaxLength,
-  });
-  const history = new MessageHistory(access, messages);
-  const chatList = new ChatList(bookings, messages, users);
-  const bookingChats = new BookingChats({ homeserver, bookings, users, logger });
+  const chats = new ChatList(bookings, messages, users);
+  const receipts = new Receipts({ access, bookings, messages, markers, homeserver, delivery, logger });
+  const typing = new TypingIndicators(access, bookings, homeserver, delivery);
+  const ephemeral = new EphemeralEvents(receipts, typing, logger);
+  const chatServices = {
+    chats,
+    history: new MessageHistory({ access, messages, homeserver, senders, horizon: () => readModelHorizon(db) }),
+    catchUp: new CatchUp(messages),
+  };
+  const messageServices = {
+    sending: new MessageSending({ homeserver, access, sends, arrivals, maxTextLength: config.limits.messageMaxLength }),
+    receipts,
+    typing,
+  };
+  const bookingChats = new BookingChats({ homeserver, bookings, users, chats, delivery, logger });
+  const systemMessages = new SystemMessages(homeserver, bookings, arrivals);
 
   sockets.io.on('connection', (socket) => {
     const context = { socket, logger: logger.child({ userId: socket.data.userId, socketId: socket.id }), metrics };
-    registerChatEvents(context, chatList, history);
-    registerMessageEvents(context, sending);
+    registerChatEvents(context, chatServices);
+    registerMessageEvents(context, messageServices);
   });
 
   handleRequest = createHttpApp(logger, metrics, {
-    api: bookingRoutes(required(config.serviceToken, 'SERVICE_TOKEN'), bookingChats),
+    api: bookingRoutes(required(config.serviceToken, 'SERVICE_TOKEN'), bookingChats, systemMessages),
     health: healthRoutes(metrics.registry, {
       database: () => db.raw('SELECT 1'),
       homeserver: async () => {
@@ -141,7 +149,17 @@ export async function createApp(config: Config, deps: AppDeps): Promise<App> {
   const appserviceApp = express();
   appserviceApp.disable('x-powered-by');
   appserviceApp.use(
-    transactionRoutes({ hsToken: deps.registration.hs_token, sink: road, isReady: () => ready, logger, metrics }),
+    transactionRoutes({
+      hsToken: deps.registration.hs_token,
+      sink: {
+        store: (events) => road.store(events),
+        deliver: (stored) => road.deliver(stored),
+        ephemeral: (events) => ephemeral.handle(events),
+      },
+      isReady: () => ready,
+      logger,
+      metrics,
+    }),
   );
   appserviceApp.use(((error, _request, response, _next) => {
     response.status(error.status === 413 ? 413 : 400).json({ errcode: 'M_BAD_JSON', error: 'unreadable request' });
@@ -160,6 +178,7 @@ export async function createApp(config: Config, deps: AppDeps): Promise<App> {
       const port = await listenOn(publicServer, config.port, config.host);
       const appservicePort = await listenOn(appserviceServer, config.appservice.port, config.appservice.host);
       ready = true;
+      retention.start();
       // Synapse backs off after failed pushes; a ping makes it retry queued transactions now.
       homeserver.pingAppservice().catch((err) => logger.warn({ err }, 'appservice ping failed'));
       logger.info({ port, appservicePort, tls: Boolean(config.tls) }, 'bridge listening');
@@ -167,6 +186,7 @@ export async function createApp(config: Config, deps: AppDeps): Promise<App> {
     },
     async close() {
       ready = false;
+      retention.stop();
       await sockets.close();
       await Promise.all(
         [publicServer, appserviceServer].map((server) => {

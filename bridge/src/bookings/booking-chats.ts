@@ -1,10 +1,13 @@
 // A booking's chat lifecycle: PUT /bookings/:id creates its room with the customer and the
 // artist in it, or brings an existing one up to date. Idempotent.
 import type { Homeserver } from '../matrix/homeserver.ts';
+import type { Delivery } from '../messages/delivery.ts';
+import { membersOf } from '../messages/road.ts';
 import type { Logger } from '../observability/logger.ts';
 import type { BookingUpsert } from '../protocol/schemas.ts';
 import type { BookingFields, BookingRow, BookingsStore } from '../store/bookings-store.ts';
 import type { UsersStore } from '../store/users-store.ts';
+import type { ChatList } from './chat-list.ts';
 
 export const BOOKING_STATE_EVENT = 'com.bookingchat.booking';
 
@@ -12,13 +15,15 @@ export interface BookingChatsDeps {
   homeserver: Homeserver;
   bookings: BookingsStore;
   users: UsersStore;
+  chats: ChatList;
+  delivery: Delivery;
   logger: Logger;
 }
 
 export interface UpsertResult {
   booking: BookingRow;
   created: boolean;
-  /** Users whose membership or view of the chat changed. */
+  /** Whether members' view of the chat changed (they are sent chat:updated). */
   changed: boolean;
 }
 
@@ -52,8 +57,16 @@ export class BookingChats {
       starts_at: request.startsAt ? new Date(request.startsAt) : null,
     };
     const existing = await this.deps.bookings.get(bookingId);
-    if (existing) return this.update(existing, fields);
-    return this.create(bookingId, fields);
+    const result = existing ? await this.update(existing, fields) : await this.create(bookingId, fields);
+    if (result.changed) await this.announce(result.booking);
+    return result;
+  }
+
+  /** Each member's apps get the chat as that member sees it. */
+  private async announce(booking: BookingRow): Promise<void> {
+    for (const member of membersOf(booking)) {
+      this.deps.delivery.emit([member], 'chat:updated', await this.deps.chats.one(member, booking));
+    }
   }
 
   private async ensureUser(userId: string, name: string): Promise<void> {

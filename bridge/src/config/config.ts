@@ -47,6 +47,7 @@ const envSchema = z
     ALLOWED_ORIGINS: z.string().optional(),
     LOG_LEVEL: z.enum(['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent']).default('info'),
     MESSAGE_MAX_LENGTH: z.coerce.number().int().min(1).max(65536).default(4000),
+    RETENTION_DAYS: z.coerce.number().int().min(1).max(36500).default(365),
   })
   .superRefine((env, ctx) => {
     if (Boolean(env.TLS_CERT_FILE) !== Boolean(env.TLS_KEY_FILE)) {
@@ -109,6 +110,7 @@ export interface Config {
   allowedOrigins: string[] | '*';
   logLevel: Env['LOG_LEVEL'];
   limits: { messageMaxLength: number };
+  retentionDays: number;
 }
 
 export class ConfigError extends Error {}
@@ -162,6 +164,7 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
     allowedOrigins: parseOrigins(env.ALLOWED_ORIGINS),
     logLevel: env.LOG_LEVEL,
     limits: { messageMaxLength: env.MESSAGE_MAX_LENGTH },
+    retentionDays: env.RETENTION_DAYS,
   };
 }
 

@@ -1,11 +1,19 @@
-// chats:list and chat:history.
+// chats:list, chat:history and sync.
 import type { ChatList } from '../bookings/chat-list.ts';
+import type { CatchUp } from '../messages/catch-up.ts';
 import type { MessageHistory } from '../messages/history.ts';
-import { chatHistorySchema, chatsListSchema } from '../protocol/schemas.ts';
+import { chatHistorySchema, chatsListSchema, syncSchema } from '../protocol/schemas.ts';
 import { onEvent, type HandlerContext } from './acknowledge.ts';
 
-export function registerChatEvents(context: HandlerContext, chats: ChatList, history: MessageHistory): void {
+export interface ChatServices {
+  chats: ChatList;
+  history: MessageHistory;
+  catchUp: CatchUp;
+}
+
+export function registerChatEvents(context: HandlerContext, { chats, history, catchUp }: ChatServices): void {
   const userId = context.socket.data.userId;
   onEvent(context, 'chats:list', chatsListSchema, async () => ({ chats: await chats.list(userId) }));
   onEvent(context, 'chat:history', chatHistorySchema, (request) => history.page(userId, request));
+  onEvent(context, 'sync', syncSchema, (request) => catchUp.sync(userId, request.since));
 }

@@ -1,6 +1,7 @@
-// Delivery of stored messages to sockets, on this process and (through Redis) every other.
+// Delivery to sockets, on this process and (through the Redis adapter) every other.
 import type { MessageArrivals } from '../messages/arrivals.ts';
-import type { Delivery } from '../messages/road.ts';
+import type { Delivery } from '../messages/delivery.ts';
+import type { ServerToClientEvents } from '../protocol/events.ts';
 import type { Message } from '../protocol/types.ts';
 import { userRoom, type SocketServer } from './socket-server.ts';
 
@@ -9,12 +10,16 @@ export class SocketDelivery implements Delivery {
 
   constructor(server: SocketServer, arrivals: MessageArrivals) {
     this.server = server;
-    // A send waiting on another process learns here that its message was stored.
+    // A send waiting on this process learns here that another process stored its message.
     if (server.clustered) server.io.on('message:stored', (message) => arrivals.notify(message));
   }
 
-  deliverMessage(message: Message, recipientUserIds: string[]): void {
-    this.server.io.to(recipientUserIds.map(userRoom)).emit('message', message);
+  emit<E extends keyof ServerToClientEvents>(userIds: string[], event: E, ...args: Parameters<ServerToClientEvents[E]>): void {
+    if (userIds.length === 0) return;
+    this.server.io.to(userIds.map(userRoom)).emit(event, ...args);
+  }
+
+  announceStored(message: Message): void {
     if (this.server.clustered) this.server.io.serverSideEmit('message:stored', message);
   }
 }

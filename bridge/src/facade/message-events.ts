@@ -1,9 +1,17 @@
-// message:send.
+// message:send, message:read and typing.
+import type { Receipts } from '../messages/receipts.ts';
 import type { MessageSending } from '../messages/sending.ts';
-import { messageSendSchema } from '../protocol/schemas.ts';
+import type { TypingIndicators } from '../messages/typing.ts';
+import { messageReadSchema, messageSendSchema, typingSchema } from '../protocol/schemas.ts';
 import { onEvent, type HandlerContext } from './acknowledge.ts';
 
-export function registerMessageEvents(context: HandlerContext, sending: MessageSending): void {
+export interface MessageServices {
+  sending: MessageSending;
+  receipts: Receipts;
+  typing: TypingIndicators;
+}
+
+export function registerMessageEvents(context: HandlerContext, { sending, receipts, typing }: MessageServices): void {
   const userId = context.socket.data.userId;
   onEvent(context, 'message:send', messageSendSchema, async (request) => {
     const timer = context.metrics.sendDuration.startTimer();
@@ -12,5 +20,13 @@ export function registerMessageEvents(context: HandlerContext, sending: MessageS
     } finally {
       timer();
     }
+  });
+  onEvent(context, 'message:read', messageReadSchema, async (request) => {
+    await receipts.markRead(userId, request.bookingId, request.messageId);
+    return {};
+  });
+  onEvent(context, 'typing', typingSchema, async (request) => {
+    await typing.set(userId, request.bookingId, request.typing);
+    return {};
   });
 }

@@ -1,11 +1,16 @@
 // The booking system's REST routes (service token).
+import { randomUUID } from 'node:crypto';
 import { Router } from 'express';
+import { z } from 'zod';
 import type { BookingChats } from '../bookings/booking-chats.ts';
-import { bookingIdSchema, bookingUpsertSchema } from '../protocol/schemas.ts';
+import type { SystemMessages } from '../bookings/system-messages.ts';
+import { bookingIdSchema, bookingUpsertSchema, systemMessageSchema } from '../protocol/schemas.ts';
 import { requireServiceToken } from './service-auth.ts';
 import { parse } from './validate.ts';
 
-export function bookingRoutes(serviceToken: string, bookingChats: BookingChats): Router {
+const idempotencyKeySchema = z.string().regex(/^[\x21-\x7e]{1,128}$/, 'printable ASCII, at most 128 characters');
+
+export function bookingRoutes(serviceToken: string, bookingChats: BookingChats, systemMessages: SystemMessages): Router {
   const router = Router();
   router.use('/bookings', requireServiceToken(serviceToken));
 
@@ -14,6 +19,14 @@ export function bookingRoutes(serviceToken: string, bookingChats: BookingChats):
     const body = parse(bookingUpsertSchema, request.body, 'body');
     const { booking, created } = await bookingChats.upsert(bookingId, body);
     response.status(created ? 201 : 200).json({ bookingId: booking.booking_id, roomId: booking.room_id, created });
+  });
+
+  router.post('/bookings/:bookingId/system-messages', async (request, response) => {
+    const bookingId = parse(bookingIdSchema, request.params.bookingId, 'bookingId');
+    const body = parse(systemMessageSchema, request.body, 'body');
+    const given = request.header('idempotency-key');
+    const key = given === undefined ? randomUUID() : parse(idempotencyKeySchema, given, 'Idempotency-Key');
+    response.status(201).json({ message: await systemMessages.post(bookingId, body, key) });
   });
 
   return router;

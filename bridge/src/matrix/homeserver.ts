@@ -49,6 +49,28 @@ export class Homeserver {
     await this.bot.matrixClient.doRequest('POST', path, null, {});
   }
 
+  /**
+   * One page of a room's m.room.message events, newest first, going back from `from` (a
+   * pagination token) or, without it, from just before `beforeEventId` (or the room's end).
+   */
+  async messagesBefore(
+    roomId: string,
+    position: { from?: string; beforeEventId?: string },
+    limit: number,
+  ): Promise<{ events: Record<string, unknown>[]; end?: string }> {
+    const client = this.bot.matrixClient;
+    const room = encodeURIComponent(roomId);
+    let from = position.from;
+    if (!from && position.beforeEventId) {
+      const context = await client.doRequest('GET', `/_matrix/client/v3/rooms/${room}/context/${encodeURIComponent(position.beforeEventId)}`, { limit: 0 });
+      from = context.start as string;
+    }
+    const query: Record<string, string | number> = { dir: 'b', limit, filter: JSON.stringify({ types: ['m.room.message'] }) };
+    if (from) query.from = from;
+    const page = await client.doRequest('GET', `/_matrix/client/v3/rooms/${room}/messages`, query);
+    return { events: page.chunk ?? [], end: page.end };
+  }
+
   async close(): Promise<void> {
     await this.bridge.close();
   }

@@ -22,11 +22,17 @@ const roomEventSchema = z.object({
   unsigned: z.record(z.string(), z.unknown()).optional(),
 });
 
-const transactionSchema = z.object({ events: z.array(z.unknown()).default([]) });
+const transactionSchema = z.object({
+  events: z.array(z.unknown()).default([]),
+  // Synapse sends the same list under the stable and the unstable (MSC2409) key.
+  ephemeral: z.array(z.unknown()).optional(),
+  'de.sorunome.msc2409.ephemeral': z.array(z.unknown()).optional(),
+});
 
 export interface TransactionSink {
   store(events: RoomEvent[]): Promise<StoredMessage[]>;
   deliver(stored: StoredMessage[]): void;
+  ephemeral(events: unknown[]): Promise<void>;
 }
 
 export interface TransactionRoutesOptions {
@@ -83,6 +89,8 @@ export function transactionRoutes(options: TransactionRoutesOptions): Router {
     metrics.transactions.inc({ outcome: 'stored' });
     response.json({});
     sink.deliver(stored);
+    const ephemeral = body.data.ephemeral ?? body.data['de.sorunome.msc2409.ephemeral'] ?? [];
+    if (ephemeral.length > 0) await sink.ephemeral(ephemeral);
   });
 
   // Synapse's ping (MSC2659): answering it ends its retry backoff after a restart.

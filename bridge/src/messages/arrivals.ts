@@ -1,15 +1,41 @@
-// Lets a `message:send` wait until its event has come back through the one road and been
-// stored, so the acknowledgement carries the stored message with its cursor.
+// Lets a sender (message:send, system messages, images) wait until its event has come back
+// through the one road and been stored, so its answer carries the stored message and cursor.
+import { AppError } from '../protocol/errors.ts';
 import type { Message } from '../protocol/types.ts';
+import type { MessagesStore } from '../store/messages-store.ts';
+import { rowToMessage } from './row-to-message.ts';
+
+/** How long a send waits for its event to come back from Synapse before answering `unavailable`. */
+const STORE_WAIT_MS = 15_000;
 
 export class MessageArrivals {
   private readonly waiters = new Map<string, Set<(message: Message) => void>>();
+  private readonly messages: MessagesStore;
+
+  constructor(messages: MessagesStore) {
+    this.messages = messages;
+  }
 
   notify(message: Message): void {
     const waiting = this.waiters.get(message.id);
     if (!waiting) return;
     this.waiters.delete(message.id);
     for (const resolve of waiting) resolve(message);
+  }
+
+  /** The message as the read model holds it, once stored; `unavailable` if that takes too long. */
+  async stored(eventId: string, timeoutMs = STORE_WAIT_MS): Promise<Message> {
+    const wait = this.waitFor(eventId, timeoutMs);
+    const row = await this.messages.getByEventId(eventId);
+    if (row) {
+      wait.cancel();
+      return rowToMessage(row);
+    }
+    const arrived = await wait.promise;
+    if (arrived) return arrived;
+    const late = await this.messages.getByEventId(eventId);
+    if (late) return rowToMessage(late);
+    throw new AppError('unavailable', 'sent, but not confirmed yet: retry with the same id', 1);
   }
 
   /** Resolves with the message once notified, or with undefined after `timeoutMs` or `cancel()`. */

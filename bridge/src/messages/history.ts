@@ -1,25 +1,77 @@
-// chat:history: a booking's messages, paging backwards from the read model.
+// chat:history: a booking's messages, paging backwards from the read model, and on into
+// Synapse for anything older than the read model holds (after its retention dropped them, or
+// for rooms older than the read model). Cursors of the Synapse pages are `mx:` + its token;
+// messages read from Synapse carry cursor "0": they are history only, never in `sync`.
 import type { BookingAccess } from '../bookings/access.ts';
+import { fromMatrixError } from '../matrix/errors.ts';
+import type { Homeserver } from '../matrix/homeserver.ts';
 import type { ChatHistoryRequest } from '../protocol/schemas.ts';
 import type { Message } from '../protocol/types.ts';
+import type { BookingRow } from '../store/bookings-store.ts';
 import type { MessagesStore } from '../store/messages-store.ts';
+import { eventToRow } from './event-to-row.ts';
+import type { RoomEvent } from './matrix-event.ts';
 import { rowToMessage } from './row-to-message.ts';
+import type { SenderDirectory } from './senders.ts';
+
+const SYNAPSE_CURSOR = 'mx:';
+
+export interface HistoryPage {
+  messages: Message[];
+  before?: string;
+}
+
+export interface MessageHistoryDeps {
+  access: BookingAccess;
+  messages: MessagesStore;
+  homeserver: Homeserver;
+  senders: SenderDirectory;
+  /** Messages created before this may be missing from the read model (null: none are). */
+  horizon: () => Promise<Date | null>;
+}
 
 export class MessageHistory {
-  private readonly access: BookingAccess;
-  private readonly messages: MessagesStore;
+  private readonly deps: MessageHistoryDeps;
 
-  constructor(access: BookingAccess, messages: MessagesStore) {
-    this.access = access;
-    this.messages = messages;
+  constructor(deps: MessageHistoryDeps) {
+    this.deps = deps;
   }
 
   /** Oldest first; `before` is set when older messages may exist. */
-  async page(userId: string, request: ChatHistoryRequest): Promise<{ messages: Message[]; before?: string }> {
-    await this.access.requireMember(userId, request.bookingId);
-    const rows = await this.messages.history(request.bookingId, request.before, request.limit + 1);
+  async page(userId: string, request: ChatHistoryRequest): Promise<HistoryPage> {
+    const booking = await this.deps.access.requireMember(userId, request.bookingId);
+    if (request.before?.startsWith(SYNAPSE_CURSOR)) {
+      return this.fromSynapse(booking, { from: request.before.slice(SYNAPSE_CURSOR.length) }, request.limit);
+    }
+    const rows = await this.deps.messages.history(request.bookingId, request.before, request.limit + 1);
     const hasMore = rows.length > request.limit;
     const page = (hasMore ? rows.slice(1) : rows).map(rowToMessage);
-    return hasMore ? { messages: page, before: page[0]!.cursor } : { messages: page };
+    if (hasMore) return { messages: page, before: page[0]!.cursor };
+    if (!(await this.mayHoldOlder(booking))) return { messages: page };
+    const older = await this.fromSynapse(booking, { beforeEventId: page[0]?.id }, request.limit - page.length);
+    return { messages: [...older.messages, ...page], before: older.before };
+  }
+
+  private async mayHoldOlder(booking: BookingRow): Promise<boolean> {
+    const horizon = await this.deps.horizon();
+    return horizon !== null && new Date(booking.created_at) < horizon;
+  }
+
+  private async fromSynapse(booking: BookingRow, position: { from?: string; beforeEventId?: string }, limit: number): Promise<HistoryPage> {
+    if (limit <= 0) return { messages: [], before: undefined };
+    let page;
+    try {
+      page = await this.deps.homeserver.messagesBefore(booking.room_id, position, limit);
+    } catch (error) {
+      throw fromMatrixError(error);
+    }
+    const messages: Message[] = [];
+    for (const raw of page.events) {
+      const event = raw as unknown as RoomEvent;
+      const row = eventToRow(event, booking.booking_id, await this.deps.senders.resolve(event.sender, booking));
+      if (row) messages.unshift(rowToMessage({ ...row, seq: '0' }));
+    }
+    const exhausted = page.events.length < limit || !page.end;
+    return { messages, before: exhausted ? undefined : `${SYNAPSE_CURSOR}${page.end}` };
   }
 }

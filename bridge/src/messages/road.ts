@@ -6,16 +6,11 @@ import type { Message } from '../protocol/types.ts';
 import type { BookingRow, BookingsStore } from '../store/bookings-store.ts';
 import type { MessagesStore, NewMessageRow } from '../store/messages-store.ts';
 import type { MessageArrivals } from './arrivals.ts';
+import type { Delivery } from './delivery.ts';
 import { eventToRow, mayShowInApps } from './event-to-row.ts';
 import type { RoomEvent } from './matrix-event.ts';
 import { rowToMessage } from './row-to-message.ts';
 import type { SenderDirectory } from './senders.ts';
-
-/** How stored messages reach sockets; the Socket.io facade implements it. */
-export interface Delivery {
-  /** Emits to every socket of these users, on every bridge process. */
-  deliverMessage(message: Message, recipientUserIds: string[]): void;
-}
 
 export interface StoredMessage {
   message: Message;
@@ -68,7 +63,8 @@ export class MessageRoad {
 
   deliver(stored: StoredMessage[]): void {
     for (const { message, recipients } of stored) {
-      this.deps.delivery.deliverMessage(message, recipients);
+      this.deps.delivery.emit(recipients, 'message', message);
+      this.deps.delivery.announceStored(message);
       this.deps.arrivals.notify(message);
       this.deps.metrics.messagesDelivered.inc({ kind: message.kind });
     }

@@ -6,19 +6,13 @@ import type { Homeserver } from '../matrix/homeserver.ts';
 import { AppError } from '../protocol/errors.ts';
 import type { MessageSendRequest } from '../protocol/schemas.ts';
 import type { Message } from '../protocol/types.ts';
-import type { MessagesStore } from '../store/messages-store.ts';
 import type { SendsStore } from '../store/sends-store.ts';
 import type { MessageArrivals } from './arrivals.ts';
 import { CONTENT_CLIENT_ID } from './matrix-event.ts';
-import { rowToMessage } from './row-to-message.ts';
-
-/** How long a send waits for its event to come back from Synapse before answering `unavailable`. */
-const STORE_WAIT_MS = 15_000;
 
 export interface MessageSendingDeps {
   homeserver: Homeserver;
   access: BookingAccess;
-  messages: MessagesStore;
   sends: SendsStore;
   arrivals: MessageArrivals;
   maxTextLength: number;
@@ -58,22 +52,6 @@ export class MessageSending {
       }
       await sends.record(userId, request.clientId, request.bookingId, eventId);
     }
-    return this.storedMessage(eventId);
-  }
-
-  /** The message as the read model holds it, once the transaction carrying it has been stored. */
-  private async storedMessage(eventId: string): Promise<Message> {
-    const { arrivals, messages } = this.deps;
-    const wait = arrivals.waitFor(eventId, STORE_WAIT_MS);
-    const stored = await messages.getByEventId(eventId);
-    if (stored) {
-      wait.cancel();
-      return rowToMessage(stored);
-    }
-    const arrived = await wait.promise;
-    if (arrived) return arrived;
-    const late = await messages.getByEventId(eventId);
-    if (late) return rowToMessage(late);
-    throw new AppError('unavailable', 'sent, but not confirmed yet: retry with the same clientId', 1);
+    return this.deps.arrivals.stored(eventId);
   }
 }

@@ -1,7 +1,7 @@
 // The Socket.io contract as typed-event maps: the server and the client SDK both import these.
 import type { Ack, Chat, Message } from './types.ts';
 import type { z } from 'zod';
-import type { chatHistorySchema, messageSendSchema } from './schemas.ts';
+import type { chatHistorySchema, messageReadSchema, messageSendSchema, syncSchema, typingSchema } from './schemas.ts';
 
 type Reply<T> = (response: Ack<T>) => void;
 
@@ -12,6 +12,12 @@ export interface ClientToServerEvents {
     ack: Reply<{ messages: Message[]; before?: string }>,
   ) => void;
   'message:send': (payload: z.input<typeof messageSendSchema>, ack: Reply<{ message: Message }>) => void;
+  'message:read': (payload: z.input<typeof messageReadSchema>, ack: Reply<Record<string, never>>) => void;
+  typing: (payload: z.input<typeof typingSchema>, ack: Reply<Record<string, never>>) => void;
+  sync: (
+    payload: z.input<typeof syncSchema>,
+    ack: Reply<{ messages: Message[]; cursor: string; more: boolean }>,
+  ) => void;
 }
 
 export interface ServerToClientEvents {

@@ -24,9 +24,14 @@ const textSchema = z.string().min(1).max(65536);
 
 export const chatsListSchema = z.object({}).optional();
 
+/** Read-model cursors are decimal; `mx:` cursors page through Synapse beyond the read model. */
+const cursorSchema = z.string().regex(/^\d{1,19}$/, 'a cursor');
+const historyCursorSchema = z.union([cursorSchema, z.string().regex(/^mx:[\x21-\x7e]{1,500}$/, 'a cursor')]);
+const eventIdSchema = z.string().regex(/^\$[\x21-\x7e]{1,254}$/, 'a message id');
+
 export const chatHistorySchema = z.object({
   bookingId: bookingIdSchema,
-  before: z.string().regex(/^\d{1,19}$/, 'a cursor').optional(),
+  before: historyCursorSchema.optional(),
   limit: z.number().int().min(1).max(100).default(50),
 });
 
@@ -34,6 +39,18 @@ export const messageSendSchema = z.object({
   bookingId: bookingIdSchema,
   clientId: z.uuid(),
   text: textSchema,
+});
+
+export const messageReadSchema = z.object({ bookingId: bookingIdSchema, messageId: eventIdSchema });
+
+export const typingSchema = z.object({ bookingId: bookingIdSchema, typing: z.boolean() });
+
+export const syncSchema = z.object({ since: cursorSchema.optional() });
+
+export const systemMessageSchema = z.object({
+  type: z.string().regex(/^[a-z][a-z0-9_.-]{0,63}$/, 'a dotted lower-case name such as booking.confirmed'),
+  text: z.string().trim().min(1).max(2000).optional(),
+  data: z.record(z.string(), z.unknown()).optional(),
 });
 
 export const bookingPartySchema = z.object({ id: userIdSchema, name: nameSchema });
@@ -50,4 +67,5 @@ export const bookingUpsertSchema = z
 
 export type ChatHistoryRequest = z.output<typeof chatHistorySchema>;
 export type MessageSendRequest = z.output<typeof messageSendSchema>;
+export type SystemMessageRequest = z.output<typeof systemMessageSchema>;
 export type BookingUpsert = z.output<typeof bookingUpsertSchema>;

@@ -56,6 +56,7 @@ export async function startLocalStack(config: Config): Promise<LocalStack> {
       registrationSharedSecret: secrets.registrationSharedSecret,
       macaroonSecretKey: secrets.macaroonSecretKey,
       formSecret: secrets.formSecret,
+      retentionDays: config.retentionDays,
     });
     synapseUrl = synapse.url;
     stoppers.unshift(synapse.stop);

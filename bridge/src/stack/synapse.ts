@@ -22,6 +22,8 @@ export interface SynapseOptions {
   registrationSharedSecret: string;
   macaroonSecretKey: string;
   formSecret: string;
+  /** Synapse purges messages older than this, like the bridge's read model. */
+  retentionDays: number;
   logLevel?: string;
 }
 
@@ -84,6 +86,7 @@ export function writeSynapseConfig(options: SynapseOptions): string {
     FORM_SECRET: options.formSecret,
     REGISTRATION_FILE: options.registrationFile,
     LOG_LEVEL: options.logLevel ?? 'WARNING',
+    RETENTION_DAYS: options.retentionDays,
   };
   const configPath = join(options.dataDir, 'homeserver.yaml');
   writeFileSync(configPath, renderTemplate(join(TEMPLATES, 'homeserver.yaml.template'), values), { mode: 0o600 });

@@ -67,6 +67,10 @@ export class MessagesStore {
     return rows.reverse();
   }
 
+  async getInBooking(bookingId: string, eventId: string): Promise<MessageRow | undefined> {
+    return this.db<MessageRow>('messages').where({ booking_id: bookingId, event_id: eventId }).first();
+  }
+
   /** Messages of every booking of a user after a cursor, oldest first. */
   async since(userId: string, after: string, limit: number): Promise<MessageRow[]> {
     return this.db<MessageRow>('messages')

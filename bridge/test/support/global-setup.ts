@@ -46,6 +46,7 @@ export default async function setup(project: TestProject) {
     registrationSharedSecret: secrets.registrationSharedSecret,
     macaroonSecretKey: secrets.macaroonSecretKey,
     formSecret: secrets.formSecret,
+    retentionDays: 365,
   });
   project.provide('synapseUrl', synapse.url);
   project.provide('registration', renderRegistration(values).parsed);

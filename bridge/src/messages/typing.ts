@@ -1,0 +1,55 @@
+// Typing indicators both ways, on the one road: an app's `typing` goes to Synapse through the
+// user's intent; Synapse pushes every room's typing set as an ephemeral m.typing event, and
+// the changes reach the other members as `typing`.
+import type { BookingAccess } from '../bookings/access.ts';
+import { fromMatrixError } from '../matrix/errors.ts';
+import type { Homeserver } from '../matrix/homeserver.ts';
+import type { BookingsStore } from '../store/bookings-store.ts';
+import type { Delivery } from './delivery.ts';
+import { membersOf } from './road.ts';
+import { SUPPORT_SENDER } from './senders.ts';
+
+/** How long an app's "typing" lasts on the homeserver unless renewed or stopped. */
+const TYPING_TIMEOUT_MS = 20_000;
+
+export class TypingIndicators {
+  private readonly access: BookingAccess;
+  private readonly bookings: BookingsStore;
+  private readonly homeserver: Homeserver;
+  private readonly delivery: Delivery;
+  /** The typing set last pushed for each room (Synapse sends the whole set each time). */
+  private readonly current = new Map<string, Set<string>>();
+
+  constructor(access: BookingAccess, bookings: BookingsStore, homeserver: Homeserver, delivery: Delivery) {
+    this.access = access;
+    this.bookings = bookings;
+    this.homeserver = homeserver;
+    this.delivery = delivery;
+  }
+
+  async set(userId: string, bookingId: string, typing: boolean): Promise<void> {
+    const booking = await this.access.requireMember(userId, bookingId);
+    try {
+      await this.homeserver.intentFor(userId).matrixClient.setTyping(booking.room_id, typing, TYPING_TIMEOUT_MS);
+    } catch (error) {
+      throw fromMatrixError(error);
+    }
+  }
+
+  async fromMatrix(roomId: string, typingMatrixIds: string[]): Promise<void> {
+    const booking = await this.bookings.getByRoom(roomId);
+    if (!booking) return;
+    const before = this.current.get(roomId) ?? new Set<string>();
+    const now = new Set(typingMatrixIds.filter((id) => id !== this.homeserver.ids.botUserId));
+    this.current.set(roomId, now);
+    const changes = [
+      ...[...now].filter((id) => !before.has(id)).map((id) => [id, true] as const),
+      ...[...before].filter((id) => !now.has(id)).map((id) => [id, false] as const),
+    ];
+    for (const [matrixId, typing] of changes) {
+      const userId = this.homeserver.ids.platformIdOf(matrixId) ?? SUPPORT_SENDER.id;
+      const others = membersOf(booking).filter((member) => member !== userId);
+      this.delivery.emit(others, 'typing', { bookingId: booking.booking_id, userId, typing });
+    }
+  }
+}
