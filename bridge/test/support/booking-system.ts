@@ -11,6 +11,7 @@ export function uniqueId(prefix: string): string {
 export interface RequestOptions {
   token?: string;
   ca?: Buffer;
+  headers?: Record<string, string>;
 }
 
 export function jsonRequest(method: string, url: string, body: unknown, options: RequestOptions = {}): Promise<{ status: number; body: any }> {
@@ -26,6 +27,7 @@ export function jsonRequest(method: string, url: string, body: unknown, options:
           authorization: `Bearer ${options.token ?? TEST_SERVICE_TOKEN}`,
           'content-type': 'application/json',
           'content-length': Buffer.byteLength(payload),
+          ...options.headers,
         },
       },
       (response) => {
