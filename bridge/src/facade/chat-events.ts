@@ -15,5 +15,5 @@ export function registerChatEvents(context: HandlerContext, { chats, history, ca
   const userId = context.socket.data.userId;
   onEvent(context, 'chats:list', chatsListSchema, async () => ({ chats: await chats.list(userId) }));
   onEvent(context, 'chat:history', chatHistorySchema, (request) => history.page(userId, request));
-  onEvent(context, 'sync', syncSchema, (request) => catchUp.sync(userId, request.since));
+  onEvent(context, 'sync', syncSchema, (request) => catchUp.sync(userId, request.since, request.limit));
 }

@@ -4,8 +4,6 @@ import type { Message } from '../protocol/types.ts';
 import type { MessagesStore } from '../store/messages-store.ts';
 import { rowToMessage } from './row-to-message.ts';
 
-export const SYNC_PAGE_SIZE = 500;
-
 export interface SyncPage {
   messages: Message[];
   /** Pass back as `since`: the last message's cursor, or `since` itself when nothing is new. */
@@ -21,7 +19,7 @@ export class CatchUp {
     this.messages = messages;
   }
 
-  async sync(userId: string, since: string | undefined, limit = SYNC_PAGE_SIZE): Promise<SyncPage> {
+  async sync(userId: string, since: string | undefined, limit: number): Promise<SyncPage> {
     const after = since ?? '0';
     const rows = await this.messages.since(userId, after, limit + 1);
     const more = rows.length > limit;

@@ -45,7 +45,10 @@ export const messageReadSchema = z.object({ bookingId: bookingIdSchema, messageI
 
 export const typingSchema = z.object({ bookingId: bookingIdSchema, typing: z.boolean() });
 
-export const syncSchema = z.object({ since: cursorSchema.optional() });
+export const syncSchema = z.object({
+  since: cursorSchema.optional(),
+  limit: z.number().int().min(1).max(1000).default(500),
+});
 
 export const systemMessageSchema = z.object({
   type: z.string().regex(/^[a-z][a-z0-9_.-]{0,63}$/, 'a dotted lower-case name such as booking.confirmed'),

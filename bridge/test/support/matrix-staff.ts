@@ -74,3 +74,14 @@ export async function startStaffClient(): Promise<StaffClient> {
     stop: () => client.stopClient(),
   };
 }
+
+/** Invites a user into a room as the bridge's bot (for bridges running in other processes). */
+export async function inviteAsBot(roomId: string, userId: string): Promise<void> {
+  const { as_token } = inject('registration') as { as_token: string };
+  const response = await fetch(`${inject('synapseUrl')}/_matrix/client/v3/rooms/${encodeURIComponent(roomId)}/invite`, {
+    method: 'POST',
+    headers: { authorization: `Bearer ${as_token}`, 'content-type': 'application/json' },
+    body: JSON.stringify({ user_id: userId }),
+  });
+  if (!response.ok) throw new Error(`invite ${userId}: ${response.status} ${await response.text()}`);
+}
