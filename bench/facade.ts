@@ -24,7 +24,7 @@ async function putBooking(options: FacadeOptions, bookingId: string, body: unkno
   if (response.status !== 201) throw new Error(`PUT booking: ${response.status} ${await response.text()}`);
 }
 
-async function connect(url: string, secret: string, userId: string, role: 'customer' | 'artist'): Promise<AppSocket> {
+export async function connect(url: string, secret: string, userId: string, role: 'customer' | 'artist'): Promise<AppSocket> {
   const token = await new SignJWT({ role, name: userId })
     .setProtectedHeader({ alg: 'HS256' })
     .setSubject(userId)

@@ -1,9 +1,12 @@
 // npm run bench: the bridge's Socket.io facade, raw Synapse and a bare Socket.io relay under the
 // same workload, in one run, interleaved round by round (the machine is shared and noisy: only
-// ratios measured side by side count). Progress goes to stderr; the last stdout line is the JSON.
+// ratios measured side by side count); then reads (history, catch-up) from a read model seeded
+// with a year of messages against the same reads from Synapse. Progress goes to stderr; the last
+// stdout line is the JSON.
 import { cpus, loadavg } from 'node:os';
 import { performance } from 'node:perf_hooks';
 import { startFacade } from './facade.ts';
+import { measureReads, type ReadSettings } from './read-bench.ts';
 import { startSocketioRelay } from './socketio-relay.ts';
 import { startStack, type BenchStack } from './stack.ts';
 import { percentile, ratio, round2, summarize } from './stats.ts';
@@ -20,7 +23,19 @@ const settings = {
   sequentialCapMs: 40_000,
   burstCapMs: 15_000,
 };
-const WATCHDOG_MS = 6 * 60_000;
+const readSettings: ReadSettings = {
+  messages: Number(process.env.BENCH_READ_MODEL_MESSAGES ?? 1_000_000),
+  historyCalls: Number(process.env.BENCH_HISTORY_CALLS ?? 300),
+  catchupCalls: Number(process.env.BENCH_CATCHUP_CALLS ?? 100),
+  rounds: 3,
+  historyLimit: 50,
+  catchup: 1000,
+  fillConcurrency: 16,
+  warmup: 10,
+  timeoutMs: 30_000,
+  capMs: 30_000,
+};
+const WATCHDOG_MS = 9 * 60_000;
 /** A system whose messages fail more often than this fails the run. */
 const MAX_ERROR_RATE = 0.05;
 
@@ -132,7 +147,7 @@ async function measure(stack: BenchStack) {
 async function main(): Promise<number> {
   const started = performance.now();
   const loadBefore = loadavg()[0]!;
-  log(`settings ${JSON.stringify(settings)}`);
+  log(`settings ${JSON.stringify(settings)} reads ${JSON.stringify(readSettings)}`);
   const stack = await startStack(log);
   const stopStack = once(() => stack.stop());
   for (const signal of ['SIGINT', 'SIGTERM'] as const) {
@@ -143,9 +158,17 @@ async function main(): Promise<number> {
   }
   let systems: Awaited<ReturnType<typeof measure>>;
   let synapseVersion: string | null;
+  let reads: Awaited<ReturnType<typeof measureReads>> | undefined;
+  let readError: string | undefined;
   try {
     synapseVersion = await serverVersion(stack.synapseUrl);
     systems = await measure(stack);
+    try {
+      reads = await measureReads(stack, readSettings, log);
+    } catch (error) {
+      readError = (error as Error).stack ?? String(error);
+      log(`read benchmarks failed: ${readError}`);
+    }
   } finally {
     log('stopping the bridge and Synapse');
     await stopStack();
@@ -154,10 +177,20 @@ async function main(): Promise<number> {
   const failures = Object.entries(systems)
     .filter(([, s]) => s.sequential_messages === 0 || s.errors > MAX_ERROR_RATE * (s.sequential_messages + s.burst_messages + s.errors))
     .map(([name, s]) => `${name}: ${s.errors} errors (${s.first_error})`);
+  if (readError) failures.push(`reads: ${readError.split('\n')[0]}`);
+  for (const [name, r] of Object.entries({ history: reads?.history, catchup: reads?.catchup })) {
+    if (!r) continue;
+    if (r.calls === 0 || r.synapse_calls === 0 || r.errors > MAX_ERROR_RATE * (r.calls + r.synapse_calls + r.errors)) {
+      failures.push(`${name}: ${r.errors} errors (${r.first_error})`);
+    }
+  }
   const result = {
     facade,
     synapse,
     socketio,
+    history: reads?.history ?? null,
+    catchup: reads?.catchup ?? null,
+    read_model: reads?.read_model ?? null,
     ratios: {
       facade_vs_synapse_p50: ratio(facade.p50_ms, synapse.p50_ms),
       facade_vs_synapse_p95: ratio(facade.p95_ms, synapse.p95_ms),
@@ -172,6 +205,11 @@ async function main(): Promise<number> {
       facade_vs_synapse_p50_rounds: facade.rounds_p50_ms.map((f, i) => ratio(f, synapse.rounds_p50_ms[i])),
       facade_vs_synapse_p50_round_median: medianOf(facade.rounds_p50_ms.map((f, i) => ratio(f, synapse.rounds_p50_ms[i]))),
       facade_overhead_over_synapse_p50_ms: round2((facade.p50_ms ?? NaN) - (synapse.p50_ms ?? NaN)),
+      // Reads: how many times faster the facade answers than Synapse (> 1: the facade is faster).
+      history_synapse_vs_facade_p50: reads?.history.speedup_p50 ?? null,
+      history_synapse_vs_facade_p99: reads?.history.speedup_p99 ?? null,
+      catchup_synapse_vs_facade_p50: reads?.catchup.speedup_p50 ?? null,
+      catchup_synapse_vs_facade_p99: reads?.catchup.speedup_p99 ?? null,
     },
     env: {
       node: process.version,
@@ -187,9 +225,17 @@ async function main(): Promise<number> {
         burst_concurrency: settings.concurrency,
         rounds: settings.rounds,
         text_chars: 110,
+        reads: {
+          read_model_messages: readSettings.messages,
+          history_calls: readSettings.historyCalls,
+          catchup_calls: readSettings.catchupCalls,
+          rounds: readSettings.rounds,
+          history_limit: readSettings.historyLimit,
+          catchup_messages: readSettings.catchup,
+        },
       },
       notes:
-        'bridge, relay and all clients run in this Node process; Synapse and PostgreSQL are separate processes on loopback. msgs_per_s = delivered messages per second in the closed-loop burst.',
+        'bridge, relay and all clients run in this Node process; Synapse and PostgreSQL are separate processes on loopback. msgs_per_s = delivered messages per second in the closed-loop burst. Reads are sequential (one call at a time), each answer checked (count of messages), warm caches on both sides.',
       duration_s: round2((performance.now() - started) / 1000),
     },
     failures,

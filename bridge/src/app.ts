@@ -4,6 +4,7 @@ import http, { type RequestListener } from 'node:http';
 import https from 'node:https';
 import type { AddressInfo } from 'node:net';
 import express from 'express';
+import { Redis } from 'ioredis';
 import { BookingAccess } from './bookings/access.ts';
 import { BookingChats } from './bookings/booking-chats.ts';
 import { ChatList } from './bookings/chat-list.ts';
@@ -12,6 +13,7 @@ import { registerChatEvents } from './facade/chat-events.ts';
 import { SocketDelivery } from './facade/delivery.ts';
 import { JwtVerifier } from './facade/jwt.ts';
 import { registerMessageEvents } from './facade/message-events.ts';
+import { registerSafetyEvents } from './facade/safety-events.ts';
 import { createSocketServer } from './facade/socket-server.ts';
 import { bookingRoutes } from './http/booking-routes.ts';
 import { createHttpApp } from './http/http-app.ts';
@@ -30,6 +32,12 @@ import { ReadModelRetention } from './messages/retention.ts';
 import { TypingIndicators } from './messages/typing.ts';
 import { SystemMessages } from './bookings/system-messages.ts';
 import { ReadMarkersStore } from './store/read-markers-store.ts';
+import { SafetyStore } from './store/safety-store.ts';
+import { Audience } from './safety/audience.ts';
+import { Blocks } from './safety/blocks.ts';
+import { ModerationRoom } from './safety/moderation-room.ts';
+import { RateLimiter } from './safety/rate-limiter.ts';
+import { Reports } from './safety/reports.ts';
 import { createLogger, routeBridgeLogs, type Logger } from './observability/logger.ts';
 import { createMetrics } from './observability/metrics.ts';
 import { BookingsStore } from './store/bookings-store.ts';
@@ -84,6 +92,7 @@ export async function createApp(config: Config, deps: AppDeps): Promise<App> {
   const messages = new MessagesStore(db);
   const sends = new SendsStore(db);
   const markers = new ReadMarkersStore(db);
+  const safety = new SafetyStore(db);
 
   const homeserver = await Homeserver.connect({
     url: deps.synapseUrl,
@@ -99,21 +108,29 @@ export async function createApp(config: Config, deps: AppDeps): Promise<App> {
   const tlsOptions = config.tls && { cert: readFileSync(config.tls.certFile), key: readFileSync(config.tls.keyFile) };
   const publicServer = tlsOptions ? https.createServer(tlsOptions, onRequest) : http.createServer(onRequest);
 
+  const redis = config.redisUrl ? new Redis(config.redisUrl, { maxRetriesPerRequest: 3 }) : undefined;
+  redis?.on('error', (err) => logger.warn({ err }, 'redis connection error'));
+  const limiter = new RateLimiter(config.rateLimits, redis);
   const sockets = createSocketServer(publicServer, {
     allowedOrigins: config.allowedOrigins,
-    redisUrl: config.redisUrl,
+    redis,
     verifier: new JwtVerifier(config.jwt),
+    admit: (userId) => limiter.consume('connection', userId),
     logger,
     metrics,
   });
   const arrivals = new MessageArrivals(messages);
   const delivery = new SocketDelivery(sockets, arrivals);
   const senders = new SenderDirectory(homeserver.ids, users);
-  const road = new MessageRoad({ bookings, messages, senders, arrivals, delivery, metrics, logger });
+  const audience = new Audience(safety);
+  const road = new MessageRoad({ bookings, messages, safety, audience, senders, arrivals, delivery, metrics, logger });
   const access = new BookingAccess(bookings);
+  const blocks = new Blocks(safety, homeserver, logger);
+  const moderation = new ModerationRoom(homeserver, safety, config.supportStaff, logger);
+  await moderation.ensure();
   const chats = new ChatList(bookings, messages, users);
-  const receipts = new Receipts({ access, bookings, messages, markers, homeserver, delivery, logger });
-  const typing = new TypingIndicators(access, bookings, homeserver, delivery);
+  const receipts = new Receipts({ access, bookings, messages, markers, homeserver, delivery, audience, logger });
+  const typing = new TypingIndicators(access, bookings, homeserver, delivery, audience);
   const ephemeral = new EphemeralEvents(receipts, typing, logger);
   const chatServices = {
     chats,
@@ -121,9 +138,22 @@ export async function createApp(config: Config, deps: AppDeps): Promise<App> {
     catchUp: new CatchUp(messages),
   };
   const messageServices = {
-    sending: new MessageSending({ homeserver, access, sends, arrivals, maxTextLength: config.limits.messageMaxLength }),
+    sending: new MessageSending({
+      homeserver,
+      access,
+      sends,
+      arrivals,
+      blocks,
+      limiter,
+      maxTextLength: config.limits.messageMaxLength,
+    }),
     receipts,
     typing,
+  };
+  const safetyServices = {
+    reports: new Reports({ access, messages, safety, moderation, logger }),
+    blocks,
+    limiter,
   };
   const bookingChats = new BookingChats({ homeserver, bookings, users, chats, delivery, logger });
   const systemMessages = new SystemMessages(homeserver, bookings, arrivals);
@@ -132,6 +162,7 @@ export async function createApp(config: Config, deps: AppDeps): Promise<App> {
     const context = { socket, logger: logger.child({ userId: socket.data.userId, socketId: socket.id }), metrics };
     registerChatEvents(context, chatServices);
     registerMessageEvents(context, messageServices);
+    registerSafetyEvents(context, safetyServices);
   });
 
   handleRequest = createHttpApp(logger, metrics, {
@@ -196,6 +227,7 @@ export async function createApp(config: Config, deps: AppDeps): Promise<App> {
         }),
       );
       await homeserver.close();
+      await redis?.quit().catch(() => undefined);
       await db.destroy();
     },
   };

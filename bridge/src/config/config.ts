@@ -4,6 +4,7 @@ import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
+import { parseRateLimit, type RateLimit, type RateLimitKind } from '../safety/rate-limiter.ts';
 
 const bool = z
   .enum(['true', 'false', '1', '0', 'yes', 'no'])
@@ -12,6 +13,14 @@ const bool = z
 const port = z.coerce.number().int().min(0).max(65535);
 const url = z.url({ protocol: /^(https?|wss?)$/ });
 const dbUrl = z.url({ protocol: /^postgres(ql)?$/ });
+const rateLimit = z.string().transform((text, ctx) => {
+  const limit = parseRateLimit(text);
+  if (!limit) {
+    ctx.addIssue({ code: 'custom', message: 'a rate such as 20/10s, 10/1m or 5/1h' });
+    return z.NEVER;
+  }
+  return limit;
+});
 
 /** Every setting the service reads, with its default. Names are the documented contract. */
 const envSchema = z
@@ -48,6 +57,14 @@ const envSchema = z
     LOG_LEVEL: z.enum(['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent']).default('info'),
     MESSAGE_MAX_LENGTH: z.coerce.number().int().min(1).max(65536).default(4000),
     RETENTION_DAYS: z.coerce.number().int().min(1).max(36500).default(365),
+    SUPPORT_STAFF: z
+      .string()
+      .regex(/^\s*(@[^:\s,]+:[^\s,]+\s*(,\s*@[^:\s,]+:[^\s,]+\s*)*)?$/, 'comma-separated Matrix user ids')
+      .default(''),
+    RATE_LIMIT_MESSAGES: rateLimit.default({ points: 30, windowMs: 10_000 }),
+    RATE_LIMIT_UPLOADS: rateLimit.default({ points: 10, windowMs: 60_000 }),
+    RATE_LIMIT_REPORTS: rateLimit.default({ points: 10, windowMs: 3_600_000 }),
+    RATE_LIMIT_CONNECTIONS: rateLimit.default({ points: 30, windowMs: 60_000 }),
   })
   .superRefine((env, ctx) => {
     if (Boolean(env.TLS_CERT_FILE) !== Boolean(env.TLS_KEY_FILE)) {
@@ -111,6 +128,8 @@ export interface Config {
   logLevel: Env['LOG_LEVEL'];
   limits: { messageMaxLength: number };
   retentionDays: number;
+  supportStaff: string[];
+  rateLimits: Record<RateLimitKind, RateLimit>;
 }
 
 export class ConfigError extends Error {}
@@ -165,6 +184,13 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
     logLevel: env.LOG_LEVEL,
     limits: { messageMaxLength: env.MESSAGE_MAX_LENGTH },
     retentionDays: env.RETENTION_DAYS,
+    supportStaff: env.SUPPORT_STAFF.split(',').map((id) => id.trim()).filter(Boolean),
+    rateLimits: {
+      message: env.RATE_LIMIT_MESSAGES,
+      upload: env.RATE_LIMIT_UPLOADS,
+      report: env.RATE_LIMIT_REPORTS,
+      connection: env.RATE_LIMIT_CONNECTIONS,
+    },
   };
 }
 

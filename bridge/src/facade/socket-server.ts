@@ -2,7 +2,7 @@
 // Redis adapter for several bridge processes, and one room per user for delivery.
 import type { Server as HttpServer } from 'node:http';
 import { createAdapter } from '@socket.io/redis-adapter';
-import { Redis } from 'ioredis';
+import type { Redis } from 'ioredis';
 import { Server, type Socket } from 'socket.io';
 import type { Logger } from '../observability/logger.ts';
 import type { Metrics } from '../observability/metrics.ts';
@@ -20,8 +20,11 @@ export function userRoom(userId: string): string {
 
 export interface SocketServerOptions {
   allowedOrigins: string[] | '*';
-  redisUrl: string | undefined;
+  /** When set, events fan out to the other bridge processes through this Redis. */
+  redis: Redis | undefined;
   verifier: JwtVerifier;
+  /** Called for each authenticated connection attempt; throws to refuse it (rate limits). */
+  admit: (userId: string) => Promise<void>;
   logger: Logger;
   metrics: Metrics;
 }
@@ -48,18 +51,17 @@ export function createSocketServer(httpServer: HttpServer, options: SocketServer
     },
   });
 
-  let redis: Redis[] = [];
-  if (options.redisUrl) {
-    const pub = new Redis(options.redisUrl, { lazyConnect: false, maxRetriesPerRequest: 3 });
-    const sub = pub.duplicate();
-    for (const client of [pub, sub]) client.on('error', (err) => logger.warn({ err }, 'redis adapter connection error'));
-    io.adapter(createAdapter(pub, sub));
-    redis = [pub, sub];
+  // The adapter publishes on the shared client and needs a connection of its own to subscribe.
+  const subscriber = options.redis?.duplicate();
+  if (options.redis && subscriber) {
+    subscriber.on('error', (err) => logger.warn({ err }, 'redis subscriber connection error'));
+    io.adapter(createAdapter(options.redis, subscriber));
   }
 
   io.use(async (socket, next) => {
     try {
       socket.data = await verifier.verify((socket.handshake.auth as { token?: unknown } | undefined)?.token);
+      await options.admit(socket.data.userId);
       next();
     } catch (error) {
       const body = error instanceof AppError ? error.toBody() : { code: 'unauthorized', message: 'unauthorized' };
@@ -75,11 +77,11 @@ export function createSocketServer(httpServer: HttpServer, options: SocketServer
 
   return {
     io,
-    clustered: redis.length > 0,
+    clustered: subscriber !== undefined,
     async close() {
       io.disconnectSockets(true);
       await new Promise<void>((resolve) => io.close(() => resolve()));
-      await Promise.all(redis.map((client) => client.quit().catch(() => undefined)));
+      await subscriber?.quit().catch(() => undefined);
     },
   };
 }

@@ -6,7 +6,7 @@ import express, { Router } from 'express';
 import { z } from 'zod';
 import { bearerMatches } from '../http/service-auth.ts';
 import type { RoomEvent } from '../messages/matrix-event.ts';
-import type { StoredMessage } from '../messages/road.ts';
+import type { RoadResult } from '../messages/road.ts';
 import type { Logger } from '../observability/logger.ts';
 import type { Metrics } from '../observability/metrics.ts';
 
@@ -30,8 +30,8 @@ const transactionSchema = z.object({
 });
 
 export interface TransactionSink {
-  store(events: RoomEvent[]): Promise<StoredMessage[]>;
-  deliver(stored: StoredMessage[]): void;
+  store(events: RoomEvent[]): Promise<RoadResult>;
+  deliver(stored: RoadResult): void;
   ephemeral(events: unknown[]): Promise<void>;
 }
 
@@ -74,7 +74,7 @@ export function transactionRoutes(options: TransactionRoutesOptions): Router {
       else metrics.transactionEvents.inc({ result: 'malformed' });
     }
     const timer = metrics.transactionDuration.startTimer();
-    let stored: StoredMessage[];
+    let stored: RoadResult;
     try {
       stored = await sink.store(events);
     } catch (err) {

@@ -43,7 +43,7 @@ export class MessageHistory {
     if (request.before?.startsWith(SYNAPSE_CURSOR)) {
       return this.fromSynapse(booking, { from: request.before.slice(SYNAPSE_CURSOR.length) }, request.limit);
     }
-    const rows = await this.deps.messages.history(request.bookingId, request.before, request.limit + 1);
+    const rows = await this.deps.messages.history(userId, request.bookingId, request.before, request.limit + 1);
     const hasMore = rows.length > request.limit;
     const page = (hasMore ? rows.slice(1) : rows).map(rowToMessage);
     if (hasMore) return { messages: page, before: page[0]!.cursor };

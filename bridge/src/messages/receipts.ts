@@ -3,6 +3,7 @@
 import type { BookingAccess } from '../bookings/access.ts';
 import type { Homeserver } from '../matrix/homeserver.ts';
 import type { Logger } from '../observability/logger.ts';
+import type { Audience } from '../safety/audience.ts';
 import { AppError } from '../protocol/errors.ts';
 import type { BookingRow, BookingsStore } from '../store/bookings-store.ts';
 import type { MessageRow, MessagesStore } from '../store/messages-store.ts';
@@ -18,6 +19,7 @@ export interface ReceiptsDeps {
   markers: ReadMarkersStore;
   homeserver: Homeserver;
   delivery: Delivery;
+  audience: Audience;
   logger: Logger;
 }
 
@@ -60,7 +62,7 @@ export class Receipts {
   private async advance(booking: BookingRow, userId: string, message: MessageRow): Promise<void> {
     const moved = await this.deps.markers.advance(booking.booking_id, userId, message.seq);
     if (!moved) return;
-    this.deps.delivery.emit(membersOf(booking), 'receipt', {
+    this.deps.delivery.emit(await this.deps.audience.of(booking, userId), 'receipt', {
       bookingId: booking.booking_id,
       userId,
       messageId: message.event_id,

@@ -1,10 +1,13 @@
 // The one road every room event takes, whoever wrote it (DESIGN.md): Synapse pushes it in a
 // transaction → stored in the read model (idempotent) → Synapse answered → emitted to members.
+// Redactions take the same road: the message leaves the read model, members get message:deleted.
 import type { Logger } from '../observability/logger.ts';
 import type { Metrics } from '../observability/metrics.ts';
 import type { Message } from '../protocol/types.ts';
 import type { BookingRow, BookingsStore } from '../store/bookings-store.ts';
-import type { MessagesStore, NewMessageRow } from '../store/messages-store.ts';
+import type { MessagesStore, NewDeletion, NewMessageRow } from '../store/messages-store.ts';
+import type { Audience } from '../safety/audience.ts';
+import type { SafetyStore } from '../store/safety-store.ts';
 import type { MessageArrivals } from './arrivals.ts';
 import type { Delivery } from './delivery.ts';
 import { eventToRow, mayShowInApps } from './event-to-row.ts';
@@ -14,12 +17,26 @@ import type { SenderDirectory } from './senders.ts';
 
 export interface StoredMessage {
   message: Message;
+  /** Members to emit to: those who blocked the sender are left out. */
   recipients: string[];
+}
+
+export interface StoredDeletion {
+  bookingId: string;
+  messageId: string;
+  recipients: string[];
+}
+
+export interface RoadResult {
+  messages: StoredMessage[];
+  deletions: StoredDeletion[];
 }
 
 export interface MessageRoadDeps {
   bookings: BookingsStore;
   messages: MessagesStore;
+  safety: SafetyStore;
+  audience: Audience;
   senders: SenderDirectory;
   arrivals: MessageArrivals;
   delivery: Delivery;
@@ -31,6 +48,13 @@ export function membersOf(booking: BookingRow): string[] {
   return [booking.customer_id, booking.artist_id];
 }
 
+function redactedEventId(event: RoomEvent): string | undefined {
+  if (event.type !== 'm.room.redaction') return undefined;
+  // Room versions 11 and later carry the target in the content.
+  const target = event.redacts ?? event.content.redacts;
+  return typeof target === 'string' ? target : undefined;
+}
+
 export class MessageRoad {
   private readonly deps: MessageRoadDeps;
 
@@ -38,14 +62,21 @@ export class MessageRoad {
     this.deps = deps;
   }
 
-  /** Stores the events apps show; returns only those not stored before, in cursor order. */
-  async store(events: RoomEvent[]): Promise<StoredMessage[]> {
+  /** Stores what apps see of these events; returns only what changed, in cursor order. */
+  async store(events: RoomEvent[]): Promise<RoadResult> {
     const { bookings, messages, senders, metrics } = this.deps;
     const bookingByRoom = new Map<string, BookingRow | undefined>();
     const rows: NewMessageRow[] = [];
+    const redactions: NewDeletion[] = [];
     for (const event of events) {
       if (!bookingByRoom.has(event.room_id)) bookingByRoom.set(event.room_id, await bookings.getByRoom(event.room_id));
       const booking = bookingByRoom.get(event.room_id);
+      const redacted = booking && redactedEventId(event);
+      if (redacted) {
+        redactions.push({ event_id: redacted, redacted_by: event.sender });
+        metrics.transactionEvents.inc({ result: 'redaction' });
+        continue;
+      }
       const row =
         booking && mayShowInApps(event)
           ? eventToRow(event, booking.booking_id, await senders.resolve(event.sender, booking))
@@ -53,20 +84,38 @@ export class MessageRoad {
       if (row) rows.push(row);
       metrics.transactionEvents.inc({ result: row ? 'message' : 'ignored' });
     }
-    const inserted = await messages.insertNew(rows);
+    const { inserted, deleted } = await messages.write(rows, redactions);
     metrics.transactionEvents.inc({ result: 'duplicate' }, rows.length - inserted.length);
-    return inserted.map((row) => {
-      const booking = [...bookingByRoom.values()].find((b) => b?.booking_id === row.booking_id)!;
-      return { message: rowToMessage(row), recipients: membersOf(booking) };
-    });
+    const bookingOf = (bookingId: string) => [...bookingByRoom.values()].find((b) => b?.booking_id === bookingId)!;
+    for (const deletion of deleted) {
+      await this.deps.safety.audit({
+        actor: deletion.redacted_by,
+        action: 'message.redact',
+        bookingId: deletion.booking_id,
+        target: deletion.event_id,
+      });
+    }
+    return {
+      messages: await Promise.all(
+        inserted.map(async (row) => ({
+          message: rowToMessage(row),
+          recipients: await this.deps.audience.of(bookingOf(row.booking_id), row.sender_id),
+        })),
+      ),
+      deletions: deleted.map((d) => ({ bookingId: d.booking_id, messageId: d.event_id, recipients: membersOf(bookingOf(d.booking_id)) })),
+    };
   }
 
-  deliver(stored: StoredMessage[]): void {
-    for (const { message, recipients } of stored) {
-      this.deps.delivery.emit(recipients, 'message', message);
-      this.deps.delivery.announceStored(message);
-      this.deps.arrivals.notify(message);
-      this.deps.metrics.messagesDelivered.inc({ kind: message.kind });
+  deliver({ messages, deletions }: RoadResult): void {
+    const { delivery, arrivals, metrics } = this.deps;
+    for (const { message, recipients } of messages) {
+      delivery.emit(recipients, 'message', message);
+      delivery.announceStored(message);
+      arrivals.notify(message);
+      metrics.messagesDelivered.inc({ kind: message.kind });
+    }
+    for (const { bookingId, messageId, recipients } of deletions) {
+      delivery.emit(recipients, 'message:deleted', { bookingId, messageId });
     }
   }
 }

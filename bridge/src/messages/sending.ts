@@ -7,7 +7,10 @@ import { AppError } from '../protocol/errors.ts';
 import type { MessageSendRequest } from '../protocol/schemas.ts';
 import type { Message } from '../protocol/types.ts';
 import type { SendsStore } from '../store/sends-store.ts';
+import type { Blocks } from '../safety/blocks.ts';
+import type { RateLimiter } from '../safety/rate-limiter.ts';
 import type { MessageArrivals } from './arrivals.ts';
+import { membersOf } from './road.ts';
 import { CONTENT_CLIENT_ID } from './matrix-event.ts';
 
 export interface MessageSendingDeps {
@@ -15,6 +18,8 @@ export interface MessageSendingDeps {
   access: BookingAccess;
   sends: SendsStore;
   arrivals: MessageArrivals;
+  blocks: Blocks;
+  limiter: RateLimiter;
   maxTextLength: number;
 }
 
@@ -26,11 +31,13 @@ export class MessageSending {
   }
 
   async sendText(userId: string, request: MessageSendRequest): Promise<Message> {
-    const { access, sends, homeserver, maxTextLength } = this.deps;
+    const { access, sends, homeserver, blocks, limiter, maxTextLength } = this.deps;
     const text = request.text;
     if (text.trim() === '') throw new AppError('invalid', 'text is empty');
     if (text.length > maxTextLength) throw new AppError('too_large', `text is longer than ${maxTextLength} characters`);
+    await limiter.consume('message', userId);
     const booking = await access.requireMember(userId, request.bookingId);
+    await blocks.requireNotBlocked(userId, membersOf(booking).filter((member) => member !== userId));
 
     const previous = await sends.find(userId, request.clientId);
     if (previous && previous.booking_id !== request.bookingId) {

@@ -4,9 +4,9 @@
 import type { BookingAccess } from '../bookings/access.ts';
 import { fromMatrixError } from '../matrix/errors.ts';
 import type { Homeserver } from '../matrix/homeserver.ts';
+import type { Audience } from '../safety/audience.ts';
 import type { BookingsStore } from '../store/bookings-store.ts';
 import type { Delivery } from './delivery.ts';
-import { membersOf } from './road.ts';
 import { SUPPORT_SENDER } from './senders.ts';
 
 /** How long an app's "typing" lasts on the homeserver unless renewed or stopped. */
@@ -17,14 +17,16 @@ export class TypingIndicators {
   private readonly bookings: BookingsStore;
   private readonly homeserver: Homeserver;
   private readonly delivery: Delivery;
+  private readonly audience: Audience;
   /** The typing set last pushed for each room (Synapse sends the whole set each time). */
   private readonly current = new Map<string, Set<string>>();
 
-  constructor(access: BookingAccess, bookings: BookingsStore, homeserver: Homeserver, delivery: Delivery) {
+  constructor(access: BookingAccess, bookings: BookingsStore, homeserver: Homeserver, delivery: Delivery, audience: Audience) {
     this.access = access;
     this.bookings = bookings;
     this.homeserver = homeserver;
     this.delivery = delivery;
+    this.audience = audience;
   }
 
   async set(userId: string, bookingId: string, typing: boolean): Promise<void> {
@@ -48,7 +50,7 @@ export class TypingIndicators {
     ];
     for (const [matrixId, typing] of changes) {
       const userId = this.homeserver.ids.platformIdOf(matrixId) ?? SUPPORT_SENDER.id;
-      const others = membersOf(booking).filter((member) => member !== userId);
+      const others = (await this.audience.of(booking, userId)).filter((member) => member !== userId);
       this.delivery.emit(others, 'typing', { bookingId: booking.booking_id, userId, typing });
     }
   }

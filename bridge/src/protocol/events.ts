@@ -1,7 +1,15 @@
 // The Socket.io contract as typed-event maps: the server and the client SDK both import these.
 import type { Ack, Chat, Message } from './types.ts';
 import type { z } from 'zod';
-import type { chatHistorySchema, messageReadSchema, messageSendSchema, syncSchema, typingSchema } from './schemas.ts';
+import type {
+  chatHistorySchema,
+  messageReadSchema,
+  messageReportSchema,
+  messageSendSchema,
+  syncSchema,
+  typingSchema,
+  userTargetSchema,
+} from './schemas.ts';
 
 type Reply<T> = (response: Ack<T>) => void;
 
@@ -16,8 +24,13 @@ export interface ClientToServerEvents {
   typing: (payload: z.input<typeof typingSchema>, ack: Reply<Record<string, never>>) => void;
   sync: (
     payload: z.input<typeof syncSchema>,
-    ack: Reply<{ messages: Message[]; cursor: string; more: boolean }>,
+    ack: Reply<{ messages: Message[]; deleted: { bookingId: string; messageId: string }[]; cursor: string; more: boolean }>,
   ) => void;
+  'message:report': (payload: z.input<typeof messageReportSchema>, ack: Reply<{ reportId: string }>) => void;
+  'user:block': (payload: z.input<typeof userTargetSchema>, ack: Reply<Record<string, never>>) => void;
+  'user:unblock': (payload: z.input<typeof userTargetSchema>, ack: Reply<Record<string, never>>) => void;
+  /** Extension: the users one has blocked. */
+  'blocks:list': (payload: Record<string, never>, ack: Reply<{ userIds: string[] }>) => void;
 }
 
 export interface ServerToClientEvents {

@@ -56,6 +56,10 @@ export const systemMessageSchema = z.object({
   data: z.record(z.string(), z.unknown()).optional(),
 });
 
+export const messageReportSchema = z.object({ messageId: eventIdSchema, reason: z.string().trim().min(1).max(500) });
+
+export const userTargetSchema = z.object({ userId: userIdSchema });
+
 export const bookingPartySchema = z.object({ id: userIdSchema, name: nameSchema });
 
 export const bookingUpsertSchema = z

@@ -27,6 +27,17 @@ export interface MessageRow extends NewMessageRow {
   seq: string;
 }
 
+export interface NewDeletion {
+  event_id: string;
+  redacted_by: string;
+}
+
+export interface DeletionRow extends NewDeletion {
+  seq: string;
+  booking_id: string;
+  created_at: Date;
+}
+
 // Any constant works: it only has to be the same in every bridge process.
 const WRITE_LOCK = 0x6b636861;
 
@@ -38,30 +49,66 @@ export class MessagesStore {
   }
 
   /**
-   * Stores messages once each (idempotent on event id) and returns the ones that were new.
+   * Stores new messages once each (idempotent on event id; a message deleted before is not
+   * stored again) and applies deletions, in one transaction; returns what changed.
    * Writers queue on one lock so that cursors commit in the order they were handed out: a
    * reader that has seen cursor N can never later find a message below N appear.
    */
-  async insertNew(rows: NewMessageRow[]): Promise<MessageRow[]> {
-    if (rows.length === 0) return [];
+  async write(rows: NewMessageRow[], deletions: NewDeletion[]): Promise<{ inserted: MessageRow[]; deleted: DeletionRow[] }> {
+    if (rows.length === 0 && deletions.length === 0) return { inserted: [], deleted: [] };
     return this.db.transaction(async (trx) => {
       await trx.raw('SELECT pg_advisory_xact_lock(?)', [WRITE_LOCK]);
-      const inserted: MessageRow[] = await trx('messages')
-        .insert(rows.map((r) => ({ ...r, content: JSON.stringify(r.content) })))
-        .onConflict(['event_id', 'created_at'])
-        .ignore()
-        .returning('*');
-      return inserted.sort((a, b) => Number(BigInt(a.seq) - BigInt(b.seq)));
+      let inserted: MessageRow[] = [];
+      if (rows.length > 0) {
+        const gone = new Set(
+          (await trx('message_deletions').whereIn('event_id', rows.map((r) => r.event_id)).select('event_id')).map(
+            (r: { event_id: string }) => r.event_id,
+          ),
+        );
+        const fresh = rows.filter((r) => !gone.has(r.event_id));
+        if (fresh.length > 0) {
+          inserted = await trx('messages')
+            .insert(fresh.map((r) => ({ ...r, content: JSON.stringify(r.content) })))
+            .onConflict(['event_id', 'created_at'])
+            .ignore()
+            .returning('*');
+        }
+      }
+      const deleted: DeletionRow[] = [];
+      for (const deletion of deletions) {
+        const [removed] = await trx('messages').where({ event_id: deletion.event_id }).delete().returning(['booking_id']);
+        if (!removed) continue;
+        const [tombstone] = await trx('message_deletions')
+          .insert({ booking_id: removed.booking_id, event_id: deletion.event_id, redacted_by: deletion.redacted_by })
+          .onConflict('event_id')
+          .ignore()
+          .returning('*');
+        if (tombstone) deleted.push(tombstone);
+      }
+      return { inserted: inserted.sort((a, b) => Number(BigInt(a.seq) - BigInt(b.seq))), deleted };
     });
+  }
+
+  /** Deletions in the user's bookings with a cursor in (after, upTo]. */
+  async deletionsBetween(userId: string, after: string, upTo: string | undefined): Promise<DeletionRow[]> {
+    const query = this.db<DeletionRow>('message_deletions')
+      .whereIn('booking_id', (q) =>
+        q.select('booking_id').from('bookings').where('customer_id', userId).orWhere('artist_id', userId),
+      )
+      .andWhere('seq', '>', after);
+    if (upTo !== undefined) query.andWhere('seq', '<=', upTo);
+    return query.orderBy('seq', 'asc');
   }
 
   async getByEventId(eventId: string): Promise<MessageRow | undefined> {
     return this.db<MessageRow>('messages').where({ event_id: eventId }).first();
   }
 
-  /** Up to `limit` messages of a booking before a cursor, oldest first. */
-  async history(bookingId: string, before: string | undefined, limit: number): Promise<MessageRow[]> {
-    const query = this.db<MessageRow>('messages').where({ booking_id: bookingId });
+  /** Up to `limit` messages of a booking before a cursor, oldest first, without senders the viewer blocked. */
+  async history(viewerId: string, bookingId: string, before: string | undefined, limit: number): Promise<MessageRow[]> {
+    const query = this.db<MessageRow>('messages')
+      .where({ booking_id: bookingId })
+      .whereNotIn('sender_id', (q) => q.select('blocked_id').from('blocks').where('blocker_id', viewerId));
     if (before !== undefined) query.andWhere('seq', '<', before);
     const rows = await query.orderBy('seq', 'desc').limit(limit);
     return rows.reverse();
@@ -71,12 +118,20 @@ export class MessagesStore {
     return this.db<MessageRow>('messages').where({ booking_id: bookingId, event_id: eventId }).first();
   }
 
-  /** Messages of every booking of a user after a cursor, oldest first. */
+  /** The message at `seq` with up to `around` messages on either side, oldest first. */
+  async around(bookingId: string, seq: string, around: number): Promise<MessageRow[]> {
+    const before = await this.db<MessageRow>('messages').where({ booking_id: bookingId }).andWhere('seq', '<=', seq).orderBy('seq', 'desc').limit(around + 1);
+    const after = await this.db<MessageRow>('messages').where({ booking_id: bookingId }).andWhere('seq', '>', seq).orderBy('seq', 'asc').limit(around);
+    return [...before.reverse(), ...after];
+  }
+
+  /** Messages of every booking of a user after a cursor, oldest first, without senders they blocked. */
   async since(userId: string, after: string, limit: number): Promise<MessageRow[]> {
     return this.db<MessageRow>('messages')
       .whereIn('booking_id', (q) =>
         q.select('booking_id').from('bookings').where('customer_id', userId).orWhere('artist_id', userId),
       )
+      .whereNotIn('sender_id', (q) => q.select('blocked_id').from('blocks').where('blocker_id', userId))
       .andWhere('seq', '>', after)
       .orderBy('seq', 'asc')
       .limit(limit);

@@ -37,6 +37,9 @@ export async function spawnBridge(options: { port: number; appservicePort: numbe
       JWT_SECRET: TEST_JWT_SECRET,
       SERVICE_TOKEN: TEST_SERVICE_TOKEN,
       LOG_LEVEL: 'info',
+      // Tests send in bulk; the rate-limit tests set their own limits.
+      RATE_LIMIT_MESSAGES: '100000/1s',
+      RATE_LIMIT_CONNECTIONS: '100000/1s',
       ...options.env,
     },
     stdio: ['ignore', 'pipe', 'pipe'],

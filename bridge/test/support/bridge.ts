@@ -45,6 +45,9 @@ export async function startBridge(options: BridgeOptions = {}): Promise<TestBrid
     JWT_SECRET: TEST_JWT_SECRET,
     SERVICE_TOKEN: TEST_SERVICE_TOKEN,
     LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'warn',
+    // Tests send in bulk; the rate-limit tests set their own limits.
+    RATE_LIMIT_MESSAGES: '100000/1s',
+    RATE_LIMIT_CONNECTIONS: '100000/1s',
     ...options.env,
   });
   const app = await createApp(config, {

@@ -1,0 +1,157 @@
+// Read-model benchmarks: the bridge's read model seeded with a year of messages, read through the
+// facade, side by side with the same reads from Synapse (interleaved round by round, like the
+// write benchmarks, so the machine's drift hits both alike).
+import type { BenchStack } from './stack.ts';
+import { startFacadeReads } from './read-model.ts';
+import { seedOptions, seedReadModel } from './read-model-seed.ts';
+import { timeCalls, type ReadProbe, type ReadRun } from './reads.ts';
+import { ratio, round2, summarize } from './stats.ts';
+import { SYNAPSE_READ_MEASURES, startSynapseReads } from './synapse-reads.ts';
+
+export interface ReadSettings {
+  messages: number;
+  historyCalls: number;
+  catchupCalls: number;
+  rounds: number;
+  historyLimit: number;
+  catchup: number;
+  fillConcurrency: number;
+  warmup: number;
+  timeoutMs: number;
+  /** Per probe and round: stop starting calls after this long. */
+  capMs: number;
+}
+
+/** The issue's targets: p99 of the facade, and how many times faster than Synapse at p99. */
+export const READ_TARGETS = {
+  history: { p99_ms: 5, speedup_p99: 10 },
+  catchup: { p99_ms: 50, speedup_p99: 10 },
+};
+
+const FACADE_MEASURES = {
+  history:
+    "chat:history { bookingId, limit: 50 } emitted on an artist's socket until its acknowledgement (membership check + read model), first page of a booking with 200+ messages",
+  catchup:
+    "sync { since, limit: 1000 } emitted on an artist's socket (20 bookings) until its acknowledgement, `since` chosen so that exactly 1,000 of the user's messages follow",
+};
+
+function summary(runs: ReadRun[]) {
+  const samples = runs.flatMap((r) => r.samples);
+  const errors = runs.flatMap((r) => r.errors);
+  return { ...summarize(samples), errors: errors.length, first_error: errors[0], rounds_p50_ms: runs.map((r) => summarize(r.samples).p50_ms) };
+}
+
+function compare(facade: ReturnType<typeof summary>, synapse: ReturnType<typeof summary>, target: { p99_ms: number; speedup_p99: number }) {
+  const speedupP99 = ratio(synapse.p99_ms, facade.p99_ms);
+  const meetsLatency = facade.p99_ms !== null && facade.p99_ms < target.p99_ms;
+  const meetsSpeedup = speedupP99 !== null && speedupP99 >= target.speedup_p99;
+  return {
+    p50_ms: facade.p50_ms,
+    p95_ms: facade.p95_ms,
+    p99_ms: facade.p99_ms,
+    max_ms: facade.max_ms,
+    synapse_p50_ms: synapse.p50_ms,
+    synapse_p95_ms: synapse.p95_ms,
+    synapse_p99_ms: synapse.p99_ms,
+    speedup_p50: ratio(synapse.p50_ms, facade.p50_ms),
+    speedup_p99: speedupP99,
+    speedup_p50_rounds: facade.rounds_p50_ms.map((f, i) => ratio(synapse.rounds_p50_ms[i], f)),
+    calls: facade.count,
+    synapse_calls: synapse.count,
+    errors: facade.errors + synapse.errors,
+    first_error: facade.first_error ?? synapse.first_error,
+    target,
+    meets_latency_target: meetsLatency,
+    meets_speedup_target: meetsSpeedup,
+    meets_target: meetsLatency && meetsSpeedup,
+  };
+}
+
+export async function measureReads(stack: BenchStack, settings: ReadSettings, log: (line: string) => void) {
+  const shape = seedOptions(settings.messages);
+  log(
+    `seeding the read model (${shape.messages} messages, ${shape.bookings} bookings, ${shape.months} months) ` +
+      `while filling a Synapse room with ${settings.catchup} messages`,
+  );
+  const [seed, synapse] = await Promise.all([
+    seedReadModel(stack.app.db, shape).then((result) => {
+      log(`read model seeded in ${round2(result.seconds)} s (${result.partitions} partitions)`);
+      return result;
+    }),
+    startSynapseReads({ ...stack, historyLimit: settings.historyLimit, catchup: settings.catchup, concurrency: settings.fillConcurrency }).then(
+      (result) => {
+        log(`Synapse room filled in ${round2(result.fillSeconds)} s`);
+        return result;
+      },
+    ),
+  ]);
+  const facade = await startFacadeReads({
+    db: stack.app.db,
+    bridgeUrl: stack.bridgeUrl,
+    jwtSecret: stack.jwtSecret,
+    timeoutMs: settings.timeoutMs,
+    historyLimit: settings.historyLimit,
+    catchup: settings.catchup,
+  });
+  try {
+    const groups: { probes: ReadProbe[]; calls: number }[] = [
+      { probes: [facade.history, synapse.history], calls: settings.historyCalls },
+      { probes: [facade.catchup, synapse.catchup, synapse.catchupMessages], calls: settings.catchupCalls },
+    ];
+    const runs = new Map<ReadProbe, ReadRun[]>();
+    for (const { probes } of groups) {
+      for (const probe of probes) {
+        const warm = await timeCalls(probe, settings.warmup, settings.capMs);
+        if (warm.errors.length) throw new Error(`warm-up failed: ${warm.errors[0]}`);
+        runs.set(probe, []);
+      }
+    }
+    for (let round = 0; round < settings.rounds; round++) {
+      for (const { probes, calls } of groups) {
+        for (let i = 0; i < probes.length; i++) {
+          const probe = probes[(i + round) % probes.length]!;
+          const run = await timeCalls(probe, Math.ceil(calls / settings.rounds), settings.capMs);
+          runs.get(probe)!.push(run);
+          const s = summarize(run.samples);
+          log(`reads round ${round + 1}/${settings.rounds} ${probe.name.padEnd(24)} p50 ${s.p50_ms} ms, p99 ${s.p99_ms} ms${run.errors.length ? `, ${run.errors.length} errors` : ''}`);
+        }
+      }
+    }
+    const of = (probe: ReadProbe) => summary(runs.get(probe)!);
+    const messagesApi = of(synapse.catchupMessages);
+    return {
+      history: {
+        ...compare(of(facade.history), of(synapse.history), READ_TARGETS.history),
+        limit: settings.historyLimit,
+        booking_messages: facade.bookingMessages,
+        measures: { facade: FACADE_MEASURES.history, synapse: SYNAPSE_READ_MEASURES.history },
+      },
+      catchup: {
+        ...compare(of(facade.catchup), of(synapse.catchup), READ_TARGETS.catchup),
+        messages: facade.catchupMessages,
+        synapse_messages_api_p50_ms: messagesApi.p50_ms,
+        synapse_messages_api_p99_ms: messagesApi.p99_ms,
+        speedup_p99_vs_messages_api: ratio(messagesApi.p99_ms, of(facade.catchup).p99_ms),
+        synapse_messages_api_errors: messagesApi.errors,
+        user_bookings: facade.bookings,
+        user_messages: facade.userMessages,
+        measures: {
+          facade: FACADE_MEASURES.catchup,
+          synapse: SYNAPSE_READ_MEASURES.catchup,
+          synapse_messages_api: SYNAPSE_READ_MEASURES.catchup_messages_api,
+        },
+      },
+      read_model: {
+        messages: seed.messages,
+        partitions: seed.partitions,
+        bookings: seed.bookings,
+        users: shape.customers + shape.artists,
+        seed_s: round2(seed.seconds),
+        synapse_room_messages: settings.catchup,
+        synapse_fill_s: round2(synapse.fillSeconds),
+      },
+    };
+  } finally {
+    await facade.close();
+  }
+}

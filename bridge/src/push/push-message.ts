@@ -1,0 +1,25 @@
+// What a push notification carries, whichever service delivers it.
+import { createHash } from 'node:crypto';
+
+export interface PushMessage {
+  title: string;
+  body: string;
+  bookingId: string;
+  messageId: string;
+  /** The recipient's total unread count. */
+  badge: number;
+  /** One per chat: a newer notification with the same key replaces the older one. */
+  collapseKey: string;
+}
+
+/** How long a push service keeps an undelivered notification: a chat alert is stale after that. */
+export const DEFAULT_PUSH_TTL_SECONDS = 60 * 60;
+
+/**
+ * The collapse key squeezed into a service's limit (APNs `apns-collapse-id`: 64 bytes; Web Push
+ * `Topic`: 32 URL-safe base64 characters): kept as it is when it fits, otherwise a stable hash.
+ */
+export function boundedCollapseKey(key: string, maxLength: number): string {
+  if (key.length <= maxLength && /^[A-Za-z0-9_-]+$/.test(key)) return key;
+  return createHash('sha256').update(key).digest('base64url').slice(0, maxLength);
+}

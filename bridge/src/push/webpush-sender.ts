@@ -1,0 +1,71 @@
+// Browser pushes through the Web Push protocol (RFC 8030), VAPID (RFC 8292) and aes128gcm
+// payload encryption (RFC 8291), with the `web-push` package.
+import type { Agent } from 'node:https';
+import webpush from 'web-push';
+import { boundedCollapseKey, DEFAULT_PUSH_TTL_SECONDS, type PushMessage } from './push-message.ts';
+import { delivered, fromWebPushError, type PushOutcome } from './push-outcome.ts';
+
+export interface WebPushSubscription {
+  endpoint: string;
+  keys: { p256dh: string; auth: string };
+}
+
+export interface WebPushSenderOptions {
+  /** URL-safe base64 P-256 keys, as `web-push generate-vapid-keys` prints them. */
+  vapidPublicKey: string;
+  vapidPrivateKey: string;
+  /** `mailto:` or `https:` contact the push service can reach the sender at. */
+  subject: string;
+  ttlSeconds?: number;
+  timeoutMs?: number;
+  /** Only for proxies and tests; production leaves it out. */
+  agent?: Agent;
+}
+
+/** RFC 8030 §5.4: a topic is at most 32 characters of the URL-safe base64 alphabet. */
+const TOPIC_LENGTH = 32;
+
+export class WebPushSender {
+  private readonly vapidDetails: { subject: string; publicKey: string; privateKey: string };
+  private readonly ttlSeconds: number;
+  private readonly timeoutMs: number;
+  private readonly agent: Agent | undefined;
+
+  constructor(options: WebPushSenderOptions) {
+    this.vapidDetails = { subject: options.subject, publicKey: options.vapidPublicKey, privateKey: options.vapidPrivateKey };
+    this.ttlSeconds = options.ttlSeconds ?? DEFAULT_PUSH_TTL_SECONDS;
+    this.timeoutMs = options.timeoutMs ?? 10_000;
+    this.agent = options.agent;
+    // Signs a throwaway token so a bad key or subject stops the start-up rather than every push.
+    webpush.getVapidHeaders('https://push.invalid', options.subject, options.vapidPublicKey, options.vapidPrivateKey, 'aes128gcm');
+  }
+
+  async send(subscription: WebPushSubscription, message: PushMessage): Promise<PushOutcome> {
+    if (!isUsable(subscription)) return { ok: false, gone: true, reason: 'webpush/invalid-subscription' };
+    try {
+      await webpush.sendNotification(subscription, JSON.stringify(message), {
+        vapidDetails: this.vapidDetails,
+        contentEncoding: 'aes128gcm',
+        TTL: this.ttlSeconds,
+        urgency: 'high',
+        topic: boundedCollapseKey(message.collapseKey, TOPIC_LENGTH),
+        timeout: this.timeoutMs,
+        ...(this.agent ? { agent: this.agent } : {}),
+      });
+      return delivered;
+    } catch (error) {
+      return fromWebPushError(error);
+    }
+  }
+}
+
+/** A subscription that can never be encrypted to or posted to (RFC 8291 key sizes). */
+function isUsable(subscription: WebPushSubscription): boolean {
+  try {
+    if (new URL(subscription.endpoint).protocol !== 'https:') return false;
+  } catch {
+    return false;
+  }
+  return Buffer.from(subscription.keys.p256dh, 'base64url').length === 65
+    && Buffer.from(subscription.keys.auth, 'base64url').length >= 16;
+}

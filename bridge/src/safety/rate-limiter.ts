@@ -1,0 +1,66 @@
+// Per-user flood control: fixed windows counted in Redis when several bridge processes run
+// (one count across all of them), in memory otherwise.
+import type { Redis } from 'ioredis';
+import { AppError } from '../protocol/errors.ts';
+
+export type RateLimitKind = 'message' | 'upload' | 'report' | 'connection';
+
+export interface RateLimit {
+  points: number;
+  windowMs: number;
+}
+
+/** Parses `20/10s`, `10/1m`, `5/1h`. */
+export function parseRateLimit(text: string): RateLimit | undefined {
+  const match = text.trim().match(/^(\d+)\/(\d+)(ms|s|m|h)$/);
+  if (!match) return undefined;
+  const unit = { ms: 1, s: 1000, m: 60_000, h: 3_600_000 }[match[3] as 'ms' | 's' | 'm' | 'h'];
+  const points = Number(match[1]);
+  const windowMs = Number(match[2]) * unit;
+  return points > 0 && windowMs > 0 ? { points, windowMs } : undefined;
+}
+
+// INCR the window's counter, start its expiry on the first hit; answer the count and the time left.
+const CONSUME = `
+local n = redis.call('INCR', KEYS[1])
+if n == 1 then redis.call('PEXPIRE', KEYS[1], ARGV[1]) end
+return { n, redis.call('PTTL', KEYS[1]) }`;
+
+export class RateLimiter {
+  private readonly limits: Record<RateLimitKind, RateLimit>;
+  private readonly redis: Redis | undefined;
+  private readonly windows = new Map<string, { count: number; resetAt: number }>();
+
+  constructor(limits: Record<RateLimitKind, RateLimit>, redis?: Redis) {
+    this.limits = limits;
+    this.redis = redis;
+  }
+
+  /** Counts one action; throws `rate_limited` with the seconds to wait when over the limit. */
+  async consume(kind: RateLimitKind, userId: string): Promise<void> {
+    const limit = this.limits[kind];
+    const key = `bookingchat:rl:${kind}:${userId}`;
+    const [count, msLeft] = this.redis
+      ? ((await this.redis.eval(CONSUME, 1, key, limit.windowMs)) as [number, number])
+      : this.consumeInMemory(key, limit);
+    if (count > limit.points) {
+      throw new AppError('rate_limited', `too many ${kind} attempts; retry later`, Math.max(1, Math.ceil(msLeft / 1000)));
+    }
+  }
+
+  private consumeInMemory(key: string, limit: RateLimit): [number, number] {
+    const now = Date.now();
+    let window = this.windows.get(key);
+    if (!window || window.resetAt <= now) {
+      if (this.windows.size > 100_000) this.sweep(now);
+      window = { count: 0, resetAt: now + limit.windowMs };
+      this.windows.set(key, window);
+    }
+    window.count++;
+    return [window.count, window.resetAt - now];
+  }
+
+  private sweep(now: number): void {
+    for (const [key, window] of this.windows) if (window.resetAt <= now) this.windows.delete(key);
+  }
+}
