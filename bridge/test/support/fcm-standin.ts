@@ -11,7 +11,7 @@ import type { ClientRequestArgs, IncomingMessage, ServerResponse } from 'node:ht
 import { Agent, createServer, type Server } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
-import { connect } from 'node:tls';
+import { connect, type TLSSocket } from 'node:tls';
 import { makeCertificates } from './certificates.ts';
 
 export const OAUTH_HOST = 'oauth2.googleapis.com';
@@ -34,6 +34,8 @@ export interface ReceivedFcmMessage {
   /** The `message` object of the v1 request body. */
   message: Record<string, unknown> & { token?: string };
   headers: IncomingMessage['headers'];
+  /** The TLS server name the client asked for (SNI), i.e. the host it believes it reached. */
+  servername: string | false;
   /** The answer the stand-in gave. */
   status: number;
 }
@@ -123,7 +125,8 @@ export async function startFcmStandIn(): Promise<FcmStandIn> {
     if (match[1] !== projectId) return googleError(response, 403, 'PERMISSION_DENIED', 'The caller does not have permission');
     const { message } = JSON.parse(body) as { message: ReceivedFcmMessage['message'] };
     const planned = message.token === undefined ? undefined : failures.get(message.token);
-    const entry: ReceivedFcmMessage = { projectId: match[1], message, headers: request.headers, status: 200 };
+    const servername = (request.socket as TLSSocket).servername ?? false;
+    const entry: ReceivedFcmMessage = { projectId: match[1], message, headers: request.headers, servername, status: 200 };
     received.push(entry);
     if (planned && message.token !== undefined) {
       const { failure, options } = planned;

@@ -38,6 +38,7 @@ describe('sending a push through FCM', () => {
     expect(await sender.send('token-delivered', message)).toEqual({ ok: true });
 
     const [request] = sentTo('token-delivered');
+    expect(request?.servername).toBe('fcm.googleapis.com');
     expect(request?.projectId).toBe(fcm.projectId);
     expect(request?.message).toMatchObject({
       token: 'token-delivered',
