@@ -12,3 +12,13 @@ if [ ! -f "$stamp" ] || [ package-lock.json -nt "$stamp" ] || ! node_modules/.bi
   touch "$stamp"
 fi
 bash scripts/install-synapse.sh
+
+# The browser tests drive Debian's Chromium (a browser download by a test tool cannot work here).
+if ! command -v chromium >/dev/null 2>&1; then
+  if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
+    echo "installing chromium from Debian"
+    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null
+  else
+    echo "setup: chromium is missing and cannot be installed here (needs root and apt-get); browser tests will fail" >&2
+  fi
+fi

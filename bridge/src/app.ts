@@ -1,4 +1,5 @@
 // createApp(config, deps): wires every part of the bridge. main.ts and the tests both call it.
+import { createHmac } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import http, { type RequestListener } from 'node:http';
 import https from 'node:https';
@@ -25,6 +26,10 @@ import { MessageHistory } from './messages/history.ts';
 import { MessageRoad } from './messages/road.ts';
 import { SenderDirectory } from './messages/senders.ts';
 import { MessageSending } from './messages/sending.ts';
+import { MessageView } from './messages/row-to-message.ts';
+import { MediaUrls } from './media/media-urls.ts';
+import { ImageSending } from './media/image-sending.ts';
+import { mediaRoutes } from './http/media-routes.ts';
 import { CatchUp } from './messages/catch-up.ts';
 import { EphemeralEvents } from './messages/ephemeral.ts';
 import { Receipts } from './messages/receipts.ts';
@@ -111,31 +116,38 @@ export async function createApp(config: Config, deps: AppDeps): Promise<App> {
   const redis = config.redisUrl ? new Redis(config.redisUrl, { maxRetriesPerRequest: 3 }) : undefined;
   redis?.on('error', (err) => logger.warn({ err }, 'redis connection error'));
   const limiter = new RateLimiter(config.rateLimits, redis);
+  const verifier = new JwtVerifier(config.jwt);
   const sockets = createSocketServer(publicServer, {
     allowedOrigins: config.allowedOrigins,
     redis,
-    verifier: new JwtVerifier(config.jwt),
+    verifier,
     admit: (userId) => limiter.consume('connection', userId),
     logger,
     metrics,
   });
-  const arrivals = new MessageArrivals(messages);
+  let publicUrl = config.publicUrl;
+  // Media URLs are signed with a key derived from the appservice token: every process of a
+  // deployment has it, and it never leaves the bridge.
+  const mediaKey = createHmac('sha256', deps.registration.as_token).update('booking-chat media urls').digest();
+  const mediaUrls = new MediaUrls(() => publicUrl, mediaKey, config.mediaUrlTtlSeconds);
+  const view = new MessageView(mediaUrls);
+  const arrivals = new MessageArrivals(messages, view);
   const delivery = new SocketDelivery(sockets, arrivals);
   const senders = new SenderDirectory(homeserver.ids, users);
   const audience = new Audience(safety);
-  const road = new MessageRoad({ bookings, messages, safety, audience, senders, arrivals, delivery, metrics, logger });
+  const road = new MessageRoad({ bookings, messages, safety, audience, senders, view, arrivals, delivery, metrics, logger });
   const access = new BookingAccess(bookings);
   const blocks = new Blocks(safety, homeserver, logger);
   const moderation = new ModerationRoom(homeserver, safety, config.supportStaff, logger);
   await moderation.ensure();
-  const chats = new ChatList(bookings, messages, users);
+  const chats = new ChatList(bookings, messages, users, view);
   const receipts = new Receipts({ access, bookings, messages, markers, homeserver, delivery, audience, logger });
   const typing = new TypingIndicators(access, bookings, homeserver, delivery, audience);
   const ephemeral = new EphemeralEvents(receipts, typing, logger);
   const chatServices = {
     chats,
-    history: new MessageHistory({ access, messages, homeserver, senders, horizon: () => readModelHorizon(db) }),
-    catchUp: new CatchUp(messages),
+    history: new MessageHistory({ access, messages, homeserver, senders, view, horizon: () => readModelHorizon(db) }),
+    catchUp: new CatchUp(messages, view),
   };
   const messageServices = {
     sending: new MessageSending({
@@ -151,7 +163,7 @@ export async function createApp(config: Config, deps: AppDeps): Promise<App> {
     typing,
   };
   const safetyServices = {
-    reports: new Reports({ access, messages, safety, moderation, logger }),
+    reports: new Reports({ access, messages, safety, moderation, view, logger }),
     blocks,
     limiter,
   };
@@ -165,8 +177,31 @@ export async function createApp(config: Config, deps: AppDeps): Promise<App> {
     registerSafetyEvents(context, safetyServices);
   });
 
+  const images = new ImageSending({
+    homeserver,
+    access,
+    sends,
+    arrivals,
+    blocks,
+    limiter,
+    limits: config.images,
+    maxCaptionLength: config.limits.messageMaxLength,
+  });
+
   handleRequest = createHttpApp(logger, metrics, {
-    api: bookingRoutes(required(config.serviceToken, 'SERVICE_TOKEN'), bookingChats, systemMessages),
+    api: [
+      bookingRoutes(required(config.serviceToken, 'SERVICE_TOKEN'), bookingChats, systemMessages),
+      mediaRoutes({
+        verifier,
+        images,
+        urls: mediaUrls,
+        access,
+        messages,
+        homeserver,
+        maxImageBytes: config.images.maxBytes,
+        thumbnailSize: config.images.thumbnailSize,
+      }),
+    ],
     health: healthRoutes(metrics.registry, {
       database: () => db.raw('SELECT 1'),
       homeserver: async () => {
@@ -207,6 +242,7 @@ export async function createApp(config: Config, deps: AppDeps): Promise<App> {
     logger,
     async listen() {
       const port = await listenOn(publicServer, config.port, config.host);
+      if (config.port === 0) publicUrl = publicUrl.replace(/:0$/, `:${port}`);
       const appservicePort = await listenOn(appserviceServer, config.appservice.port, config.appservice.host);
       ready = true;
       retention.start();

@@ -1,5 +1,5 @@
 // chats:list and chat:updated: each booking's chat as one user sees it.
-import { rowToMessage } from '../messages/row-to-message.ts';
+import type { MessageView } from '../messages/row-to-message.ts';
 import type { Chat, ChatMember } from '../protocol/types.ts';
 import type { BookingRow, BookingsStore } from '../store/bookings-store.ts';
 import type { MessagesStore } from '../store/messages-store.ts';
@@ -9,25 +9,27 @@ export class ChatList {
   private readonly bookings: BookingsStore;
   private readonly messages: MessagesStore;
   private readonly users: UsersStore;
+  private readonly view: MessageView;
 
-  constructor(bookings: BookingsStore, messages: MessagesStore, users: UsersStore) {
+  constructor(bookings: BookingsStore, messages: MessagesStore, users: UsersStore, view: MessageView) {
     this.bookings = bookings;
     this.messages = messages;
     this.users = users;
+    this.view = view;
   }
 
   /** Every chat of the user, newest activity first. */
   async list(userId: string): Promise<Chat[]> {
-    const chats = await this.view(userId, await this.bookings.listForUser(userId));
+    const chats = await this.chatsOf(userId, await this.bookings.listForUser(userId));
     return chats.sort((a, b) => b.lastActivityAt.localeCompare(a.lastActivityAt));
   }
 
   async one(userId: string, booking: BookingRow): Promise<Chat> {
-    const [chat] = await this.view(userId, [booking]);
+    const [chat] = await this.chatsOf(userId, [booking]);
     return chat!;
   }
 
-  private async view(userId: string, bookings: BookingRow[]): Promise<Chat[]> {
+  private async chatsOf(userId: string, bookings: BookingRow[]): Promise<Chat[]> {
     const ids = bookings.map((b) => b.booking_id);
     const people = [...new Set(bookings.flatMap((b) => [b.customer_id, b.artist_id]))];
     const [latest, unread, users] = await Promise.all([
@@ -39,7 +41,7 @@ export class ChatList {
       const member = (id: string, role: ChatMember['role']): ChatMember => ({ id, role, name: users.get(id)?.name ?? id });
       const members = [member(booking.customer_id, 'customer'), member(booking.artist_id, 'artist')];
       const last = latest.get(booking.booking_id);
-      const lastMessage = last ? rowToMessage(last) : null;
+      const lastMessage = last ? this.view.toMessage(last) : null;
       return {
         bookingId: booking.booking_id,
         title: booking.title,

@@ -56,6 +56,9 @@ const envSchema = z
     ALLOWED_ORIGINS: z.string().optional(),
     LOG_LEVEL: z.enum(['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent']).default('info'),
     MESSAGE_MAX_LENGTH: z.coerce.number().int().min(1).max(65536).default(4000),
+    IMAGE_MAX_BYTES: z.coerce.number().int().min(1024).max(100 * 1024 * 1024).default(10 * 1024 * 1024),
+    IMAGE_MAX_PIXELS: z.coerce.number().int().min(10_000).max(200_000_000).default(40_000_000),
+    MEDIA_URL_TTL_SECONDS: z.coerce.number().int().min(60).max(7 * 86400).default(3600),
     RETENTION_DAYS: z.coerce.number().int().min(1).max(36500).default(365),
     SUPPORT_STAFF: z
       .string()
@@ -128,6 +131,8 @@ export interface Config {
   logLevel: Env['LOG_LEVEL'];
   limits: { messageMaxLength: number };
   retentionDays: number;
+  mediaUrlTtlSeconds: number;
+  images: { maxBytes: number; maxPixels: number; thumbnailSize: number };
   supportStaff: string[];
   rateLimits: Record<RateLimitKind, RateLimit>;
 }
@@ -184,6 +189,8 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
     logLevel: env.LOG_LEVEL,
     limits: { messageMaxLength: env.MESSAGE_MAX_LENGTH },
     retentionDays: env.RETENTION_DAYS,
+    mediaUrlTtlSeconds: env.MEDIA_URL_TTL_SECONDS,
+    images: { maxBytes: env.IMAGE_MAX_BYTES, maxPixels: env.IMAGE_MAX_PIXELS, thumbnailSize: 320 },
     supportStaff: env.SUPPORT_STAFF.split(',').map((id) => id.trim()).filter(Boolean),
     rateLimits: {
       message: env.RATE_LIMIT_MESSAGES,

@@ -12,16 +12,17 @@ const idempotencyKeySchema = z.string().regex(/^[\x21-\x7e]{1,128}$/, 'printable
 
 export function bookingRoutes(serviceToken: string, bookingChats: BookingChats, systemMessages: SystemMessages): Router {
   const router = Router();
-  router.use('/bookings', requireServiceToken(serviceToken));
+  // Per route: the apps' routes under /bookings (images) take user tokens instead.
+  const serviceOnly = requireServiceToken(serviceToken);
 
-  router.put('/bookings/:bookingId', async (request, response) => {
+  router.put('/bookings/:bookingId', serviceOnly, async (request, response) => {
     const bookingId = parse(bookingIdSchema, request.params.bookingId, 'bookingId');
     const body = parse(bookingUpsertSchema, request.body, 'body');
     const { booking, created } = await bookingChats.upsert(bookingId, body);
     response.status(created ? 201 : 200).json({ bookingId: booking.booking_id, roomId: booking.room_id, created });
   });
 
-  router.post('/bookings/:bookingId/system-messages', async (request, response) => {
+  router.post('/bookings/:bookingId/system-messages', serviceOnly, async (request, response) => {
     const bookingId = parse(bookingIdSchema, request.params.bookingId, 'bookingId');
     const body = parse(systemMessageSchema, request.body, 'body');
     const given = request.header('idempotency-key');

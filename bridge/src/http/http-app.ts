@@ -5,7 +5,7 @@ import type { Metrics } from '../observability/metrics.ts';
 import { errorHandler, notFound } from './errors.ts';
 import { requestId } from './request-id.ts';
 
-export function createHttpApp(logger: Logger, metrics: Metrics, routes: { api: Router; health: Router }) {
+export function createHttpApp(logger: Logger, metrics: Metrics, routes: { api: Router[]; health: Router }) {
   const app = express();
   app.disable('x-powered-by');
   app.set('trust proxy', 'loopback, uniquelocal');
@@ -18,7 +18,7 @@ export function createHttpApp(logger: Logger, metrics: Metrics, routes: { api: R
     next();
   });
   app.use(routes.health);
-  app.use('/api/v1', express.json({ limit: '64kb', strict: true }), routes.api);
+  app.use('/api/v1', express.json({ limit: '64kb', strict: true }), ...routes.api);
   app.use(notFound);
   app.use(errorHandler(logger));
   return app;

@@ -20,11 +20,15 @@ export class Homeserver {
   readonly ids: MatrixIds;
   private readonly bridge: Bridge;
   private readonly appserviceId: string;
+  private readonly url: string;
+  private readonly asToken: string;
 
-  private constructor(bridge: Bridge, ids: MatrixIds, appserviceId: string) {
+  private constructor(bridge: Bridge, ids: MatrixIds, options: HomeserverOptions, appserviceId: string, asToken: string) {
     this.bridge = bridge;
     this.ids = ids;
+    this.url = options.url;
     this.appserviceId = appserviceId;
+    this.asToken = asToken;
   }
 
   static async connect(options: HomeserverOptions): Promise<Homeserver> {
@@ -40,7 +44,13 @@ export class Homeserver {
       controller: { onEvent: () => undefined },
     });
     await bridge.initialise();
-    return new Homeserver(bridge, new MatrixIds(options.serverName, options.botLocalpart), registration.getId() ?? 'booking-chat');
+    return new Homeserver(
+      bridge,
+      new MatrixIds(options.serverName, options.botLocalpart),
+      options,
+      registration.getId() ?? 'booking-chat',
+      registration.getAppServiceToken() ?? '',
+    );
   }
 
   /** Asks Synapse to ping this appservice, which also ends its backoff of failed transactions. */
@@ -69,6 +79,18 @@ export class Homeserver {
     if (from) query.from = from;
     const page = await client.doRequest('GET', `/_matrix/client/v3/rooms/${room}/messages`, query);
     return { events: page.chunk ?? [], end: page.end };
+  }
+
+  /**
+   * Fetches media from the homeserver's authenticated media API as the appservice (which may
+   * read any media: callers check the requester's right to it first).
+   */
+  async fetchMedia(server: string, mediaId: string, variant: 'image' | 'thumbnail', thumbnailSize: number): Promise<Response> {
+    const path =
+      variant === 'image'
+        ? `download/${encodeURIComponent(server)}/${encodeURIComponent(mediaId)}`
+        : `thumbnail/${encodeURIComponent(server)}/${encodeURIComponent(mediaId)}?width=${thumbnailSize}&height=${thumbnailSize}&method=scale`;
+    return fetch(`${this.url}/_matrix/client/v1/media/${path}`, { headers: { authorization: `Bearer ${this.asToken}` } });
   }
 
   async close(): Promise<void> {

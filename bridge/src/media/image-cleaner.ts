@@ -2,7 +2,7 @@
 // decoded and re-encoded, turned upright, with no metadata at all (EXIF, GPS, XMP, comments,
 // ICC profiles: colours are converted to sRGB), plus a thumbnail made the same way.
 // The rules and their reasons are in docs/images.md; the byte-level checks in image-sniffing.ts.
-import sharp, { type Sharp } from 'sharp';
+import sharp, { type OutputInfo, type Sharp } from 'sharp';
 import { decodeHeic } from './heic-decoding.ts';
 import { inspectImage, refuse, type ImageStructure, type SourceType } from './image-sniffing.ts';
 import { AppError } from '../protocol/errors.ts';
@@ -18,12 +18,12 @@ export interface ImageLimits {
   maxFrames?: number;
 }
 
-export const DEFAULT_IMAGE_LIMITS = {
+export const DEFAULT_IMAGE_LIMITS: Readonly<Required<ImageLimits>> = {
   maxBytes: 10 * 1024 * 1024,
   maxPixels: 40_000_000,
   thumbnailSize: 320,
   maxFrames: 300,
-} as const satisfies Required<ImageLimits>;
+};
 
 export type CleanMimetype = 'image/jpeg' | 'image/png' | 'image/webp' | 'image/gif';
 
@@ -152,7 +152,7 @@ function thumbnailType(imageType: CleanMimetype): CleanMimetype {
   return imageType === 'image/gif' ? 'image/png' : imageType;
 }
 
-async function run(pipeline: Sharp): Promise<{ data: Buffer; info: sharp.OutputInfo }> {
+async function run(pipeline: Sharp): Promise<{ data: Buffer; info: OutputInfo }> {
   try {
     return await pipeline.toBuffer({ resolveWithObject: true });
   } catch (error) {

@@ -3,7 +3,7 @@
 import { AppError } from '../protocol/errors.ts';
 import type { Message } from '../protocol/types.ts';
 import type { MessagesStore } from '../store/messages-store.ts';
-import { rowToMessage } from './row-to-message.ts';
+import type { MessageView } from './row-to-message.ts';
 
 /** How long a send waits for its event to come back from Synapse before answering `unavailable`. */
 const STORE_WAIT_MS = 15_000;
@@ -11,9 +11,11 @@ const STORE_WAIT_MS = 15_000;
 export class MessageArrivals {
   private readonly waiters = new Map<string, Set<(message: Message) => void>>();
   private readonly messages: MessagesStore;
+  private readonly view: MessageView;
 
-  constructor(messages: MessagesStore) {
+  constructor(messages: MessagesStore, view: MessageView) {
     this.messages = messages;
+    this.view = view;
   }
 
   notify(message: Message): void {
@@ -29,12 +31,12 @@ export class MessageArrivals {
     const row = await this.messages.getByEventId(eventId);
     if (row) {
       wait.cancel();
-      return rowToMessage(row);
+      return this.view.toMessage(row);
     }
     const arrived = await wait.promise;
     if (arrived) return arrived;
     const late = await this.messages.getByEventId(eventId);
-    if (late) return rowToMessage(late);
+    if (late) return this.view.toMessage(late);
     throw new AppError('unavailable', 'sent, but not confirmed yet: retry with the same id', 1);
   }
 

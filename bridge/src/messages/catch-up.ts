@@ -2,7 +2,7 @@
 // the last cursor it saw gets every message it missed exactly once.
 import type { Message } from '../protocol/types.ts';
 import type { MessagesStore } from '../store/messages-store.ts';
-import { rowToMessage } from './row-to-message.ts';
+import type { MessageView } from './row-to-message.ts';
 
 export interface SyncPage {
   messages: Message[];
@@ -16,16 +16,18 @@ export interface SyncPage {
 
 export class CatchUp {
   private readonly messages: MessagesStore;
+  private readonly view: MessageView;
 
-  constructor(messages: MessagesStore) {
+  constructor(messages: MessagesStore, view: MessageView) {
     this.messages = messages;
+    this.view = view;
   }
 
   async sync(userId: string, since: string | undefined, limit: number): Promise<SyncPage> {
     const after = since ?? '0';
     const rows = await this.messages.since(userId, after, limit + 1);
     const more = rows.length > limit;
-    const page = (more ? rows.slice(0, limit) : rows).map(rowToMessage);
+    const page = (more ? rows.slice(0, limit) : rows).map((row) => this.view.toMessage(row));
     // Deletions up to the page's last cursor (or all of them on the last page), in the same order.
     const upTo = more ? page.at(-1)!.cursor : undefined;
     const deletions = await this.messages.deletionsBetween(userId, after, upTo);

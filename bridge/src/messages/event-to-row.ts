@@ -1,6 +1,6 @@
 // Turns a room event into a read-model row, or undefined when apps do not show that event.
 import type { Sender } from '../protocol/types.ts';
-import type { NewMessageRow } from '../store/messages-store.ts';
+import type { MessageContent, NewMessageRow } from '../store/messages-store.ts';
 import { CONTENT_CLIENT_ID, CONTENT_SYSTEM, type RoomEvent } from './matrix-event.ts';
 
 const TEXT_TYPES = new Set(['m.text', 'm.notice', 'm.emote']);
@@ -37,5 +37,26 @@ export function eventToRow(event: RoomEvent, bookingId: string, sender: Sender):
   const system = sender.role === 'system' ? systemOf(event.content) : undefined;
   if (system) return { ...base, kind: 'system', content: { text: body, system } };
   if (TEXT_TYPES.has(msgtype)) return { ...base, kind: 'text', content: { text: body } };
+  if (msgtype === 'm.image') {
+    const image = imageOf(event.content);
+    if (!image) return undefined;
+    // With a `filename`, `body` is a caption (Matrix 1.10); without one it is just the file name.
+    const caption = typeof event.content.filename === 'string' && body !== event.content.filename ? body : undefined;
+    return { ...base, kind: 'image', content: caption === undefined ? { image } : { image, text: caption } };
+  }
   return undefined;
+}
+
+function imageOf(content: Record<string, unknown>): MessageContent['image'] {
+  if (typeof content.url !== 'string') return undefined;
+  const info = (content.info && typeof content.info === 'object' ? content.info : {}) as Record<string, unknown>;
+  const number = (value: unknown) => (typeof value === 'number' && Number.isFinite(value) ? value : 0);
+  return {
+    mxc: content.url,
+    thumbnailMxc: typeof info.thumbnail_url === 'string' ? info.thumbnail_url : undefined,
+    width: number(info.w),
+    height: number(info.h),
+    mimetype: typeof info.mimetype === 'string' ? info.mimetype : 'application/octet-stream',
+    size: number(info.size),
+  };
 }

@@ -11,7 +11,7 @@ import type { BookingRow } from '../store/bookings-store.ts';
 import type { MessagesStore } from '../store/messages-store.ts';
 import { eventToRow } from './event-to-row.ts';
 import type { RoomEvent } from './matrix-event.ts';
-import { rowToMessage } from './row-to-message.ts';
+import type { MessageView } from './row-to-message.ts';
 import type { SenderDirectory } from './senders.ts';
 
 const SYNAPSE_CURSOR = 'mx:';
@@ -26,6 +26,7 @@ export interface MessageHistoryDeps {
   messages: MessagesStore;
   homeserver: Homeserver;
   senders: SenderDirectory;
+  view: MessageView;
   /** Messages created before this may be missing from the read model (null: none are). */
   horizon: () => Promise<Date | null>;
 }
@@ -45,7 +46,7 @@ export class MessageHistory {
     }
     const rows = await this.deps.messages.history(userId, request.bookingId, request.before, request.limit + 1);
     const hasMore = rows.length > request.limit;
-    const page = (hasMore ? rows.slice(1) : rows).map(rowToMessage);
+    const page = (hasMore ? rows.slice(1) : rows).map((row) => this.deps.view.toMessage(row));
     if (hasMore) return { messages: page, before: page[0]!.cursor };
     if (!(await this.mayHoldOlder(booking))) return { messages: page };
     const older = await this.fromSynapse(booking, { beforeEventId: page[0]?.id }, request.limit - page.length);
@@ -69,7 +70,7 @@ export class MessageHistory {
     for (const raw of page.events) {
       const event = raw as unknown as RoomEvent;
       const row = eventToRow(event, booking.booking_id, await this.deps.senders.resolve(event.sender, booking));
-      if (row) messages.unshift(rowToMessage({ ...row, seq: '0' }));
+      if (row) messages.unshift(this.deps.view.toMessage({ ...row, seq: '0' }));
     }
     const exhausted = page.events.length < limit || !page.end;
     return { messages, before: exhausted ? undefined : `${SYNAPSE_CURSOR}${page.end}` };

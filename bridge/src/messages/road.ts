@@ -12,7 +12,7 @@ import type { MessageArrivals } from './arrivals.ts';
 import type { Delivery } from './delivery.ts';
 import { eventToRow, mayShowInApps } from './event-to-row.ts';
 import type { RoomEvent } from './matrix-event.ts';
-import { rowToMessage } from './row-to-message.ts';
+import type { MessageView } from './row-to-message.ts';
 import type { SenderDirectory } from './senders.ts';
 
 export interface StoredMessage {
@@ -38,6 +38,7 @@ export interface MessageRoadDeps {
   safety: SafetyStore;
   audience: Audience;
   senders: SenderDirectory;
+  view: MessageView;
   arrivals: MessageArrivals;
   delivery: Delivery;
   metrics: Metrics;
@@ -98,7 +99,7 @@ export class MessageRoad {
     return {
       messages: await Promise.all(
         inserted.map(async (row) => ({
-          message: rowToMessage(row),
+          message: this.deps.view.toMessage(row),
           recipients: await this.deps.audience.of(bookingOf(row.booking_id), row.sender_id),
         })),
       ),

@@ -1,18 +1,39 @@
-// Read-model row → the wire Message.
+// Read-model row → the wire Message, with image URLs signed for that booking.
+import type { MediaUrls } from '../media/media-urls.ts';
 import type { Message, SenderRole } from '../protocol/types.ts';
 import type { MessageRow } from '../store/messages-store.ts';
 
-export function rowToMessage(row: MessageRow): Message {
-  const message: Message = {
-    id: row.event_id,
-    bookingId: row.booking_id,
-    cursor: String(row.seq),
-    sender: { id: row.sender_id, role: row.sender_role as SenderRole, name: row.sender_name },
-    kind: row.kind,
-    createdAt: new Date(row.created_at).toISOString(),
-  };
-  if (row.content.text !== undefined) message.text = row.content.text;
-  if (row.content.system) message.system = row.content.system;
-  if (row.client_id) message.clientId = row.client_id;
-  return message;
+export class MessageView {
+  private readonly urls: MediaUrls;
+
+  constructor(urls: MediaUrls) {
+    this.urls = urls;
+  }
+
+  toMessage(row: MessageRow): Message {
+    const message: Message = {
+      id: row.event_id,
+      bookingId: row.booking_id,
+      cursor: String(row.seq),
+      sender: { id: row.sender_id, role: row.sender_role as SenderRole, name: row.sender_name },
+      kind: row.kind,
+      createdAt: new Date(row.created_at).toISOString(),
+    };
+    const { text, system, image } = row.content;
+    if (text !== undefined) message.text = text;
+    if (system) message.system = system;
+    if (image) {
+      const url = this.urls.sign(row.booking_id, image.mxc, 'image') ?? '';
+      message.image = {
+        url,
+        thumbnailUrl: this.urls.sign(row.booking_id, image.thumbnailMxc ?? image.mxc, 'thumbnail') ?? url,
+        width: image.width,
+        height: image.height,
+        mimetype: image.mimetype,
+        size: image.size,
+      };
+    }
+    if (row.client_id) message.clientId = row.client_id;
+    return message;
+  }
 }

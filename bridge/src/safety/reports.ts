@@ -2,7 +2,7 @@
 // the message and a few around it, and posted into the moderation room, where staff can open
 // the booking's room from it.
 import type { BookingAccess } from '../bookings/access.ts';
-import { rowToMessage } from '../messages/row-to-message.ts';
+import type { MessageView } from '../messages/row-to-message.ts';
 import type { Logger } from '../observability/logger.ts';
 import { AppError } from '../protocol/errors.ts';
 import type { Message } from '../protocol/types.ts';
@@ -18,6 +18,7 @@ export interface ReportsDeps {
   messages: MessagesStore;
   safety: SafetyStore;
   moderation: ModerationRoom;
+  view: MessageView;
   logger: Logger;
 }
 
@@ -40,7 +41,7 @@ export class Reports {
     const row = await this.deps.messages.getByEventId(messageId);
     if (!row) throw new AppError('not_found', 'no such message');
     const booking = await this.deps.access.requireMember(reporterId, row.booking_id);
-    return this.file(reporterId, booking, rowToMessage(row), reason);
+    return this.file(reporterId, booking, this.deps.view.toMessage(row), reason);
   }
 
   /** A report raised by the filter (`flag`) for a message it let through. */
@@ -49,8 +50,8 @@ export class Reports {
   }
 
   private async file(reporterId: string, booking: BookingRow, message: Message, reason: string): Promise<{ reportId: string }> {
-    const { messages, safety, moderation, logger } = this.deps;
-    const context = (await messages.around(booking.booking_id, message.cursor, CONTEXT_AROUND)).map(rowToMessage);
+    const { messages, safety, moderation, view, logger } = this.deps;
+    const context = (await messages.around(booking.booking_id, message.cursor, CONTEXT_AROUND)).map((row) => view.toMessage(row));
     const report = await safety.insertReport({
       reporter_id: reporterId,
       booking_id: booking.booking_id,

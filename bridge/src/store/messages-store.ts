@@ -118,6 +118,15 @@ export class MessagesStore {
     return this.db<MessageRow>('messages').where({ booking_id: bookingId, event_id: eventId }).first();
   }
 
+  /** Whether a message of this booking carries this media (as its image or its thumbnail). */
+  async hasMedia(bookingId: string, mxc: string): Promise<boolean> {
+    const row = await this.db('messages')
+      .where({ booking_id: bookingId, kind: 'image' })
+      .andWhere((q) => q.whereRaw("content->'image'->>'mxc' = ?", [mxc]).orWhereRaw("content->'image'->>'thumbnailMxc' = ?", [mxc]))
+      .first('event_id');
+    return row !== undefined;
+  }
+
   /** The message at `seq` with up to `around` messages on either side, oldest first. */
   async around(bookingId: string, seq: string, around: number): Promise<MessageRow[]> {
     const before = await this.db<MessageRow>('messages').where({ booking_id: bookingId }).andWhere('seq', '<=', seq).orderBy('seq', 'desc').limit(around + 1);

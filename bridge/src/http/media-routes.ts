@@ -1,0 +1,106 @@
+// Apps' media routes: image upload (multipart) and downloads that check the right to see the
+// image before streaming it from Synapse (whose authenticated media checks no membership).
+import { Readable } from 'node:stream';
+import { Router, type Request } from 'express';
+import multer from 'multer';
+import { z } from 'zod';
+import type { BookingAccess } from '../bookings/access.ts';
+import type { JwtVerifier } from '../facade/jwt.ts';
+import type { Homeserver } from '../matrix/homeserver.ts';
+import type { ImageSending } from '../media/image-sending.ts';
+import type { MediaUrls, MediaVariant } from '../media/media-urls.ts';
+import { AppError } from '../protocol/errors.ts';
+import { bookingIdSchema } from '../protocol/schemas.ts';
+import type { MessagesStore } from '../store/messages-store.ts';
+import { bearerToken, requireUser, userOf } from './user-auth.ts';
+import { parse } from './validate.ts';
+
+export interface MediaRoutesDeps {
+  verifier: JwtVerifier;
+  images: ImageSending;
+  urls: MediaUrls;
+  access: BookingAccess;
+  messages: MessagesStore;
+  homeserver: Homeserver;
+  maxImageBytes: number;
+  thumbnailSize: number;
+}
+
+const uploadFieldsSchema = z.object({
+  clientId: z.uuid().optional(),
+  caption: z.string().trim().min(1).max(65536).optional(),
+});
+
+const mediaParamsSchema = z.object({
+  bookingId: bookingIdSchema,
+  server: z.string().regex(/^[A-Za-z0-9.:[\]-]{1,255}$/),
+  mediaId: z.string().regex(/^[A-Za-z0-9_-]{1,255}$/),
+});
+
+/** What a browser may show inline; anything else is served as a download. */
+const INLINE_TYPES = new Set(['image/jpeg', 'image/png', 'image/webp', 'image/gif']);
+
+export function mediaRoutes(deps: MediaRoutesDeps): Router {
+  const router = Router();
+  const upload = multer({
+    storage: multer.memoryStorage(),
+    limits: { fileSize: deps.maxImageBytes, files: 1, fields: 4, fieldSize: 16_384, parts: 6 },
+  });
+
+  router.post('/bookings/:bookingId/images', requireUser(deps.verifier), (request, response, next) => {
+    upload.single('image')(request, response, (error: unknown) => {
+      if (!error) return next();
+      const code = (error as { code?: string }).code;
+      next(code === 'LIMIT_FILE_SIZE' ? new AppError('too_large', `image larger than ${deps.maxImageBytes} bytes`) : new AppError('invalid', `bad multipart body: ${code ?? 'unreadable'}`));
+    });
+  }, async (request, response) => {
+    const bookingId = parse(bookingIdSchema, request.params.bookingId, 'bookingId');
+    const fields = parse(uploadFieldsSchema, request.body ?? {}, 'body');
+    if (!request.file) throw new AppError('invalid', 'image: a file in the multipart field "image" is required');
+    const message = await deps.images.send(userOf(response.locals).userId, { bookingId, image: request.file.buffer, ...fields });
+    response.status(201).json({ message });
+  });
+
+  const download = (variant: MediaVariant) => async (request: Request, response: import('express').Response) => {
+    const params = parse(mediaParamsSchema, request.params, 'path');
+    await authorize(deps, request, params, variant);
+    const upstream = await deps.homeserver.fetchMedia(params.server, params.mediaId, variant, deps.thumbnailSize);
+    if (!upstream.ok || !upstream.body) throw new AppError(upstream.status === 404 ? 'not_found' : 'unavailable', 'media not available');
+    const type = upstream.headers.get('content-type')?.split(';')[0]?.trim() ?? '';
+    response.setHeader('Content-Type', INLINE_TYPES.has(type) ? type : 'application/octet-stream');
+    response.setHeader('Content-Disposition', INLINE_TYPES.has(type) ? 'inline' : 'attachment');
+    response.setHeader('X-Content-Type-Options', 'nosniff');
+    response.setHeader('Content-Security-Policy', "default-src 'none'; sandbox");
+    response.setHeader('Cache-Control', 'private, max-age=3600');
+    const length = upstream.headers.get('content-length');
+    if (length) response.setHeader('Content-Length', length);
+    Readable.fromWeb(upstream.body as never).pipe(response);
+  };
+  router.get('/media/:bookingId/:server/:mediaId', download('image'));
+  router.get('/media/:bookingId/:server/:mediaId/thumbnail', download('thumbnail'));
+  return router;
+}
+
+/**
+ * A signed URL (from a message the requester was given) or the user's JWT plus membership of
+ * the booking; in both cases the media must belong to a message of that booking.
+ */
+async function authorize(
+  deps: MediaRoutesDeps,
+  request: Request,
+  params: z.output<typeof mediaParamsSchema>,
+  variant: MediaVariant,
+): Promise<void> {
+  const { exp, sig } = request.query;
+  if (typeof exp === 'string' && typeof sig === 'string') {
+    if (deps.urls.verify(params.bookingId, params.server, params.mediaId, variant, exp, sig)) return;
+    throw new AppError('forbidden', 'this media link is invalid or has expired: read the message again for a fresh one');
+  }
+  const token = bearerToken(request);
+  if (!token) throw new AppError('unauthorized', 'a signed link or a user token is required');
+  const user = await deps.verifier.verify(token);
+  await deps.access.requireMember(user.userId, params.bookingId);
+  if (!(await deps.messages.hasMedia(params.bookingId, `mxc://${params.server}/${params.mediaId}`))) {
+    throw new AppError('not_found', 'no such media in this booking');
+  }
+}
