@@ -78,7 +78,7 @@ export function sniffImageType(input: Buffer): SourceType {
 /** Sniffs, walks and checks the whole file; throws the refusal if anything is wrong. */
 export function inspectImage(input: Buffer): ImageStructure {
   const type = sniffImageType(input);
-  const walk = WALKERS[type](input);
+  const walk = walkSafely(type, input);
   if (walk.width <= 0 || walk.height <= 0) throw refuse('corrupt', `the ${type} header declares no dimensions`);
   const metadata = [...walk.metadata];
   if (walk.end < input.length) metadata.push(...checkTrailing(input, type, walk.end));
@@ -86,8 +86,9 @@ export function inspectImage(input: Buffer): ImageStructure {
   return { type, width: walk.width, height: walk.height, frames: walk.frames, lossless: walk.lossless };
 }
 
-// HEIF major brands of HEVC still images and sequences; AVIF (`avif`, `avis`) is not accepted.
-const HEIF_BRANDS = new Set(['heic', 'heix', 'heim', 'heis', 'hevc', 'hevx', 'mif1', 'msf1']);
+// The HEIF major brands heic-decode reads (HEVC stills and sequences, and the generic `mif1` and
+// `msf1`); AVIF (`avif`, `avis`) is not accepted.
+const HEIF_BRANDS = new Set(['heic', 'heix', 'hevc', 'hevx', 'mif1', 'msf1']);
 
 const WALKERS: Record<SourceType, (input: Buffer) => Walk> = {
   jpeg: (input) => walkJpeg(input, 0),
@@ -96,6 +97,16 @@ const WALKERS: Record<SourceType, (input: Buffer) => Walk> = {
   webp: walkWebp,
   heic: walkHeif,
 };
+
+/** The walkers check every length before they read; a slip still ends as a refusal. */
+function walkSafely(type: SourceType, input: Buffer): Walk {
+  try {
+    return WALKERS[type](input);
+  } catch (error) {
+    if (error instanceof AppError) throw error;
+    throw Object.assign(refuse('corrupt', `the ${type} structure could not be read`), { cause: error });
+  }
+}
 
 function checkTrailing(input: Buffer, type: SourceType, end: number): Range[] {
   const extra: Range[] = [];

@@ -39,9 +39,13 @@ export async function pngWithMetadata(): Promise<Buffer> {
     .toBuffer();
 }
 
-/** 48×32 lossy WebP with EXIF (with GPS) and XMP. */
-export async function webpWithMetadata(): Promise<Buffer> {
-  return halves(48, 32).webp({ quality: 90 }).withExif({ IFD0: CAMERA_TAGS, IFD3: GPS_TAGS }).withXmp(XMP).toBuffer();
+/** 48×32 WebP with EXIF (with GPS) and XMP. */
+export async function webpWithMetadata(lossless = false): Promise<Buffer> {
+  return halves(48, 32)
+    .webp({ quality: 90, lossless })
+    .withExif({ IFD0: CAMERA_TAGS, IFD3: GPS_TAGS })
+    .withXmp(XMP)
+    .toBuffer();
 }
 
 /**
@@ -68,6 +72,12 @@ export async function animatedGif(frames = 3, width = 40, height = 30): Promise<
   return sharp(pixels, { raw: { width, height: height * frames, channels: 4, pageHeight: height } })
     .gif({ delay: Array<number>(frames).fill(100), loop: 0 })
     .toBuffer();
+}
+
+/** An animated WebP of `frames` frames, each `width`×`height`, lossless or not. */
+export async function animatedWebp(frames = 3, width = 40, height = 30, lossless = false): Promise<Buffer> {
+  const gif = await animatedGif(frames, width, height);
+  return sharp(gif, { animated: true }).webp({ lossless, quality: 90 }).toBuffer();
 }
 
 /** A still JPEG of noise, `width`×`height`. */

@@ -4,6 +4,7 @@ import { cleanImage, DEFAULT_IMAGE_LIMITS, type CleanedImage } from '../../../sr
 import { AppError } from '../../../src/protocol/errors.ts';
 import {
   animatedGif,
+  animatedWebp,
   avifImage,
   decompressionBombPng,
   gifWithSvgComment,
@@ -110,6 +111,19 @@ describe('each accepted type is decoded, re-encoded and stripped', () => {
     await expectNoMetadata(cleaned);
     expect(webpChunks(cleaned.data).filter((chunk) => ['EXIF', 'XMP ', 'ICCP'].includes(chunk))).toEqual([]);
     expect(cleaned.thumbnail.mimetype).toBe('image/webp');
+  });
+
+  it('an animated WebP stays animated', async () => {
+    const cleaned = await cleanImage(await animatedWebp(4, 40, 30), limits);
+    expect([cleaned.mimetype, cleaned.width, cleaned.height]).toEqual(['image/webp', 40, 30]);
+    expect((await sharp(cleaned.data, { animated: true }).metadata()).pages).toBe(4);
+    expect(cleaned.thumbnail.mimetype).toBe('image/webp');
+  });
+
+  it('a lossless WebP stays lossless', async () => {
+    const cleaned = await cleanImage(await webpWithMetadata(true), limits);
+    expect(webpChunks(cleaned.data)).toContain('VP8L');
+    await expectNoMetadata(cleaned);
   });
 
   it('a Display P3 photo is converted to sRGB and loses its profile', async () => {
