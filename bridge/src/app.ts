@@ -2,7 +2,7 @@
 import { createHmac } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import http, { type RequestListener } from 'node:http';
-import https from 'node:https';
+import https, { type Agent } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import express from 'express';
 import { Redis } from 'ioredis';
@@ -15,6 +15,13 @@ import { SocketDelivery } from './facade/delivery.ts';
 import { JwtVerifier } from './facade/jwt.ts';
 import { registerMessageEvents } from './facade/message-events.ts';
 import { registerSafetyEvents } from './facade/safety-events.ts';
+import { registerPushEvents } from './facade/push-events.ts';
+import { FcmSender } from './push/fcm-sender.ts';
+import { PushNotifier } from './push/notifier.ts';
+import { Presence } from './push/presence.ts';
+import { PushWorker } from './push/push-worker.ts';
+import { WebPushSender } from './push/webpush-sender.ts';
+import { PushStore } from './store/push-store.ts';
 import { createSocketServer } from './facade/socket-server.ts';
 import { bookingRoutes } from './http/booking-routes.ts';
 import { createHttpApp } from './http/http-app.ts';
@@ -60,6 +67,8 @@ export interface AppDeps {
   logger?: Logger;
   /** Embedded PGlite serves one connection at a time. */
   maxDatabaseConnections?: number;
+  /** Carries the push services' requests (an egress proxy; the tests' FCM stand-in). */
+  pushHttpAgent?: Agent;
 }
 
 export interface App {
@@ -134,8 +143,33 @@ export async function createApp(config: Config, deps: AppDeps): Promise<App> {
   const arrivals = new MessageArrivals(messages, view);
   const delivery = new SocketDelivery(sockets, arrivals);
   const senders = new SenderDirectory(homeserver.ids, users);
+  const pushStore = new PushStore(db);
+  const presence = new Presence(redis);
+  const fcm = config.push.fcmServiceAccount
+    ? new FcmSender({ serviceAccount: config.push.fcmServiceAccount, httpAgent: deps.pushHttpAgent, ttlSeconds: config.push.ttlSeconds })
+    : undefined;
+  const webPushConfig = config.push.webPush;
+  const webPush = webPushConfig
+    ? new WebPushSender({
+        vapidPublicKey: webPushConfig.publicKey,
+        vapidPrivateKey: webPushConfig.privateKey,
+        subject: webPushConfig.subject,
+        ttlSeconds: config.push.ttlSeconds,
+        agent: deps.pushHttpAgent,
+      })
+    : undefined;
+  const pushWorker = new PushWorker({ store: pushStore, fcm, webPush, metrics, logger });
+  const notifier = new PushNotifier({
+    store: pushStore,
+    presence,
+    bookings,
+    messages,
+    previews: config.push.previews,
+    onQueued: () => pushWorker.kick(),
+    logger,
+  });
   const audience = new Audience(safety);
-  const road = new MessageRoad({ bookings, messages, safety, audience, senders, view, arrivals, delivery, metrics, logger });
+  const road = new MessageRoad({ bookings, messages, safety, audience, senders, view, arrivals, delivery, notifier, metrics, logger });
   const access = new BookingAccess(bookings);
   const blocks = new Blocks(safety, homeserver, logger);
   const moderation = new ModerationRoom(homeserver, safety, config.supportStaff, logger);
@@ -167,6 +201,7 @@ export async function createApp(config: Config, deps: AppDeps): Promise<App> {
     blocks,
     limiter,
   };
+  const pushServices = { store: pushStore, presence, access, webPushPublicKey: webPushConfig?.publicKey };
   const bookingChats = new BookingChats({ homeserver, bookings, users, chats, delivery, logger });
   const systemMessages = new SystemMessages(homeserver, bookings, arrivals);
 
@@ -175,6 +210,7 @@ export async function createApp(config: Config, deps: AppDeps): Promise<App> {
     registerChatEvents(context, chatServices);
     registerMessageEvents(context, messageServices);
     registerSafetyEvents(context, safetyServices);
+    registerPushEvents(context, pushServices);
   });
 
   const images = new ImageSending({
@@ -246,6 +282,8 @@ export async function createApp(config: Config, deps: AppDeps): Promise<App> {
       const appservicePort = await listenOn(appserviceServer, config.appservice.port, config.appservice.host);
       ready = true;
       retention.start();
+      presence.start();
+      pushWorker.start();
       // Synapse backs off after failed pushes; a ping makes it retry queued transactions now.
       homeserver.pingAppservice().catch((err) => logger.warn({ err }, 'appservice ping failed'));
       logger.info({ port, appservicePort, tls: Boolean(config.tls) }, 'bridge listening');
@@ -255,6 +293,9 @@ export async function createApp(config: Config, deps: AppDeps): Promise<App> {
       ready = false;
       retention.stop();
       await sockets.close();
+      await pushWorker.stop();
+      await presence.stop();
+      await fcm?.close();
       await Promise.all(
         [publicServer, appserviceServer].map((server) => {
           const closed = new Promise<void>((resolve) => (server.listening ? server.close(() => resolve()) : resolve()));

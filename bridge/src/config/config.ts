@@ -58,6 +58,13 @@ const envSchema = z
     MESSAGE_MAX_LENGTH: z.coerce.number().int().min(1).max(65536).default(4000),
     IMAGE_MAX_BYTES: z.coerce.number().int().min(1024).max(100 * 1024 * 1024).default(10 * 1024 * 1024),
     IMAGE_MAX_PIXELS: z.coerce.number().int().min(10_000).max(200_000_000).default(40_000_000),
+    FCM_SERVICE_ACCOUNT_FILE: z.string().min(1).optional(),
+    FCM_SERVICE_ACCOUNT_JSON: z.string().min(2).optional(),
+    WEBPUSH_VAPID_PUBLIC_KEY: z.string().regex(/^[A-Za-z0-9_-]{80,100}$/, 'a URL-safe base64 P-256 public key').optional(),
+    WEBPUSH_VAPID_PRIVATE_KEY: z.string().regex(/^[A-Za-z0-9_-]{40,50}$/, 'a URL-safe base64 P-256 private key').optional(),
+    WEBPUSH_SUBJECT: z.string().regex(/^(mailto:|https:)/, 'a mailto: or https: contact').optional(),
+    PUSH_PREVIEWS: bool.default(true),
+    PUSH_TTL_SECONDS: z.coerce.number().int().min(0).max(2_419_200).default(3600),
     MEDIA_URL_TTL_SECONDS: z.coerce.number().int().min(60).max(7 * 86400).default(3600),
     RETENTION_DAYS: z.coerce.number().int().min(1).max(36500).default(365),
     SUPPORT_STAFF: z
@@ -75,6 +82,12 @@ const envSchema = z
     }
     if (env.APPSERVICE_URL?.startsWith('https:') && !env.TLS_CERT_FILE) {
       ctx.addIssue({ code: 'custom', path: ['APPSERVICE_URL'], message: 'https needs TLS_CERT_FILE and TLS_KEY_FILE' });
+    }
+    if (Boolean(env.WEBPUSH_VAPID_PUBLIC_KEY) !== Boolean(env.WEBPUSH_VAPID_PRIVATE_KEY)) {
+      ctx.addIssue({ code: 'custom', path: ['WEBPUSH_VAPID_PRIVATE_KEY'], message: 'WEBPUSH_VAPID_PUBLIC_KEY and WEBPUSH_VAPID_PRIVATE_KEY go together' });
+    }
+    if (env.FCM_SERVICE_ACCOUNT_FILE && env.FCM_SERVICE_ACCOUNT_JSON) {
+      ctx.addIssue({ code: 'custom', path: ['FCM_SERVICE_ACCOUNT_JSON'], message: 'set FCM_SERVICE_ACCOUNT_FILE or FCM_SERVICE_ACCOUNT_JSON, not both' });
     }
     if (env.SYNAPSE_URL && (!env.AS_TOKEN || !env.HS_TOKEN)) {
       ctx.addIssue({
@@ -132,6 +145,12 @@ export interface Config {
   limits: { messageMaxLength: number };
   retentionDays: number;
   mediaUrlTtlSeconds: number;
+  push: {
+    fcmServiceAccount: { file: string } | { json: string } | undefined;
+    webPush: { publicKey: string; privateKey: string; subject: string } | undefined;
+    previews: boolean;
+    ttlSeconds: number;
+  };
   images: { maxBytes: number; maxPixels: number; thumbnailSize: number };
   supportStaff: string[];
   rateLimits: Record<RateLimitKind, RateLimit>;
@@ -190,6 +209,23 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
     limits: { messageMaxLength: env.MESSAGE_MAX_LENGTH },
     retentionDays: env.RETENTION_DAYS,
     mediaUrlTtlSeconds: env.MEDIA_URL_TTL_SECONDS,
+    push: {
+      fcmServiceAccount: env.FCM_SERVICE_ACCOUNT_FILE
+        ? { file: env.FCM_SERVICE_ACCOUNT_FILE }
+        : env.FCM_SERVICE_ACCOUNT_JSON
+          ? { json: env.FCM_SERVICE_ACCOUNT_JSON }
+          : undefined,
+      webPush:
+        env.WEBPUSH_VAPID_PUBLIC_KEY && env.WEBPUSH_VAPID_PRIVATE_KEY
+          ? {
+              publicKey: env.WEBPUSH_VAPID_PUBLIC_KEY,
+              privateKey: env.WEBPUSH_VAPID_PRIVATE_KEY,
+              subject: env.WEBPUSH_SUBJECT ?? `mailto:support@${env.SYNAPSE_SERVER_NAME.split(':')[0]}`,
+            }
+          : undefined,
+      previews: env.PUSH_PREVIEWS,
+      ttlSeconds: env.PUSH_TTL_SECONDS,
+    },
     images: { maxBytes: env.IMAGE_MAX_BYTES, maxPixels: env.IMAGE_MAX_PIXELS, thumbnailSize: 320 },
     supportStaff: env.SUPPORT_STAFF.split(',').map((id) => id.trim()).filter(Boolean),
     rateLimits: {

@@ -2,7 +2,7 @@
 // holds the whole image in memory several times over.
 import { availableParallelism } from 'node:os';
 import { Worker } from 'node:worker_threads';
-import { refuse } from './image-sniffing.ts';
+import { refuse } from './image-refusals.ts';
 
 export interface RgbaImage {
   width: number;
@@ -19,14 +19,27 @@ let running = 0;
 const waiting: Array<() => void> = [];
 
 export async function decodeHeic(input: Buffer): Promise<RgbaImage> {
-  if (running >= MAX_CONCURRENT) await new Promise<void>((resolve) => waiting.push(resolve));
-  running += 1;
+  await acquireSlot();
   try {
     return await decodeInWorker(input);
   } finally {
-    running -= 1;
-    waiting.shift()?.();
+    releaseSlot();
   }
+}
+
+async function acquireSlot(): Promise<void> {
+  if (running < MAX_CONCURRENT) {
+    running += 1;
+    return;
+  }
+  await new Promise<void>((resolve) => waiting.push(resolve));
+}
+
+/** A waiting decode takes the slot over, so that no newcomer slips in between. */
+function releaseSlot(): void {
+  const next = waiting.shift();
+  if (next) next();
+  else running -= 1;
 }
 
 function decodeInWorker(input: Buffer): Promise<RgbaImage> {

@@ -4,7 +4,8 @@
 // The rules and their reasons are in docs/images.md; the byte-level checks in image-sniffing.ts.
 import sharp, { type OutputInfo, type Sharp } from 'sharp';
 import { decodeHeic } from './heic-decoding.ts';
-import { inspectImage, refuse, type ImageStructure, type SourceType } from './image-sniffing.ts';
+import { refuse } from './image-refusals.ts';
+import { inspectImage, type ImageStructure, type SourceType } from './image-sniffing.ts';
 import { AppError } from '../protocol/errors.ts';
 
 export interface ImageLimits {

@@ -41,6 +41,8 @@ export interface MessageRoadDeps {
   view: MessageView;
   arrivals: MessageArrivals;
   delivery: Delivery;
+  /** Pushes to members whose apps are in the background (after the emit, off the chat's path). */
+  notifier: { notify(message: Message, recipients: string[]): void };
   metrics: Metrics;
   logger: Logger;
 }
@@ -108,11 +110,12 @@ export class MessageRoad {
   }
 
   deliver({ messages, deletions }: RoadResult): void {
-    const { delivery, arrivals, metrics } = this.deps;
+    const { delivery, arrivals, notifier, metrics } = this.deps;
     for (const { message, recipients } of messages) {
       delivery.emit(recipients, 'message', message);
       delivery.announceStored(message);
       arrivals.notify(message);
+      notifier.notify(message, recipients);
       metrics.messagesDelivered.inc({ kind: message.kind });
     }
     for (const { bookingId, messageId, recipients } of deletions) {

@@ -49,6 +49,12 @@ export function createMetrics() {
       buckets: [0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 1],
       registers,
     }),
+    pushes: new Counter({
+      name: 'bookingchat_pushes_total',
+      help: 'Push notification attempts, by service and outcome',
+      labelNames: ['kind', 'outcome'] as const,
+      registers,
+    }),
     messagesDelivered: new Counter({
       name: 'bookingchat_messages_delivered_total',
       help: 'Messages stored in the read model and emitted to apps, by kind',

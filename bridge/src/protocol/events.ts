@@ -4,7 +4,12 @@ import type { z } from 'zod';
 import type {
   chatHistorySchema,
   messageReadSchema,
+  appStateSchema,
+  chatMuteSchema,
+  chatUnmuteSchema,
   messageReportSchema,
+  pushRegisterSchema,
+  pushUnregisterSchema,
   messageSendSchema,
   syncSchema,
   typingSchema,
@@ -31,6 +36,15 @@ export interface ClientToServerEvents {
   'user:unblock': (payload: z.input<typeof userTargetSchema>, ack: Reply<Record<string, never>>) => void;
   /** Extension: the users one has blocked. */
   'blocks:list': (payload: Record<string, never>, ack: Reply<{ userIds: string[] }>) => void;
+  'push:register': (payload: z.input<typeof pushRegisterSchema>, ack: Reply<{ deviceId: string }>) => void;
+  /** Extension: forget a device (logout). */
+  'push:unregister': (payload: z.input<typeof pushUnregisterSchema>, ack: Reply<Record<string, never>>) => void;
+  /** Extension: what a web app needs to subscribe (its VAPID applicationServerKey). */
+  'push:config': (payload: Record<string, never>, ack: Reply<{ webPushPublicKey: string | null }>) => void;
+  'app:state': (payload: z.input<typeof appStateSchema>, ack: Reply<Record<string, never>>) => void;
+  /** Extension: no pushes for this chat (until a time, or until chat:unmute). */
+  'chat:mute': (payload: z.input<typeof chatMuteSchema>, ack: Reply<Record<string, never>>) => void;
+  'chat:unmute': (payload: z.input<typeof chatUnmuteSchema>, ack: Reply<Record<string, never>>) => void;
 }
 
 export interface ServerToClientEvents {

@@ -60,6 +60,30 @@ export const messageReportSchema = z.object({ messageId: eventIdSchema, reason: 
 
 export const userTargetSchema = z.object({ userId: userIdSchema });
 
+const base64url = (bytes: number, exact: boolean) =>
+  z.string().regex(/^[A-Za-z0-9_-]+={0,2}$/, 'base64url').refine((value) => {
+    const length = Buffer.from(value, 'base64url').length;
+    return exact ? length === bytes : length >= bytes;
+  }, `${exact ? '' : 'at least '}${bytes} bytes`);
+
+export const webPushSubscriptionSchema = z.object({
+  endpoint: z.url({ protocol: /^https$/ }).max(2048),
+  keys: z.object({ p256dh: base64url(65, true), auth: base64url(16, false) }),
+});
+
+export const pushRegisterSchema = z.discriminatedUnion('kind', [
+  z.object({ kind: z.literal('fcm'), token: z.string().regex(/^[\x21-\x7e]{20,4096}$/, 'an FCM registration token'), replaces: z.uuid().optional() }),
+  z.object({ kind: z.literal('webpush'), subscription: webPushSubscriptionSchema, replaces: z.uuid().optional() }),
+]);
+
+export const pushUnregisterSchema = z.object({ deviceId: z.uuid() });
+
+export const appStateSchema = z.object({ state: z.enum(['foreground', 'background']) });
+
+export const chatMuteSchema = z.object({ bookingId: bookingIdSchema, until: z.iso.datetime({ offset: true }).optional() });
+
+export const chatUnmuteSchema = z.object({ bookingId: bookingIdSchema });
+
 export const bookingPartySchema = z.object({ id: userIdSchema, name: nameSchema });
 
 export const bookingUpsertSchema = z

@@ -5,7 +5,7 @@ import type { Config } from '../config/config.ts';
 import type { AppDeps } from '../app.ts';
 import { startEmbeddedPostgres } from './embedded-postgres.ts';
 import { renderRegistration, writeRegistration } from './registration.ts';
-import { loadOrCreateSecrets } from './secrets.ts';
+import { loadOrCreateSecrets, loadOrCreateVapidKeys } from './secrets.ts';
 import { startSynapse } from './synapse.ts';
 
 export const EMBEDDED_POSTGRES_PORT = 5439;
@@ -26,6 +26,13 @@ export async function startLocalStack(config: Config): Promise<LocalStack> {
     ...config,
     jwt: { ...config.jwt, secret: config.jwt.secret ?? (config.jwt.jwksUrl ? undefined : secrets.jwtSecret) },
     serviceToken: config.serviceToken ?? secrets.serviceToken,
+    push: {
+      ...config.push,
+      webPush: config.push.webPush ?? {
+        ...loadOrCreateVapidKeys(config.dataDir),
+        subject: `mailto:support@${config.synapse.serverName.split(':')[0]}`,
+      },
+    },
   };
 
   let maxDatabaseConnections: number | undefined;

@@ -3,6 +3,7 @@
 import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import webpush from 'web-push';
 
 export interface LocalSecrets {
   asToken: string;
@@ -35,4 +36,14 @@ export function loadOrCreateSecrets(dataDir: string): LocalSecrets {
     writeFileSync(path, JSON.stringify(secrets, null, 2), { mode: 0o600 });
   }
   return secrets;
+}
+
+/** A VAPID key pair for Web Push, generated once like the other local secrets. */
+export function loadOrCreateVapidKeys(dataDir: string): { publicKey: string; privateKey: string } {
+  const path = join(dataDir, 'vapid.json');
+  if (existsSync(path)) return JSON.parse(readFileSync(path, 'utf8'));
+  mkdirSync(dataDir, { recursive: true });
+  const keys = webpush.generateVAPIDKeys();
+  writeFileSync(path, JSON.stringify(keys, null, 2), { mode: 0o600 });
+  return keys;
 }

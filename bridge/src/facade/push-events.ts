@@ -1,0 +1,60 @@
+// push:register, push:unregister, push:config, app:state, chat:mute and chat:unmute; and the
+// presence of every connection (an app that connects is in the foreground until it says not).
+import type { BookingAccess } from '../bookings/access.ts';
+import type { Presence } from '../push/presence.ts';
+import { AppError } from '../protocol/errors.ts';
+import {
+  appStateSchema,
+  chatMuteSchema,
+  chatUnmuteSchema,
+  chatsListSchema,
+  pushRegisterSchema,
+  pushUnregisterSchema,
+} from '../protocol/schemas.ts';
+import type { PushStore } from '../store/push-store.ts';
+import { onEvent, type HandlerContext } from './acknowledge.ts';
+
+export interface PushServices {
+  store: PushStore;
+  presence: Presence;
+  access: BookingAccess;
+  /** The VAPID public key, when Web Push is configured. */
+  webPushPublicKey: string | undefined;
+}
+
+export function registerPushEvents(context: HandlerContext, { store, presence, access, webPushPublicKey }: PushServices): void {
+  const { socket, logger } = context;
+  const userId = socket.data.userId;
+  const track = (foreground: boolean) =>
+    presence.set(userId, socket.id, foreground).catch((err: unknown) => logger.warn({ err }, 'presence not updated'));
+  void track(true);
+  socket.on('disconnect', () => void track(false));
+
+  onEvent(context, 'app:state', appStateSchema, async (request) => {
+    await presence.set(userId, socket.id, request.state === 'foreground');
+    return {};
+  });
+  onEvent(context, 'push:register', pushRegisterSchema, async (request) => {
+    if (request.kind === 'webpush' && !webPushPublicKey) throw new AppError('invalid', 'Web Push is not configured on this server');
+    const device =
+      request.kind === 'fcm'
+        ? { kind: 'fcm' as const, address: request.token, subscription: null }
+        : { kind: 'webpush' as const, address: request.subscription.endpoint, subscription: request.subscription };
+    return { deviceId: await store.register(userId, device, request.replaces) };
+  });
+  onEvent(context, 'push:unregister', pushUnregisterSchema, async (request) => {
+    if (!(await store.unregister(userId, request.deviceId))) throw new AppError('not_found', 'no such device');
+    return {};
+  });
+  onEvent(context, 'push:config', chatsListSchema, async () => ({ webPushPublicKey: webPushPublicKey ?? null }));
+  onEvent(context, 'chat:mute', chatMuteSchema, async (request) => {
+    await access.requireMember(userId, request.bookingId);
+    await store.mute(userId, request.bookingId, request.until ? new Date(request.until) : null);
+    return {};
+  });
+  onEvent(context, 'chat:unmute', chatUnmuteSchema, async (request) => {
+    await access.requireMember(userId, request.bookingId);
+    await store.unmute(userId, request.bookingId);
+    return {};
+  });
+}

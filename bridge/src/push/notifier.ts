@@ -1,0 +1,77 @@
+// Who gets a push for a stored message, and what it says. Runs after the message has been
+// emitted (off the chat's path): members who are not the sender, did not block the sender
+// (the audience already left them out), did not mute the chat, and have no app in the
+// foreground anywhere. The pushes go into the durable queue; the worker sends them.
+import type { Logger } from '../observability/logger.ts';
+import type { Message } from '../protocol/types.ts';
+import type { BookingsStore } from '../store/bookings-store.ts';
+import type { MessagesStore } from '../store/messages-store.ts';
+import type { PushStore } from '../store/push-store.ts';
+import type { Presence } from './presence.ts';
+import type { PushMessage } from './push-message.ts';
+
+const PREVIEW_LENGTH = 120;
+
+export interface PushNotifierDeps {
+  store: PushStore;
+  presence: Presence;
+  bookings: BookingsStore;
+  messages: MessagesStore;
+  /** Show the text in notifications (off: "New message" only, for privacy). */
+  previews: boolean;
+  /** Wakes the worker after new jobs were queued. */
+  onQueued: () => void;
+  logger: Logger;
+}
+
+export class PushNotifier {
+  private readonly deps: PushNotifierDeps;
+
+  constructor(deps: PushNotifierDeps) {
+    this.deps = deps;
+  }
+
+  /** Never throws: a push problem must not disturb the chat. */
+  notify(message: Message, recipients: string[]): void {
+    this.enqueue(message, recipients).catch((err: unknown) => this.deps.logger.error({ err, messageId: message.id }, 'push not queued'));
+  }
+
+  private async enqueue(message: Message, recipients: string[]): Promise<void> {
+    const { store, presence, onQueued } = this.deps;
+    const others = recipients.filter((id) => id !== message.sender.id);
+    if (others.length === 0) return;
+    const [muted, foreground] = await Promise.all([store.mutedAmong(message.bookingId, others), presence.foregroundAmong(others)]);
+    const targets = others.filter((id) => !muted.has(id) && !foreground.has(id));
+    const devices = await store.devicesOf(targets);
+    if (devices.length === 0) return;
+    const badges = new Map(await Promise.all(targets.map(async (id) => [id, await this.unreadTotal(id)] as const)));
+    await store.enqueue(devices.map((device) => ({ device_id: device.id, message: this.payload(message, badges.get(device.user_id) ?? 0) })));
+    onQueued();
+  }
+
+  private payload(message: Message, badge: number): PushMessage {
+    return {
+      title: message.sender.name,
+      body: this.deps.previews ? preview(message) : 'New message',
+      bookingId: message.bookingId,
+      messageId: message.id,
+      badge,
+      collapseKey: `booking-${message.bookingId}`,
+    };
+  }
+
+  private async unreadTotal(userId: string): Promise<number> {
+    const bookings = await this.deps.bookings.listForUser(userId);
+    const counts = await this.deps.messages.unreadCounts(userId, bookings.map((b) => b.booking_id));
+    return [...counts.values()].reduce((sum, n) => sum + n, 0);
+  }
+}
+
+function preview(message: Message): string {
+  if (message.kind === 'image') return message.text ? `Photo: ${truncate(message.text)}` : 'Photo';
+  return truncate(message.text ?? '');
+}
+
+function truncate(text: string): string {
+  return text.length > PREVIEW_LENGTH ? `${text.slice(0, PREVIEW_LENGTH - 1)}…` : text;
+}

@@ -1,0 +1,121 @@
+// Devices, muted chats and the push queue (claimed with SKIP LOCKED, so any number of bridge
+// processes share the work and no job is sent twice at once).
+import { randomUUID } from 'node:crypto';
+import type { PushMessage } from '../push/push-message.ts';
+import type { Database } from './database.ts';
+
+export interface DeviceRow {
+  id: string;
+  user_id: string;
+  kind: 'fcm' | 'webpush';
+  address: string;
+  subscription: { endpoint: string; keys: { p256dh: string; auth: string } } | null;
+}
+
+export interface PushJobRow {
+  id: string;
+  device_id: string;
+  message: PushMessage;
+  attempts: number;
+  kind: DeviceRow['kind'];
+  address: string;
+  subscription: DeviceRow['subscription'];
+}
+
+export class PushStore {
+  private readonly db: Database;
+
+  constructor(db: Database) {
+    this.db = db;
+  }
+
+  /**
+   * Registers a device; the same token or endpoint registered again keeps its id (and moves to
+   * this user: the phone changed hands). With `replaces`, that device of the user takes the new
+   * address instead (a refreshed FCM token).
+   */
+  async register(userId: string, device: Omit<DeviceRow, 'id' | 'user_id'>, replaces?: string): Promise<string> {
+    const values = { user_id: userId, kind: device.kind, address: device.address, subscription: device.subscription ? JSON.stringify(device.subscription) : null };
+    return this.db.transaction(async (trx) => {
+      if (replaces) {
+        await trx('devices').where({ kind: device.kind, address: device.address }).whereNot({ id: replaces }).delete();
+        const [updated] = await trx('devices').where({ id: replaces, user_id: userId }).update({ ...values, updated_at: trx.fn.now() }).returning('id');
+        if (updated) return updated.id as string;
+      }
+      const [row] = await trx('devices')
+        .insert({ id: randomUUID(), ...values })
+        .onConflict(['kind', 'address'])
+        .merge(['user_id', 'subscription', 'updated_at'])
+        .returning('id');
+      return row.id as string;
+    });
+  }
+
+  async unregister(userId: string, deviceId: string): Promise<boolean> {
+    return (await this.db('devices').where({ id: deviceId, user_id: userId }).delete()) > 0;
+  }
+
+  async remove(deviceId: string): Promise<void> {
+    await this.db('devices').where({ id: deviceId }).delete();
+  }
+
+  async devicesOf(userIds: string[]): Promise<DeviceRow[]> {
+    if (userIds.length === 0) return [];
+    return this.db<DeviceRow>('devices').whereIn('user_id', userIds);
+  }
+
+  async mute(userId: string, bookingId: string, until: Date | null): Promise<void> {
+    await this.db('chat_mutes').insert({ user_id: userId, booking_id: bookingId, until }).onConflict(['user_id', 'booking_id']).merge(['until']);
+  }
+
+  async unmute(userId: string, bookingId: string): Promise<void> {
+    await this.db('chat_mutes').where({ user_id: userId, booking_id: bookingId }).delete();
+  }
+
+  /** Which of these users muted the booking (for good, or until a time still ahead). */
+  async mutedAmong(bookingId: string, userIds: string[]): Promise<Set<string>> {
+    if (userIds.length === 0) return new Set();
+    const rows = await this.db('chat_mutes')
+      .where({ booking_id: bookingId })
+      .whereIn('user_id', userIds)
+      .andWhere((q) => q.whereNull('until').orWhere('until', '>', this.db.fn.now()))
+      .select('user_id');
+    return new Set(rows.map((r: { user_id: string }) => r.user_id));
+  }
+
+  async enqueue(jobs: { device_id: string; message: PushMessage }[]): Promise<void> {
+    if (jobs.length === 0) return;
+    await this.db('push_jobs').insert(jobs.map((job) => ({ device_id: job.device_id, message: JSON.stringify(job.message) })));
+  }
+
+  /**
+   * Takes up to `limit` due jobs for `leaseMs`: they are pushed into the future, so a worker
+   * that dies mid-send leaves them to be retried after the lease (at-least-once).
+   */
+  async claim(limit: number, leaseMs: number): Promise<PushJobRow[]> {
+    const result = await this.db.raw(
+      `WITH due AS (
+         SELECT id FROM push_jobs WHERE not_before <= now() ORDER BY id LIMIT ? FOR UPDATE SKIP LOCKED
+       )
+       UPDATE push_jobs j SET not_before = now() + (? * interval '1 millisecond'), attempts = j.attempts + 1
+         FROM due, devices d
+        WHERE j.id = due.id AND d.id = j.device_id
+       RETURNING j.id, j.device_id, j.message, j.attempts, d.kind, d.address, d.subscription`,
+      [limit, leaseMs],
+    );
+    return result.rows as PushJobRow[];
+  }
+
+  async complete(jobId: string): Promise<void> {
+    await this.db('push_jobs').where({ id: jobId }).delete();
+  }
+
+  async retryLater(jobId: string, delayMs: number): Promise<void> {
+    await this.db('push_jobs').where({ id: jobId }).update({ not_before: this.db.raw("now() + (? * interval '1 millisecond')", [delayMs]) });
+  }
+
+  async pending(): Promise<number> {
+    const [row] = await this.db('push_jobs').count('* as n');
+    return Number(row!.n);
+  }
+}
