@@ -67,8 +67,8 @@ export interface AppDeps {
   logger?: Logger;
   /** Embedded PGlite serves one connection at a time. */
   maxDatabaseConnections?: number;
-  /** Carries the push services' requests (an egress proxy; the tests' FCM stand-in). */
-  pushHttpAgent?: Agent;
+  /** Carry the push services' requests (an egress proxy; the tests' stand-ins). */
+  pushAgents?: { fcm?: Agent; webPush?: Agent };
 }
 
 export interface App {
@@ -146,7 +146,7 @@ export async function createApp(config: Config, deps: AppDeps): Promise<App> {
   const pushStore = new PushStore(db);
   const presence = new Presence(redis);
   const fcm = config.push.fcmServiceAccount
-    ? new FcmSender({ serviceAccount: config.push.fcmServiceAccount, httpAgent: deps.pushHttpAgent, ttlSeconds: config.push.ttlSeconds })
+    ? new FcmSender({ serviceAccount: config.push.fcmServiceAccount, httpAgent: deps.pushAgents?.fcm, ttlSeconds: config.push.ttlSeconds })
     : undefined;
   const webPushConfig = config.push.webPush;
   const webPush = webPushConfig
@@ -155,7 +155,7 @@ export async function createApp(config: Config, deps: AppDeps): Promise<App> {
         vapidPrivateKey: webPushConfig.privateKey,
         subject: webPushConfig.subject,
         ttlSeconds: config.push.ttlSeconds,
-        agent: deps.pushHttpAgent,
+        agent: deps.pushAgents?.webPush,
       })
     : undefined;
   const pushWorker = new PushWorker({ store: pushStore, fcm, webPush, metrics, logger });

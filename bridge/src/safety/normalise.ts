@@ -2,14 +2,18 @@
 // hiding a word or a number, and remembers for every character where it came from in the
 // original, so a mask replaces the right span of what the user wrote.
 //
-//   folded   NFKC/NFKD compatibility forms, case, diacritics, invisible and bidi characters,
-//            look-alike letters from other scripts (Cyrillic, Greek, small capitals, enclosed
-//            letters), other scripts' digits.             → e-mails, links, whitelists
-//   joined   folded, with letters spaced out one by one joined ("j a n e @ g m a i l")
-//   letters  joined, leetspeak decoded inside words ("sh1t", "wh@tsapp"), letters split by
-//            punctuation joined ("f.u.c.k"), repeated letters collapsed   → word lists, handles
-//   digits   folded, digits written as words ("zero seven…"), letters used as digits inside
-//            numbers ("O79II")                                               → phone numbers
+//   folded   compatibility forms (NFKC/NFKD: fullwidth, mathematical, enclosed letters, ligatures),
+//            case, diacritics, zero-width/invisible/bidi characters, look-alike letters of other
+//            scripts (Cyrillic, Greek, small capitals), other scripts' digits
+//   joined   folded, with characters spelled out one by one joined ("j a n e @ g m a i l")
+//   letters  joined, with leetspeak decoded inside words ("sh1t", "wh@tsapp", "f*ck") and letters
+//            split by punctuation joined ("f.u.c.k", "s-h-i-t")               → word lists
+//   digits   folded, with digits written as words ("zero seven…", "double one") and letters used
+//            as digits inside numbers ("O79II")                                → phone numbers
+//
+// Repeated letters ("fuuuck") are left to the word matcher, which skips repeats as it walks.
+// Each form is built only when asked for, and a step that changes nothing returns its input: an
+// ordinary message costs one lower-casing and a few scans.
 import { foldCodePoint } from './confusables.ts';
 
 /** Stands for a character that may be an "i" or an "l" ("1", "!", "|" inside a word). */
@@ -18,84 +22,85 @@ export const AMBIGUOUS_IL = 0x01;
 export const WILDCARD = 0x2a; // '*'
 
 /**
- * A normalised form of a text. `codes[i]` (i < length) is a UTF-16 code unit; it came from the
- * original text's span `[from[i], to[i])`.
+ * A normalised form of a text. Character `i` of `text` came from the original text's span
+ * `[from(i), to(i))`; without maps, from the same position.
  */
 export class View {
-  readonly codes: Uint16Array;
-  readonly from: Int32Array;
-  readonly to: Int32Array;
-  readonly length: number;
-  #text: string | undefined;
+  readonly text: string;
+  readonly #from: readonly number[] | undefined;
+  readonly #to: readonly number[] | undefined;
 
-  constructor(codes: Uint16Array, from: Int32Array, to: Int32Array, length: number) {
-    this.codes = codes;
-    this.from = from;
-    this.to = to;
-    this.length = length;
+  constructor(text: string, from?: readonly number[], to?: readonly number[]) {
+    this.text = text;
+    this.#from = from;
+    this.#to = to;
   }
 
-  get text(): string {
-    if (this.#text === undefined) this.#text = decoder.decode(this.codes.subarray(0, this.length));
-    return this.#text;
+  get length(): number {
+    return this.text.length;
   }
 
-  /** The span of the original text that the view's characters `[start, end)` came from. */
+  from(i: number): number {
+    return this.#from ? this.#from[i]! : i;
+  }
+
+  to(i: number): number {
+    return this.#to ? this.#to[i]! : i + 1;
+  }
+
+  /** The span of the original text that the characters `[start, end)` came from. */
   span(start: number, end: number): [number, number] {
-    let from = this.from[start]!;
-    let to = this.to[end - 1]!;
-    // Characters are mapped one by one; a join (dropped separators) can make the ends non-monotonic.
+    let from = this.from(start);
+    let to = this.to(end - 1);
     for (let i = start; i < end; i++) {
-      if (this.from[i]! < from) from = this.from[i]!;
-      if (this.to[i]! > to) to = this.to[i]!;
+      from = Math.min(from, this.from(i));
+      to = Math.max(to, this.to(i));
     }
     return [from, to];
   }
 }
 
-const decoder = new TextDecoder('utf-16le');
-
+/** Collects a new form; `upTo` copies the unchanged characters before the first change. */
 class ViewBuilder {
-  codes: Uint16Array;
-  from: Int32Array;
-  to: Int32Array;
-  length = 0;
+  readonly #source: View;
+  readonly #codes: number[] = [];
+  readonly #from: number[] = [];
+  readonly #to: number[] = [];
+  #copied = 0;
 
-  constructor(capacity: number) {
-    const size = Math.max(16, capacity);
-    this.codes = new Uint16Array(size);
-    this.from = new Int32Array(size);
-    this.to = new Int32Array(size);
+  constructor(source: View) {
+    this.#source = source;
+  }
+
+  upTo(index: number): this {
+    for (let i = this.#copied; i < index; i++) this.push(this.#source.text.charCodeAt(i), this.#source.from(i), this.#source.to(i));
+    this.#copied = Math.max(this.#copied, index);
+    return this;
   }
 
   push(code: number, from: number, to: number): void {
-    if (this.length === this.codes.length) this.grow();
-    this.codes[this.length] = code;
-    this.from[this.length] = from;
-    this.to[this.length] = to;
-    this.length++;
+    this.#codes.push(code);
+    this.#from.push(from);
+    this.#to.push(to);
   }
 
-  /** Copies character `i` of `view` unchanged. */
-  copy(view: View, i: number): void {
-    this.push(view.codes[i]!, view.from[i]!, view.to[i]!);
+  /** Character `i` of the source, replaced by `code`. */
+  replace(i: number, code: number): void {
+    this.upTo(i);
+    this.push(code, this.#source.from(i), this.#source.to(i));
+    this.#copied = i + 1;
+  }
+
+  skip(i: number): void {
+    this.upTo(i);
+    this.#copied = i + 1;
   }
 
   build(): View {
-    return new View(this.codes, this.from, this.to, this.length);
-  }
-
-  private grow(): void {
-    const size = this.codes.length * 2;
-    const codes = new Uint16Array(size);
-    const from = new Int32Array(size);
-    const to = new Int32Array(size);
-    codes.set(this.codes);
-    from.set(this.from);
-    to.set(this.to);
-    this.codes = codes;
-    this.from = from;
-    this.to = to;
+    this.upTo(this.#source.length);
+    let text = '';
+    for (let i = 0; i < this.#codes.length; i += 4096) text += String.fromCharCode(...this.#codes.slice(i, i + 4096));
+    return new View(text, this.#from, this.#to);
   }
 }
 
@@ -110,7 +115,7 @@ const otherLetterCache = new Map<number, boolean>();
 const LETTER = /^[\p{L}\p{N}]$/u;
 /** A letter or digit of another script, left after folding (e.g. Arabic, Chinese). */
 function isOtherLetter(c: number): boolean {
-  if (c < 0x80 || (c >= 0xd800 && c <= 0xdfff)) return false;
+  if (c < 0x80) return false;
   let known = otherLetterCache.get(c);
   if (known === undefined) {
     known = LETTER.test(String.fromCharCode(c));
@@ -129,18 +134,20 @@ const isAlnum = (c: number) => isLower(c) || isDigit(c) || isOtherLetter(c);
 // ---------------------------------------------------------------------------------------------
 // folded
 
-const ASCII_FOLD = new Uint16Array(128);
-for (let c = 0; c < 128; c++) {
-  ASCII_FOLD[c] = c >= 0x41 && c <= 0x5a ? c + 32 : c < 0x20 || c === 0x7f ? 0x20 : c;
-}
+const PLAIN_ASCII = /^[\x20-\x7e]*$/;
 
 /** Compatibility forms, case, diacritics, invisible characters and look-alikes, folded away. */
 export function fold(input: string): View {
-  const out = new ViewBuilder(input.length + 8);
+  if (PLAIN_ASCII.test(input)) return new View(input.toLowerCase());
+  const codes: number[] = [];
+  const from: number[] = [];
+  const to: number[] = [];
   for (let i = 0; i < input.length; i++) {
     const c = input.charCodeAt(i);
     if (c < 0x80) {
-      out.push(ASCII_FOLD[c]!, i, i + 1);
+      codes.push(c >= 0x41 && c <= 0x5a ? c + 32 : c < 0x20 || c === 0x7f ? 0x20 : c);
+      from.push(i);
+      to.push(i + 1);
       continue;
     }
     let cp = c;
@@ -153,10 +160,16 @@ export function fold(input: string): View {
       }
     }
     const folded = foldCodePoint(cp);
-    for (let k = 0; k < folded.length; k++) out.push(folded.charCodeAt(k), i, end);
+    for (let k = 0; k < folded.length; k++) {
+      codes.push(folded.charCodeAt(k));
+      from.push(i);
+      to.push(end);
+    }
     i = end - 1;
   }
-  return out.build();
+  let text = '';
+  for (let i = 0; i < codes.length; i += 4096) text += String.fromCharCode(...codes.slice(i, i + 4096));
+  return new View(text, from, to);
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -180,36 +193,31 @@ function joinSingles(
   isTokenChar: (c: number) => boolean,
   maxGap: number,
 ): View {
-  const { codes, length } = view;
-  const drop = new Uint8Array(length);
-  let dropped = 0;
-  let runStart = -1; // first gap's start of the current run of single tokens
+  const { text, length } = view;
+  let out: ViewBuilder | undefined;
+  let runStart = -1; // start of the first single token of the current run
   let runEnd = -1; // end of the last single token in the run
   let runCount = 0;
   const closeRun = () => {
     if (runCount >= MIN_SPELLED_RUN) {
-      for (let k = runStart; k < runEnd; k++) {
-        if (isSeparator(codes[k]!)) {
-          drop[k] = 1;
-          dropped++;
-        }
-      }
+      out ??= new ViewBuilder(view);
+      for (let k = runStart; k < runEnd; k++) if (isSeparator(text.charCodeAt(k))) out.skip(k);
     }
     runCount = 0;
   };
   let i = 0;
   while (i < length) {
-    if (!isTokenChar(codes[i]!)) {
+    if (!isTokenChar(text.charCodeAt(i))) {
       i++;
       continue;
     }
     let end = i + 1;
-    while (end < length && isTokenChar(codes[end]!)) end++;
+    while (end < length && isTokenChar(text.charCodeAt(end))) end++;
     if (end - i !== 1) {
       closeRun();
     } else {
       let gapOk = runCount > 0 && i - runEnd <= maxGap;
-      for (let k = runEnd; gapOk && k < i; k++) gapOk = isSeparator(codes[k]!);
+      for (let k = runEnd; gapOk && k < i; k++) gapOk = isSeparator(text.charCodeAt(k));
       if (!gapOk) {
         closeRun();
         runStart = i;
@@ -220,10 +228,7 @@ function joinSingles(
     i = end;
   }
   closeRun();
-  if (dropped === 0) return view;
-  const out = new ViewBuilder(length);
-  for (let k = 0; k < length; k++) if (!drop[k]) out.copy(view, k);
-  return out.build();
+  return out ? out.build() : view;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -243,91 +248,71 @@ const isLeetSymbol = (c: number) =>
   c === 0x40 || c === 0x24 || c === 0x21 || c === 0x7c || c === 0x2a || c === 0x23; // @ $ ! | * #
 const isLeetTokenChar = (c: number) => isAlnum(c) || isLeetSymbol(c);
 const PUNCTUATION_SEPARATORS = new Set(Array.from(' .-_,*/|~+:;\'"`^=\\!#', (ch) => ch.charCodeAt(0)));
+const isPunctuationSeparator = (c: number) => PUNCTUATION_SEPARATORS.has(c);
 const isLetterToken = (c: number) => isAlnum(c) || c === AMBIGUOUS_IL;
-/** How many repeats of a letter survive collapsing (as obscenity's English preset). */
-const KEEP_REPEATS = new Uint8Array(0x80).fill(1);
-for (const ch of 'beolsg') KEEP_REPEATS[ch.charCodeAt(0)] = 2;
-KEEP_REPEATS[AMBIGUOUS_IL] = 2;
 
-/** Leetspeak decoded, letters split by punctuation joined, repeated letters collapsed. */
+/** Leetspeak decoded inside words, then letters split by punctuation joined. */
 export function toLetters(joined: View): View {
-  return collapseRepeats(joinSingles(decodeLeet(joined), (c) => PUNCTUATION_SEPARATORS.has(c), isLetterToken, 3));
+  return joinSingles(decodeLeet(joined), isPunctuationSeparator, isLetterToken, 3);
 }
 
 /**
  * Digits and symbols standing for letters, decoded inside words only: a word needs two real
  * letters before its digits count as letters ("sh1t", but not "A55" or "10am"), one for symbols
  * ("a$$", "wh@tsapp"); "@" is not decoded at the start of a word (handles), and "!", "|", "*",
- * "#" only between letters.
+ * "#" only between letters and digits.
  */
 function decodeLeet(view: View): View {
-  const { codes, length } = view;
-  const out = new ViewBuilder(length);
+  const { text, length } = view;
+  let out: ViewBuilder | undefined;
   let i = 0;
   while (i < length) {
-    const c = codes[i]!;
-    if (!isLeetTokenChar(c)) {
-      out.copy(view, i++);
+    if (!isLeetTokenChar(text.charCodeAt(i))) {
+      i++;
       continue;
     }
     let end = i;
     let letters = 0;
+    let others = 0;
     let firstAlnum = -1;
     let lastAlnum = -1;
-    while (end < length && isLeetTokenChar(codes[end]!)) {
-      const t = codes[end]!;
+    for (; end < length; end++) {
+      const t = text.charCodeAt(end);
+      if (!isLeetTokenChar(t)) break;
       if (isLower(t) || isOtherLetter(t)) letters++;
+      else others++;
       if (isAlnum(t)) {
         if (firstAlnum < 0) firstAlnum = end;
         lastAlnum = end;
       }
-      end++;
     }
-    for (let k = i; k < end; k++) {
-      const t = codes[k]!;
-      const inside = k > firstAlnum && k < lastAlnum;
-      let decoded = t;
-      if (isDigit(t)) {
-        if (letters >= 2) decoded = LEET_DIGITS[t] ?? t;
-      } else if (letters >= 1) {
-        if (t === 0x24) decoded = 0x73; // $ → s
-        else if (t === 0x40 && k > firstAlnum && firstAlnum >= 0) decoded = 0x61; // @ → a
-        else if ((t === 0x21 || t === 0x7c) && inside) decoded = AMBIGUOUS_IL;
-        else if ((t === 0x2a || t === 0x23) && inside) decoded = WILDCARD;
+    if (letters > 0 && others > 0) {
+      for (let k = i; k < end; k++) {
+        const t = text.charCodeAt(k);
+        const decoded = decodeInWord(t, k, letters, firstAlnum, lastAlnum);
+        if (decoded !== t) (out ??= new ViewBuilder(view)).replace(k, decoded);
       }
-      out.push(decoded, view.from[k]!, view.to[k]!);
     }
     i = end;
   }
-  return out.build();
+  return out ? out.build() : view;
 }
 
-/** "fuuuuck" → "fuck", "assss" → "ass"; separators collapse to one; wildcards never do. */
-function collapseRepeats(view: View): View {
-  const { codes, length } = view;
-  const out = new ViewBuilder(length);
-  let i = 0;
-  while (i < length) {
-    const c = codes[i]!;
-    let end = i + 1;
-    while (end < length && codes[end] === c) end++;
-    const keep = c === WILDCARD || isDigit(c) ? end - i : c < 0x80 ? KEEP_REPEATS[c]! : 1;
-    const kept = Math.min(keep, end - i);
-    for (let k = 0; k < kept; k++) {
-      // The last kept character stands for the rest of the run, so a mask covers all of it.
-      const last = k === kept - 1;
-      out.push(c, view.from[i + k]!, last ? view.to[end - 1]! : view.to[i + k]!);
-    }
-    i = end;
-  }
-  return out.build();
+function decodeInWord(t: number, k: number, letters: number, firstAlnum: number, lastAlnum: number): number {
+  if (isDigit(t)) return letters >= 2 ? (LEET_DIGITS[t] ?? t) : t;
+  const inside = k > firstAlnum && k < lastAlnum;
+  if (t === 0x24) return 0x73; // $ → s
+  if (t === 0x40) return firstAlnum >= 0 && k > firstAlnum ? 0x61 : t; // @ → a
+  if (t === 0x21 || t === 0x7c) return inside ? AMBIGUOUS_IL : t;
+  if (t === 0x2a || t === 0x23) return inside ? WILDCARD : t;
+  return t;
 }
 
 // ---------------------------------------------------------------------------------------------
 // digits
 
 type WordList = ReadonlyArray<readonly [word: string, value: number]>;
-const NUMBER_WORD_LIST: WordList = [
+const NUMBER_WORDS: WordList = [
   ['zero', 0x30],
   ['nought', 0x30],
   ['oh', 0x30],
@@ -348,103 +333,104 @@ const REPEATERS: WordList = [
   ['double', 2],
   ['triple', 3],
 ];
+const DIGIT_LOOKALIKES: Record<number, number> = { 0x6f: 0x30, 0x69: 0x31, 0x6c: 0x31 }; // o → 0, i l → 1
 
-/** The value of the word `codes[start, end)` in `list`, without building a string. */
-function lookupWord(list: WordList, codes: Uint16Array, start: number, end: number): number | undefined {
+/** The value of the word `text[start, end)` in `list`, without building a string. */
+function lookupWord(list: WordList, text: string, start: number, end: number): number | undefined {
   const size = end - start;
-  for (const [w, value] of list) {
-    if (w.length !== size || w.charCodeAt(0) !== codes[start]) continue;
-    let k = 1;
-    while (k < size && w.charCodeAt(k) === codes[start + k]) k++;
-    if (k === size) return value;
+  for (let e = 0; e < list.length; e++) {
+    const w = list[e]![0];
+    if (w.length === size && text.startsWith(w, start)) return list[e]![1];
   }
   return undefined;
 }
-const DIGIT_LOOKALIKES: Record<number, number> = { 0x6f: 0x30, 0x69: 0x31, 0x6c: 0x31 }; // o → 0, i l → 1
+
+/** "sevenninefour" → [digit, start, end] triples, or undefined if it is not only number words. */
+function splitRunTogether(text: string, start: number, end: number): number[] | undefined {
+  const parts: number[] = [];
+  let at = start;
+  while (at < end) {
+    const index = RUN_TOGETHER.findIndex((w) => at + w.length <= end && text.startsWith(w, at));
+    if (index < 0) return undefined;
+    parts.push(0x30 + index, at, at + RUN_TOGETHER[index]!.length);
+    at += RUN_TOGETHER[index]!.length;
+  }
+  return parts;
+}
 
 /** Digits written as words or letters turned into digits; everything else as folded. */
 export function toDigits(folded: View): View {
-  const { codes, length } = folded;
-  const out = new ViewBuilder(length);
+  const { text, length } = folded;
+  let out: ViewBuilder | undefined;
+  const builder = () => (out ??= new ViewBuilder(folded));
   let repeat = 1;
   let repeatFrom = -1;
-  const emit = (digit: number, from: number, to: number) => {
-    for (let r = 0; r < repeat; r++) out.push(digit, repeatFrom >= 0 ? Math.min(repeatFrom, from) : from, to);
+  const emit = (digit: number, start: number, end: number) => {
+    const from = repeatFrom >= 0 ? repeatFrom : folded.from(start);
+    for (let r = 0; r < repeat; r++) builder().push(digit, from, folded.to(end - 1));
     repeat = 1;
     repeatFrom = -1;
   };
   let i = 0;
   while (i < length) {
-    if (!isLower(codes[i]!) && !isDigit(codes[i]!)) {
-      out.copy(folded, i++);
+    const c = text.charCodeAt(i);
+    if (!isLower(c) && !isDigit(c)) {
+      out?.upTo(i + 1);
+      i++;
       continue;
     }
     let end = i;
     let digits = 0;
     let lookalikes = 0;
-    while (end < length && (isLower(codes[end]!) || isDigit(codes[end]!))) {
-      if (isDigit(codes[end]!)) digits++;
-      else if (DIGIT_LOOKALIKES[codes[end]!] !== undefined) lookalikes++;
-      end++;
+    for (; end < length; end++) {
+      const t = text.charCodeAt(end);
+      if (isDigit(t)) digits++;
+      else if (!isLower(t)) break;
+      else if (DIGIT_LOOKALIKES[t] !== undefined) lookalikes++;
     }
     const size = end - i;
-    if (digits > 0) {
+    const digit = digits === 0 && size <= 6 ? lookupWord(NUMBER_WORDS, text, i, end) : undefined;
+    const repeater = digits === 0 && size === 6 ? lookupWord(REPEATERS, text, i, end) : undefined;
+    const parts = digits === 0 && size >= 6 && digit === undefined && repeater === undefined ? splitRunTogether(text, i, end) : undefined;
+    if (digits > 0 && digits >= 2 && lookalikes > 0 && digits + lookalikes === size) {
       // "O7911", "O79II": a number with letters that look like digits.
-      const numeric = digits >= 2 && digits + lookalikes === size;
+      builder().upTo(i);
       for (let k = i; k < end; k++) {
-        const t = codes[k]!;
-        emit(numeric && !isDigit(t) ? DIGIT_LOOKALIKES[t]! : t, folded.from[k]!, folded.to[k]!);
+        const t = text.charCodeAt(k);
+        emit(isDigit(t) ? t : DIGIT_LOOKALIKES[t]!, k, k + 1);
       }
+      out!.skip(end - 1);
+    } else if (digits > 0 && repeat > 1) {
+      builder().upTo(i);
+      emit(c, i, i + 1);
+      out!.skip(i);
+      out!.upTo(end);
+    } else if (digit !== undefined) {
+      builder().upTo(i);
+      emit(digit, i, end);
+      out!.skip(end - 1);
+    } else if (repeater !== undefined) {
+      builder().upTo(i);
+      repeat = repeater;
+      repeatFrom = folded.from(i);
+      // The space after "double" would split the number: drop it with the word.
+      while (end < length && isSpace(text.charCodeAt(end))) end++;
+      out!.skip(end - 1);
+    } else if (parts) {
+      builder().upTo(i);
+      for (let p = 0; p < parts.length; p += 3) emit(parts[p]!, parts[p + 1]!, parts[p + 2]!);
+      out!.skip(end - 1);
     } else {
-      const digit = size <= 6 ? lookupWord(NUMBER_WORD_LIST, codes, i, end) : undefined;
-      const repeater = size === 6 ? lookupWord(REPEATERS, codes, i, end) : undefined;
-      if (digit !== undefined) {
-        emit(digit, folded.from[i]!, folded.to[end - 1]!);
-      } else if (repeater !== undefined) {
-        repeat = repeater;
-        repeatFrom = folded.from[i]!;
-        // The space after "double" would split the number: skip it.
-        i = end;
-        while (i < length && isSpace(codes[i]!)) i++;
-        continue;
-      } else if (size < 6 || !splitRunTogether(codes, i, end, folded, emit)) {
-        for (let k = i; k < end; k++) out.copy(folded, k);
-      }
+      out?.upTo(end);
     }
     i = end;
   }
-  return out.build();
-}
-
-/** "sevenninefour" → 7, 9, 4 (emitted), or false (nothing emitted) if it is not only number words. */
-function splitRunTogether(
-  codes: Uint16Array,
-  start: number,
-  end: number,
-  folded: View,
-  emit: (digit: number, from: number, to: number) => void,
-): boolean {
-  const parts: number[] = [];
-  let at = start;
-  while (at < end) {
-    const index = RUN_TOGETHER.findIndex((w) => startsWith(codes, at, end, w));
-    if (index < 0) return false;
-    parts.push(index, at, at + RUN_TOGETHER[index]!.length);
-    at += RUN_TOGETHER[index]!.length;
-  }
-  for (let p = 0; p < parts.length; p += 3) emit(0x30 + parts[p]!, folded.from[parts[p + 1]!]!, folded.to[parts[p + 2]! - 1]!);
-  return true;
-}
-
-function startsWith(codes: Uint16Array, at: number, end: number, w: string): boolean {
-  if (end - at < w.length) return false;
-  for (let k = 0; k < w.length; k++) if (codes[at + k] !== w.charCodeAt(k)) return false;
-  return true;
+  return out ? out.build() : folded;
 }
 
 // ---------------------------------------------------------------------------------------------
 
-/** Every form of one message, built lazily. */
+/** Every form of one message, each built when first asked for. */
 export class Normalised {
   readonly original: string;
   #folded: View | undefined;

@@ -139,18 +139,18 @@ interface Group {
 }
 
 /** Digit groups from `start`, each after a gap of at most MAX_GAP separators. */
-function readGroups(codes: Uint16Array, start: number, length: number): Group[] {
+function readGroups(codes: readonly number[], start: number, length: number): Group[] {
   const groups: Group[] = [];
   let i = start;
   let gap = '';
   for (;;) {
     let end = i;
     while (end < length && isDigit(codes[end]!)) end++;
-    groups.push({ start: i, end, digits: String.fromCharCode(...codes.subarray(i, end)), gap, spaced: gap.includes(' ') });
+    groups.push({ start: i, end, digits: String.fromCharCode(...codes.slice(i, end)), gap, spaced: gap.includes(' ') });
     let next = end;
     while (next < length && next - end <= MAX_GAP && SEPARATORS.has(codes[next]!)) next++;
     if (next === end || next - end > MAX_GAP || next >= length || !isDigit(codes[next]!)) return groups;
-    gap = String.fromCharCode(...codes.subarray(end, next));
+    gap = String.fromCharCode(...codes.slice(end, next));
     i = next;
   }
 }

@@ -27,6 +27,7 @@ export interface BridgeOptions {
   databaseUrl?: string;
   /** Only one bridge receives Synapse's transactions: the others listen elsewhere. */
   receivesTransactions?: boolean;
+  pushAgents?: AppDeps['pushAgents'];
 }
 
 export async function startBridge(options: BridgeOptions = {}): Promise<TestBridge> {
@@ -54,6 +55,7 @@ export async function startBridge(options: BridgeOptions = {}): Promise<TestBrid
     synapseUrl: inject('synapseUrl'),
     registration,
     logger: createLogger(config.logLevel),
+    pushAgents: options.pushAgents,
   });
   const { port, appservicePort } = await app.listen();
   const scheme = config.tls ? 'https' : 'http';

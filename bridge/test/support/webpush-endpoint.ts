@@ -28,6 +28,8 @@ export interface ReceivedPush {
 
 export interface WebPushEndpoint {
   origin: string;
+  /** The CA that signed its certificate (for NODE_EXTRA_CA_CERTS in bridge processes). */
+  caFile: string;
   /** Trusts the push service's certificate (its throwaway CA only). */
   agent: Agent;
   /** A new subscription, bound to the application server's VAPID public key as a browser does. */
@@ -98,6 +100,7 @@ export async function startWebPushEndpoint(): Promise<WebPushEndpoint> {
 
   return {
     origin,
+    caFile: certs.caFile,
     agent,
     received,
     rejected,
