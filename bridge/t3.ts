@@ -11,7 +11,7 @@ function bench(name: string, fn: () => void) {
   ts.sort((a,b)=>a-b); console.log(name.padEnd(12),'p50',ts[N/2]!.toFixed(1),'p99',ts[Math.floor(N*0.99)]!.toFixed(1));
 }
 bench('check', () => f.check(msg));
-bench('fold', () => normalise(msg).folded);
+bench("fold", () => normalise(msg).folded);
 bench('joined', () => normalise(msg).joined);
 bench('letters', () => normalise(msg).letters);
 bench('digits', () => normalise(msg).digits);
@@ -20,3 +20,6 @@ const { findContacts } = await import('./src/safety/contact-patterns.ts');
 bench('email', () => findContacts(j, 'email', () => {}));
 bench('link', () => findContacts(j, 'link', () => {}));
 bench('social', () => findContacts(j, 'social_handle', () => {}));
+const { WordMatcher, englishProfanity } = await import('./src/safety/word-matcher.ts');
+const wm = new WordMatcher([{ category: 'profanity', ...englishProfanity() }]);
+bench('words', () => { const n = normalise(msg); n.letters; wm.find(n, () => {}); });

@@ -84,16 +84,21 @@ class ViewBuilder {
     this.#to.push(to);
   }
 
+  /** The source's characters before `end` are accounted for (replaced or dropped). */
+  consume(end: number): void {
+    this.#copied = Math.max(this.#copied, end);
+  }
+
   /** Character `i` of the source, replaced by `code`. */
   replace(i: number, code: number): void {
     this.upTo(i);
     this.push(code, this.#source.from(i), this.#source.to(i));
-    this.#copied = i + 1;
+    this.consume(i + 1);
   }
 
   skip(i: number): void {
     this.upTo(i);
-    this.#copied = i + 1;
+    this.consume(i + 1);
   }
 
   build(): View {
@@ -358,6 +363,25 @@ function splitRunTogether(text: string, start: number, end: number): number[] | 
   return parts;
 }
 
+/** Whether `text` holds at least `count` digits and number words: else it holds no phone number. */
+export function hasDigitLike(text: string, count: number): boolean {
+  let seen = 0;
+  for (let i = 0; i < text.length && seen < count; ) {
+    const c = text.charCodeAt(i);
+    if (!isLower(c)) {
+      if (isDigit(c)) seen++;
+      i++;
+      continue;
+    }
+    let end = i + 1;
+    while (end < text.length && isLower(text.charCodeAt(end))) end++;
+    if (end - i <= 6 && lookupWord(NUMBER_WORDS, text, i, end) !== undefined) seen++;
+    else if (end - i >= 6) seen += (splitRunTogether(text, i, end)?.length ?? 0) / 3;
+    i = end;
+  }
+  return seen >= count;
+}
+
 /** Digits written as words or letters turned into digits; everything else as folded. */
 export function toDigits(folded: View): View {
   const { text, length } = folded;
@@ -375,7 +399,6 @@ export function toDigits(folded: View): View {
   while (i < length) {
     const c = text.charCodeAt(i);
     if (!isLower(c) && !isDigit(c)) {
-      out?.upTo(i + 1);
       i++;
       continue;
     }
@@ -399,29 +422,26 @@ export function toDigits(folded: View): View {
         const t = text.charCodeAt(k);
         emit(isDigit(t) ? t : DIGIT_LOOKALIKES[t]!, k, k + 1);
       }
-      out!.skip(end - 1);
+      out!.consume(end);
     } else if (digits > 0 && repeat > 1) {
       builder().upTo(i);
       emit(c, i, i + 1);
-      out!.skip(i);
-      out!.upTo(end);
+      out!.consume(i + 1);
     } else if (digit !== undefined) {
       builder().upTo(i);
       emit(digit, i, end);
-      out!.skip(end - 1);
+      out!.consume(end);
     } else if (repeater !== undefined) {
       builder().upTo(i);
       repeat = repeater;
       repeatFrom = folded.from(i);
       // The space after "double" would split the number: drop it with the word.
       while (end < length && isSpace(text.charCodeAt(end))) end++;
-      out!.skip(end - 1);
+      out!.consume(end);
     } else if (parts) {
       builder().upTo(i);
       for (let p = 0; p < parts.length; p += 3) emit(parts[p]!, parts[p + 1]!, parts[p + 2]!);
-      out!.skip(end - 1);
-    } else {
-      out?.upTo(end);
+      out!.consume(end);
     }
     i = end;
   }

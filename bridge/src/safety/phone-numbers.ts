@@ -5,7 +5,7 @@
 // or for the configured regions (national: "07911…", "(555)…"). Its own parser costs 40–80 µs
 // a call; the lengths are read once from the same metadata, so a candidate costs a lookup.
 import { getCountries, getCountryCallingCode, Metadata, type CountryCode } from 'libphonenumber-js';
-import type { Normalised } from './normalise.ts';
+import { hasDigitLike, type Normalised } from './normalise.ts';
 
 export const DEFAULT_PHONE_REGIONS = ['GB', 'IE', 'US', 'CA', 'AU', 'FR', 'ES', 'IT', 'DE', 'NL'] as const;
 
@@ -75,25 +75,26 @@ export class PhoneFinder {
 
   /** Reports every phone number's original text span and its digits. */
   find(message: Normalised, report: PhoneMatchHandler): void {
+    if (!hasDigitLike(message.folded.text, MIN_DIGITS)) return;
     const view = message.digits;
-    const { codes, length } = view;
+    const { text, length } = view;
     let i = 0;
     while (i < length) {
-      const c = codes[i]!;
-      const plus = c === 0x2b && i + 1 < length && isDigit(codes[i + 1]!);
+      const c = text.charCodeAt(i);
+      const plus = c === 0x2b && i + 1 < length && isDigit(text.charCodeAt(i + 1));
       if (!isDigit(c) && !plus) {
         i++;
         continue;
       }
-      const groups = readGroups(codes, plus ? i + 1 : i, length);
+      const groups = readGroups(text, plus ? i + 1 : i);
       const end = groups.at(-1)!.end;
-      for (const run of phoneRuns(view.text, groups)) {
+      for (const run of phoneRuns(text, groups)) {
         const first = run[0]!;
         const last = run.at(-1)!;
         let start = first === groups[0] && plus ? i : first.start;
-        if (view.codes[start - 1] === 0x28) start--; // "(555) 123-4567"
+        if (text.charCodeAt(start - 1) === 0x28) start--; // "(555) 123-4567"
         const digits = (first === groups[0] && plus ? '+' : '') + run.map((g) => g.digits).join('');
-        if (!this.#plausible(digits) || isReference(view.text, first === groups[0] && plus ? i : first.start)) continue;
+        if (!this.#plausible(digits) || isReference(text, first === groups[0] && plus ? i : first.start)) continue;
         const [from, to] = view.span(start, last.end);
         report(from, to, digits.replace('+', ''));
       }
@@ -139,18 +140,18 @@ interface Group {
 }
 
 /** Digit groups from `start`, each after a gap of at most MAX_GAP separators. */
-function readGroups(codes: readonly number[], start: number, length: number): Group[] {
+function readGroups(text: string, start: number): Group[] {
   const groups: Group[] = [];
   let i = start;
   let gap = '';
   for (;;) {
     let end = i;
-    while (end < length && isDigit(codes[end]!)) end++;
-    groups.push({ start: i, end, digits: String.fromCharCode(...codes.slice(i, end)), gap, spaced: gap.includes(' ') });
+    while (end < text.length && isDigit(text.charCodeAt(end))) end++;
+    groups.push({ start: i, end, digits: text.slice(i, end), gap, spaced: gap.includes(' ') });
     let next = end;
-    while (next < length && next - end <= MAX_GAP && SEPARATORS.has(codes[next]!)) next++;
-    if (next === end || next - end > MAX_GAP || next >= length || !isDigit(codes[next]!)) return groups;
-    gap = String.fromCharCode(...codes.slice(end, next));
+    while (next < text.length && next - end <= MAX_GAP && SEPARATORS.has(text.charCodeAt(next))) next++;
+    if (next === end || next - end > MAX_GAP || next >= text.length || !isDigit(text.charCodeAt(next))) return groups;
+    gap = text.slice(end, next);
     i = next;
   }
 }

@@ -5,7 +5,7 @@
 // and whitelist semantics are kept: `|` is a word boundary, `[x]` optional, `?` any character,
 // and a match inside an occurrence of an allowed phrase does not count.
 import { englishDataset, parseRawPattern, SyntaxKind, type ParsedPattern } from 'obscenity';
-import { AMBIGUOUS_IL, fold, isWordChar, WILDCARD, type Normalised, type View } from './normalise.ts';
+import { AMBIGUOUS_IL, fold, isWordChar, WILDCARD, type Normalised } from './normalise.ts';
 
 export interface WordList {
   category: string;
@@ -39,8 +39,6 @@ const NEEDS_END = 4;
 const NEEDS_BOTH = 8;
 /** A match needs this many real letters: "f*ck" counts, "f***" does not. */
 const MIN_REAL_LETTERS = 2;
-/** Letters that survive collapsing twice, as in the letters form (normalise.ts). */
-const KEEP_TWO = new Set(Array.from('beolsg', (ch) => ch.charCodeAt(0)));
 
 interface Terminal {
   category: number;
@@ -87,17 +85,20 @@ export class WordMatcher {
   /** Reports every match (original text span) of every list, whitelisted ones excepted. */
   find(message: Normalised, report: WordMatchHandler): void {
     const view = message.letters;
-    const { codes, length } = view;
+    const { text, length } = view;
     const allowed: Array<Array<[number, number]> | undefined> = [];
-    const found = new Map<number, number>(); // category → longest end, for one start
+    const classOf = this.#classOf;
+    const next = this.#next;
+    const rootAny = this.#any[0]! >= 0;
+    let found: Map<number, number> | undefined; // category → longest end, for one start
     for (let start = 0; start < length; start++) {
-      const c = codes[start]!;
-      if (c === WILDCARD) continue;
-      const first = this.#next[this.#classOf[c]!]!;
-      if (first < 0 && this.#any[0]! < 0 && c !== AMBIGUOUS_IL) continue;
-      const atBoundary = start === 0 || !isWordChar(codes[start - 1]!);
-      found.clear();
-      this.#walk(view, 0, start, 0, atBoundary, found);
+      const c = text.charCodeAt(start);
+      if (next[classOf[c]!]! < 0 && !rootAny && c !== AMBIGUOUS_IL) continue;
+      if (c === WILDCARD || (start > 0 && text.charCodeAt(start - 1) === c)) continue;
+      const atBoundary = start === 0 || !isWordChar(text.charCodeAt(start - 1));
+      found?.clear();
+      found = this.#walk(text, 0, start, -1, 0, atBoundary, found);
+      if (!found?.size) continue;
       for (const [category, end] of found) {
         const [from, to] = view.span(start, end);
         allowed[category] ??= this.#allowedSpans(message, category);
@@ -106,35 +107,49 @@ export class WordMatcher {
     }
   }
 
-  #walk(view: View, node: number, pos: number, real: number, atStart: boolean, found: Map<number, number>): void {
+  /**
+   * Walks the trie from `node` over `text` from `pos`; `prev` is the character consumed last,
+   * whose repeats may be skipped ("fuuuck"); `real` counts letters that were not wildcards.
+   */
+  #walk(
+    text: string,
+    node: number,
+    pos: number,
+    prev: number,
+    real: number,
+    atStart: boolean,
+    found: Map<number, number> | undefined,
+  ): Map<number, number> | undefined {
     const terminals = this.#terminals[node];
     if (terminals && real >= MIN_REAL_LETTERS) {
-      const atEnd = pos === view.length || !isWordChar(view.codes[pos]!);
+      const atEnd = pos === text.length || !isWordChar(text.charCodeAt(pos));
       for (const { category, needs } of terminals) {
         const ok =
           (needs & NEEDS_NONE) !== 0 ||
           ((needs & NEEDS_START) !== 0 && atStart) ||
           ((needs & NEEDS_END) !== 0 && atEnd) ||
           ((needs & NEEDS_BOTH) !== 0 && atStart && atEnd);
-        if (ok && (found.get(category) ?? -1) < pos) found.set(category, pos);
+        if (ok && ((found ??= new Map()).get(category) ?? -1) < pos) found.set(category, pos);
       }
     }
-    if (pos === view.length) return;
-    const c = view.codes[pos]!;
+    if (pos === text.length) return found;
+    const c = text.charCodeAt(pos);
+    if (c === prev && c !== WILDCARD) found = this.#walk(text, node, pos + 1, prev, real, atStart, found);
     const base = node * this.#width;
     if (c === WILDCARD) {
-      for (const child of this.#children[node]!) this.#walk(view, child, pos + 1, real, atStart, found);
+      for (const child of this.#children[node]!) found = this.#walk(text, child, pos + 1, c, real, atStart, found);
     } else if (c === AMBIGUOUS_IL) {
       for (const cls of [this.#classI, this.#classL]) {
         const child = cls ? this.#next[base + cls]! : -1;
-        if (child >= 0) this.#walk(view, child, pos + 1, real + 1, atStart, found);
+        if (child >= 0) found = this.#walk(text, child, pos + 1, c, real + 1, atStart, found);
       }
     } else {
       const child = this.#next[base + this.#classOf[c]!]!;
-      if (child >= 0) this.#walk(view, child, pos + 1, real + 1, atStart, found);
+      if (child >= 0) found = this.#walk(text, child, pos + 1, c, real + 1, atStart, found);
     }
     const any = this.#any[node]!;
-    if (any >= 0) this.#walk(view, any, pos + 1, c === WILDCARD ? real : real + 1, atStart, found);
+    if (any >= 0) found = this.#walk(text, any, pos + 1, c, c === WILDCARD ? real : real + 1, atStart, found);
+    return found;
   }
 
   #allowedSpans(message: Normalised, category: number): Array<[number, number]> {
@@ -170,7 +185,7 @@ class TrieBuilder {
             ? NEEDS_END
             : NEEDS_NONE;
     for (const variant of expand(pattern)) {
-      const symbols = collapse(variant);
+      const symbols = variant;
       if (symbols.length === 0) continue;
       let node = 0;
       for (const symbol of symbols) node = this.#step(node, symbol);
@@ -217,20 +232,4 @@ function expand(pattern: ParsedPattern): number[][] {
 /** Code points as UTF-16 code units: the forms are matched unit by unit. */
 function toUnits(cp: number): number[] {
   return cp < 0x10000 ? [cp] : [0xd800 + ((cp - 0x10000) >> 10), 0xdc00 + ((cp - 0x10000) & 0x3ff)];
-}
-
-/** Repeated letters collapsed as in the letters form, so "jizz" can match what "jizzz" became. */
-function collapse(symbols: number[]): number[] {
-  const out: number[] = [];
-  for (const symbol of symbols) {
-    const keep = symbol === ANY || (symbol >= 0x30 && symbol <= 0x39) ? Infinity : KEEP_TWO.has(symbol) ? 2 : 1;
-    if (countTail(out, symbol) < keep) out.push(symbol);
-  }
-  return out;
-}
-
-function countTail(symbols: number[], symbol: number): number {
-  let n = 0;
-  for (let i = symbols.length - 1; i >= 0 && symbols[i] === symbol; i--) n++;
-  return n;
 }

@@ -1,0 +1,58 @@
+// Presence is shared by every bridge process: an app in the foreground on one process means
+// no push for a message stored by another; once it goes to the background, pushes flow.
+import { randomUUID } from 'node:crypto';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { inject } from 'vitest';
+import { generateVAPIDKeys } from 'web-push';
+import { connectApp, type AppClient } from '../support/app-client.ts';
+import { newBooking } from '../support/booking-system.ts';
+import { freshDatabase, spawnBridge, type BridgeProcess } from '../support/bridge-process.ts';
+import { REDIS_URL } from '../support/services.ts';
+import { startWebPushEndpoint, type WebPushEndpoint } from '../support/webpush-endpoint.ts';
+
+let receiver: BridgeProcess;
+let server: BridgeProcess;
+let pushService: WebPushEndpoint;
+const vapid = generateVAPIDKeys();
+const clients: AppClient[] = [];
+
+beforeAll(async () => {
+  pushService = await startWebPushEndpoint();
+  const env = {
+    DATABASE_URL: await freshDatabase(),
+    REDIS_URL,
+    WEBPUSH_VAPID_PUBLIC_KEY: vapid.publicKey,
+    WEBPUSH_VAPID_PRIVATE_KEY: vapid.privateKey,
+    // The local push service's certificate comes from a throwaway CA.
+    NODE_EXTRA_CA_CERTS: pushService.caFile,
+  };
+  receiver = await spawnBridge({ port: 18_601, appservicePort: inject('appservicePort'), env });
+  server = await spawnBridge({ port: 18_602, appservicePort: 18_612, env });
+});
+
+afterAll(async () => {
+  for (const client of clients) client.close();
+  await Promise.all([receiver?.stop(), server?.stop()]);
+  await pushService?.close();
+});
+
+describe('presence across two bridge processes', () => {
+  it('holds back pushes while the app is in the foreground on the other process', async () => {
+    const { bookingId, customer, artist } = await newBooking(receiver.url);
+    const customerApp = await connectApp(server.url, customer.id);
+    const artistApp = await connectApp(receiver.url, artist.id, { role: 'artist' });
+    clients.push(customerApp, artistApp);
+    const subscription = pushService.subscribe(vapid.publicKey);
+    expect((await customerApp.request<any>('push:register', { kind: 'webpush', subscription })).ok).toBe(true);
+    const pushes = () => pushService.received.filter((p) => p.endpoint === subscription.endpoint).map((p) => JSON.parse(p.plaintext).messageId);
+
+    const seen = await artistApp.request<any>('message:send', { bookingId, clientId: randomUUID(), text: 'you are looking at this' });
+    await customerApp.waitForMessage((m) => m.id === seen.message.id);
+    await new Promise((r) => setTimeout(r, 1500));
+    expect(pushes()).toEqual([]);
+
+    await customerApp.request('app:state', { state: 'background' });
+    const missed = await artistApp.request<any>('message:send', { bookingId, clientId: randomUUID(), text: 'now in your pocket' });
+    await expect.poll(pushes, { timeout: 15_000 }).toEqual([missed.message.id]);
+  });
+});

@@ -1,0 +1,63 @@
+import { describe, expect, it } from 'vitest';
+import { PushNotifier } from '../../../src/push/notifier.ts';
+import type { Message } from '../../../src/protocol/types.ts';
+import type { PushMessage } from '../../../src/push/push-message.ts';
+
+function notifier(options: { previews: boolean; muted?: string[]; foreground?: string[] }) {
+  const queued: { device_id: string; message: PushMessage }[] = [];
+  const subject = new PushNotifier({
+    store: {
+      mutedAmong: async () => new Set(options.muted ?? []),
+      devicesOf: async (ids: string[]) => ids.map((id) => ({ id: `device-of-${id}`, user_id: id })),
+      enqueue: async (jobs: typeof queued) => void queued.push(...jobs),
+    } as never,
+    presence: { foregroundAmong: async () => new Set(options.foreground ?? []) } as never,
+    bookings: { listForUser: async () => [{ booking_id: 'b1' }, { booking_id: 'b2' }] } as never,
+    messages: { unreadCounts: async () => new Map([['b1', 2], ['b2', 3]]) } as never,
+    previews: options.previews,
+    onQueued: () => undefined,
+    logger: { error: () => undefined } as never,
+  });
+  return { subject, queued };
+}
+
+const message = (over: Partial<Message> = {}): Message => ({
+  id: '$m',
+  bookingId: 'b1',
+  cursor: '1',
+  sender: { id: 'ann', role: 'customer', name: 'Ann' },
+  kind: 'text',
+  text: 'x'.repeat(200),
+  createdAt: new Date().toISOString(),
+  ...over,
+});
+
+const flush = () => new Promise((r) => setTimeout(r, 10));
+
+describe('what a push says and to whom', () => {
+  it('previews the text (shortened), badges the total unread count, collapses per chat', async () => {
+    const { subject, queued } = notifier({ previews: true });
+    subject.notify(message(), ['ann', 'bea']);
+    await flush();
+    expect(queued).toHaveLength(1);
+    expect(queued[0]).toMatchObject({ device_id: 'device-of-bea', message: { title: 'Ann', badge: 5, collapseKey: 'booking-b1', bookingId: 'b1', messageId: '$m' } });
+    expect(queued[0]!.message.body).toHaveLength(120);
+  });
+
+  it('says only "New message" when previews are off, and "Photo" for images', async () => {
+    const off = notifier({ previews: false });
+    off.subject.notify(message(), ['ann', 'bea']);
+    const on = notifier({ previews: true });
+    on.subject.notify(message({ kind: 'image', text: undefined }), ['ann', 'bea']);
+    await flush();
+    expect(off.queued[0]!.message.body).toBe('New message');
+    expect(on.queued[0]!.message.body).toBe('Photo');
+  });
+
+  it('skips the sender, muted chats and foreground apps', async () => {
+    const { subject, queued } = notifier({ previews: true, muted: ['bea'], foreground: ['cleo'] });
+    subject.notify(message(), ['ann', 'bea', 'cleo']);
+    await flush();
+    expect(queued).toEqual([]);
+  });
+});
