@@ -23,6 +23,8 @@ export interface SeedResult {
   /** Monthly partitions that received messages. */
   partitions: number;
   seconds: number;
+  /** Seconds per step: partitions, users and bookings, messages, vacuum. */
+  steps: Record<string, number>;
 }
 
 export const SEED_SERVER = 'booking-chat.bench';
@@ -50,7 +52,15 @@ function monthStart(now: Date, offset: number): Date {
 
 export async function seedReadModel(db: Database, options: SeedOptions, now = new Date()): Promise<SeedResult> {
   const started = performance.now();
+  const steps: Record<string, number> = {};
+  let last = started;
+  const step = (name: string) => {
+    const at = performance.now();
+    steps[name] = Math.round(at - last) / 1000;
+    last = at;
+  };
   await ensureMonthlyPartitions(db, now, { monthsBack: options.months });
+  step('partitions');
   // The current month and the 11 before it; the newest message is a minute old.
   const from = monthStart(now, 1 - options.months);
   const until = new Date(now.getTime() - 60_000);
@@ -79,10 +89,11 @@ export async function seedReadModel(db: Database, options: SeedOptions, now = ne
               LATERAL (SELECT ?::timestamptz + ((b * 0.6180339887) % 1) * ?::double precision * interval '1 millisecond' AS start) w`,
       [customers, artists, bookings, from.toISOString(), spanMs - windowMs],
     );
+    step('bookings');
     await trx.raw(
       `INSERT INTO messages (event_id, booking_id, room_id, sender_mxid, sender_id, sender_role, sender_name,
                              kind, content, client_id, created_at)
-       SELECT '$' || md5(i::text) || 'SeedEvent',
+       SELECT '$seed' || lpad(i::text, 10, '0') || 'xAbCdEfGhIjKlMnOpQrStUvWxYz',
               'seed-' || b, '!seed' || b || ':bench',
               '@app_' || sender || ':${SEED_SERVER}', sender, role,
               CASE role WHEN 'customer' THEN 'Customer ' ELSE 'Artist ' END || split_part(sender, '-', 3),
@@ -93,7 +104,7 @@ export async function seedReadModel(db: Database, options: SeedOptions, now = ne
                 'I am running about 5 minutes late, the traffic on the bridge is terrible this morning.',
                 'Thanks a lot, the make-up was perfect and lasted the whole evening. See you next time!'
               ])[1 + i % 4]),
-              gen_random_uuid()::text,
+              lpad(to_hex(i), 8, '0') || '-0000-4000-8000-' || lpad(to_hex(b), 12, '0'),
               ts
          FROM (SELECT i, b, ts,
                       CASE WHEN i % 2 = 0 THEN 'seed-c-' || (b % ?::int) ELSE 'seed-a-' || (b % ?::int) END AS sender,
@@ -106,8 +117,10 @@ export async function seedReadModel(db: Database, options: SeedOptions, now = ne
       [customers, artists, from.toISOString(), spanMs - windowMs, windowMs, bookings, messages],
     );
   });
+  step('messages');
   // Fresh statistics and a set visibility map, as a table that autovacuum keeps up with has.
   await db.raw('VACUUM (ANALYZE) messages, bookings, app_users');
+  step('vacuum');
 
   const filled = await db.raw(
     `SELECT count(*)::int AS n FROM (SELECT DISTINCT tableoid FROM messages) p`,
@@ -117,5 +130,6 @@ export async function seedReadModel(db: Database, options: SeedOptions, now = ne
     bookings,
     partitions: (filled.rows[0] as { n: number }).n,
     seconds: (performance.now() - started) / 1000,
+    steps,
   };
 }

@@ -33,6 +33,7 @@ import { MessageHistory } from './messages/history.ts';
 import { MessageRoad } from './messages/road.ts';
 import { SenderDirectory } from './messages/senders.ts';
 import { MessageSending } from './messages/sending.ts';
+import { Outgoing } from './messages/outgoing.ts';
 import { MessageView } from './messages/row-to-message.ts';
 import { MediaUrls } from './media/media-urls.ts';
 import { ImageSending } from './media/image-sending.ts';
@@ -183,16 +184,9 @@ export async function createApp(config: Config, deps: AppDeps): Promise<App> {
     history: new MessageHistory({ access, messages, homeserver, senders, view, horizon: () => readModelHorizon(db) }),
     catchUp: new CatchUp(messages, view),
   };
+  const outgoing = new Outgoing({ homeserver, access, sends, arrivals, blocks, limiter });
   const messageServices = {
-    sending: new MessageSending({
-      homeserver,
-      access,
-      sends,
-      arrivals,
-      blocks,
-      limiter,
-      maxTextLength: config.limits.messageMaxLength,
-    }),
+    sending: new MessageSending(outgoing, config.limits.messageMaxLength),
     receipts,
     typing,
   };
@@ -213,16 +207,7 @@ export async function createApp(config: Config, deps: AppDeps): Promise<App> {
     registerPushEvents(context, pushServices);
   });
 
-  const images = new ImageSending({
-    homeserver,
-    access,
-    sends,
-    arrivals,
-    blocks,
-    limiter,
-    limits: config.images,
-    maxCaptionLength: config.limits.messageMaxLength,
-  });
+  const images = new ImageSending(outgoing, homeserver, config.images, config.limits.messageMaxLength);
 
   handleRequest = createHttpApp(logger, metrics, {
     api: [

@@ -1,30 +1,12 @@
 // Photos in the chat: checked and cleaned, stored in Synapse's media repository through the
 // sender's intent, sent as m.image with its size, dimensions and thumbnail; the answer waits
-// for the stored message like message:send. Idempotent on clientId.
-import { randomUUID } from 'node:crypto';
-import type { BookingAccess } from '../bookings/access.ts';
+// for the stored message like message:send (outgoing.ts). Idempotent on clientId.
 import { fromMatrixError } from '../matrix/errors.ts';
 import type { Homeserver } from '../matrix/homeserver.ts';
-import type { MessageArrivals } from '../messages/arrivals.ts';
-import { CONTENT_CLIENT_ID } from '../messages/matrix-event.ts';
-import { membersOf } from '../messages/road.ts';
+import type { Outgoing } from '../messages/outgoing.ts';
 import { AppError } from '../protocol/errors.ts';
 import type { Message } from '../protocol/types.ts';
-import type { Blocks } from '../safety/blocks.ts';
-import type { RateLimiter } from '../safety/rate-limiter.ts';
-import type { SendsStore } from '../store/sends-store.ts';
 import { cleanImage, type ImageLimits } from './image-cleaner.ts';
-
-export interface ImageSendingDeps {
-  homeserver: Homeserver;
-  access: BookingAccess;
-  sends: SendsStore;
-  arrivals: MessageArrivals;
-  blocks: Blocks;
-  limiter: RateLimiter;
-  limits: ImageLimits;
-  maxCaptionLength: number;
-}
 
 export interface ImageUpload {
   bookingId: string;
@@ -36,61 +18,54 @@ export interface ImageUpload {
 const EXTENSION: Record<string, string> = { 'image/jpeg': 'jpg', 'image/png': 'png', 'image/webp': 'webp', 'image/gif': 'gif' };
 
 export class ImageSending {
-  private readonly deps: ImageSendingDeps;
+  private readonly outgoing: Outgoing;
+  private readonly homeserver: Homeserver;
+  private readonly limits: ImageLimits;
+  private readonly maxCaptionLength: number;
 
-  constructor(deps: ImageSendingDeps) {
-    this.deps = deps;
+  constructor(outgoing: Outgoing, homeserver: Homeserver, limits: ImageLimits, maxCaptionLength: number) {
+    this.outgoing = outgoing;
+    this.homeserver = homeserver;
+    this.limits = limits;
+    this.maxCaptionLength = maxCaptionLength;
   }
 
   async send(userId: string, upload: ImageUpload): Promise<Message> {
-    const { access, sends, arrivals, blocks, limiter, homeserver, limits, maxCaptionLength } = this.deps;
-    if (upload.caption !== undefined && upload.caption.length > maxCaptionLength) {
-      throw new AppError('too_large', `caption is longer than ${maxCaptionLength} characters`);
+    if (upload.caption !== undefined && upload.caption.length > this.maxCaptionLength) {
+      throw new AppError('too_large', `caption is longer than ${this.maxCaptionLength} characters`);
     }
-    await limiter.consume('upload', userId);
-    const booking = await access.requireMember(userId, upload.bookingId);
-    await blocks.requireNotBlocked(userId, membersOf(booking).filter((member) => member !== userId));
-    if (upload.clientId) {
-      const previous = await sends.find(userId, upload.clientId);
-      if (previous && previous.booking_id !== upload.bookingId) {
-        throw new AppError('invalid', 'this clientId was already used for another booking');
-      }
-      if (previous) return arrivals.stored(previous.event_id);
-    }
+    const booking = await this.outgoing.admit(userId, upload.bookingId, 'upload');
+    return this.outgoing.sendOnce(userId, booking, upload.clientId, () => this.store(userId, upload));
+  }
 
-    const cleaned = await cleanImage(upload.image, limits);
-    const intent = homeserver.intentFor(userId);
+  /** Cleans the image, puts it and its thumbnail in the media repository, returns the m.image content. */
+  private async store(userId: string, upload: ImageUpload): Promise<Record<string, unknown>> {
+    const cleaned = await cleanImage(upload.image, this.limits);
+    const intent = this.homeserver.intentFor(userId);
     const filename = `photo.${EXTENSION[cleaned.mimetype] ?? 'img'}`;
-    let eventId: string;
+    let url: string;
+    let thumbnailUrl: string;
     try {
-      const url = await intent.uploadContent(cleaned.data, { name: filename, type: cleaned.mimetype });
-      const thumbnailUrl = await intent.uploadContent(cleaned.thumbnail.data, { name: `thumb-${filename}`, type: cleaned.thumbnail.mimetype });
-      const content: Record<string, unknown> = {
-        msgtype: 'm.image',
-        body: upload.caption ?? filename,
-        filename,
-        url,
-        info: {
-          w: cleaned.width,
-          h: cleaned.height,
-          mimetype: cleaned.mimetype,
-          size: cleaned.size,
-          thumbnail_url: thumbnailUrl,
-          thumbnail_info: {
-            w: cleaned.thumbnail.width,
-            h: cleaned.thumbnail.height,
-            mimetype: cleaned.thumbnail.mimetype,
-            size: cleaned.thumbnail.size,
-          },
-        },
-      };
-      if (upload.clientId) content[CONTENT_CLIENT_ID] = upload.clientId;
-      const key = `image:${upload.clientId ?? randomUUID()}`;
-      eventId = await homeserver.sendIdempotent(intent, booking.room_id, key, 'm.room.message', content);
+      url = await intent.uploadContent(cleaned.data, { name: filename, type: cleaned.mimetype });
+      thumbnailUrl = await intent.uploadContent(cleaned.thumbnail.data, { name: `thumb-${filename}`, type: cleaned.thumbnail.mimetype });
     } catch (error) {
       throw fromMatrixError(error);
     }
-    if (upload.clientId) await sends.record(userId, upload.clientId, upload.bookingId, eventId);
-    return arrivals.stored(eventId);
+    const { thumbnail } = cleaned;
+    return {
+      msgtype: 'm.image',
+      // With `filename` present, `body` is the caption (Matrix 1.10).
+      body: upload.caption ?? filename,
+      filename,
+      url,
+      info: {
+        w: cleaned.width,
+        h: cleaned.height,
+        mimetype: cleaned.mimetype,
+        size: cleaned.size,
+        thumbnail_url: thumbnailUrl,
+        thumbnail_info: { w: thumbnail.width, h: thumbnail.height, mimetype: thumbnail.mimetype, size: thumbnail.size },
+      },
+    };
   }
 }

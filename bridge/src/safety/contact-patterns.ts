@@ -23,14 +23,43 @@ const TLD_END = '(?![a-z0-9-])';
 const PATH = `(?:/[^\\s<>"']*)?`;
 const LOCAL = '[a-z0-9][a-z0-9._%+-]{0,63}';
 
-const EMAIL = new RegExp(
-  [
-    `${LOCAL}\\s*@\\s*${LABEL}(?:\\.${LABEL})*\\.[a-z]{2,24}\\b`,
-    `${LOCAL}${AT}(?:${LABEL}${DOT})+(?:${BARE_TLDS.join('|')})${TLD_END}`,
-    `${LOCAL}${AT}(?:${MAIL_PROVIDERS.join('|')})\\b`,
-  ].join('|'),
-  'g',
+/** Where an address may be: "@", "(at)", "[@]", or the word "at". */
+const AT_SIGN = new RegExp(`@|${OPEN}\\s*(?:at|@)\\s*${CLOSE}|\\bat\\b`, 'g');
+const LOCAL_CHAR = /[a-z0-9._%+-]/;
+/** After "@": any domain with a dot, or a mail provider's name. */
+const DOMAIN_AFTER_AT_SIGN = new RegExp(
+  `${LABEL}(?:\\.${LABEL})*\\.[a-z]{2,24}\\b|(?:${LABEL}\\s?\\.\\s?)+(?:${BARE_TLDS.join('|')})${TLD_END}|(?:${LABEL}${DOT})+(?:${BARE_TLDS.join('|')})${TLD_END}|(?:${MAIL_PROVIDERS.join('|')})\\b`,
+  'y',
 );
+/** After the word "at": a domain with a known top-level domain, or a mail provider's name. */
+const DOMAIN_AFTER_AT_WORD = new RegExp(
+  `(?:${LABEL}${DOT})+(?:${BARE_TLDS.join('|')})${TLD_END}|(?:${MAIL_PROVIDERS.join('|')})\\b`,
+  'y',
+);
+
+/** "jane.doe@gmail.com", "jane @ gmail . com" (joined), "jane (at) gmail (dot) com", "jane at gmail". */
+function findEmails(text: string, report: SpanHandler): void {
+  if (!text.includes('@') && !text.includes('at')) return;
+  AT_SIGN.lastIndex = 0;
+  for (let m = AT_SIGN.exec(text); m; m = AT_SIGN.exec(text)) {
+    let localEnd = m.index;
+    while (localEnd > 0 && text.charCodeAt(localEnd - 1) === 0x20) localEnd--;
+    let localStart = localEnd;
+    while (localStart > 0 && LOCAL_CHAR.test(text[localStart - 1]!)) localStart--;
+    while (localStart < localEnd && !/[a-z0-9]/.test(text[localStart]!)) localStart++;
+    if (localStart === localEnd) continue;
+    let domainStart = m.index + m[0].length;
+    while (text.charCodeAt(domainStart) === 0x20) domainStart++;
+    const domain = m[0] === 'at' ? DOMAIN_AFTER_AT_WORD : DOMAIN_AFTER_AT_SIGN;
+    if (m[0] === 'at' && domainStart === m.index + 2) continue; // "at" must stand alone
+    domain.lastIndex = domainStart;
+    const found = domain.exec(text);
+    if (!found) continue;
+    const end = domainStart + found[0].length;
+    report(localStart, end, text.slice(localStart, end));
+    AT_SIGN.lastIndex = end;
+  }
+}
 
 const LINK = new RegExp(
   [
@@ -53,6 +82,14 @@ const NETWORKS = [
   'instagram', 'insta', 'ig', 'snap', 'tik tok', 'facebook', 'fb', 'twitter', 'discord', 'signal', 'threads', 'linkedin',
   'pinterest', 'tg',
 ];
+/**
+ * The platforms' names for the word matcher (obscenity pattern syntax, on the letters form, so
+ * leetspeak and spacing are undone): the handle patterns below run only on a message that names
+ * a platform or holds an "@".
+ */
+export const PLATFORM_WORDS = [...MESSENGERS, ...NETWORKS].flatMap((name) =>
+  name.includes(' ') ? [`|${name}`, `|${name.replace(' ', '')}`] : [`|${name}${name.length <= 3 ? '|' : ''}`],
+);
 const MESSENGER = `(?:${MESSENGERS.map(fuzzy).join('|')})`;
 const PLATFORM = `(?:${[...MESSENGERS, ...NETWORKS].map(fuzzy).join('|')})`;
 const ACCOUNT = '(?:\\s+(?:handle|account|acc|user\\s?name|name|id|page|profile))?';
@@ -80,7 +117,14 @@ const SOCIAL = new RegExp(
 );
 
 export type ContactKind = 'email' | 'link' | 'social_handle';
+/** What the word matcher saw: whether the message names a platform. */
+export interface ContactHints {
+  platformNamed: boolean;
+}
 export type SpanHandler = (start: number, end: number, matched: string) => void;
+
+/** A link needs "://", "www", a written-out dot, or a dot followed by a letter ("example.com"). */
+const MAY_HOLD_LINK = /[.:]\/\/|www|dot|[(\[{<]\s*\.|\.[a-z]/;
 
 function each(pattern: RegExp, text: string, report: SpanHandler): void {
   pattern.lastIndex = 0;
@@ -88,10 +132,11 @@ function each(pattern: RegExp, text: string, report: SpanHandler): void {
 }
 
 /** Spans (in `text`) of each kind of contact detail. */
-export function findContacts(text: string, kind: ContactKind, report: SpanHandler): void {
-  if (kind === 'email') each(EMAIL, text, report);
-  else if (kind === 'link') each(LINK, text, report);
-  else each(SOCIAL, text, report);
+export function findContacts(text: string, kind: ContactKind, hints: ContactHints, report: SpanHandler): void {
+  if (kind === 'email') findEmails(text, report);
+  else if (kind === 'link') {
+    if (MAY_HOLD_LINK.test(text)) each(LINK, text, report);
+  } else if (hints.platformNamed || text.includes('@')) each(SOCIAL, text, report);
 }
 
 /** The host of a link or the domain of an address, for operators' allow lists. */

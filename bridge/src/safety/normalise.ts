@@ -144,6 +144,26 @@ const PLAIN_ASCII = /^[\x20-\x7e]*$/;
 /** Compatibility forms, case, diacritics, invisible characters and look-alikes, folded away. */
 export function fold(input: string): View {
   if (PLAIN_ASCII.test(input)) return new View(input.toLowerCase());
+  return foldInPlace(input) ?? foldMapped(input);
+}
+
+/** When every character folds to exactly one (£, é, а…), positions do not move: no maps needed. */
+function foldInPlace(input: string): View | undefined {
+  let out = '';
+  let last = 0;
+  for (let i = 0; i < input.length; i++) {
+    const c = input.charCodeAt(i);
+    if (c >= 0x20 && c < 0x7f) continue;
+    if (c >= 0xd800 && c <= 0xdfff) return undefined;
+    const folded = c < 0x80 ? ' ' : foldCodePoint(c);
+    if (folded.length !== 1) return undefined;
+    out += input.slice(last, i).toLowerCase() + folded;
+    last = i + 1;
+  }
+  return new View(out + input.slice(last).toLowerCase());
+}
+
+function foldMapped(input: string): View {
   const codes: number[] = [];
   const from: number[] = [];
   const to: number[] = [];
@@ -184,21 +204,33 @@ const MIN_SPELLED_RUN = 3;
 
 /** Runs of at least three single characters separated by one or two spaces, joined. */
 export function joinSpelled(view: View): View {
-  return joinSingles(view, isSpace, (c) => !isSpace(c), 2);
+  return SPELLED_OUT.test(view.text) ? joinSingles(view, SPACE_SEPARATOR, false, 2) : view;
 }
+
+// Cheap tests that rule out most messages before a step scans them character by character.
+const SPELLED_OUT = /(?:^|\s)\S\s{1,2}\S\s{1,2}\S(?!\S)/;
+const SEPARATOR_CLASS = "[ .\\-_,*/|~+:;'\"`^=\\\\!#]{1,3}";
+const SPELLED_WITH_PUNCTUATION = new RegExp(
+  `(?:^|[^a-z0-9\\x01])[a-z0-9\\x01]${SEPARATOR_CLASS}[a-z0-9\\x01]${SEPARATOR_CLASS}[a-z0-9\\x01](?![a-z0-9\\x01])`,
+);
+const LEET_IN_WORD = /[a-z][0-9@$|*#]|[0-9@$!|*#][a-z]|[a-z]![a-z0-9]/;
+
+const asciiTable = (chars: string) => {
+  const table = new Uint8Array(0x80);
+  for (const ch of chars) table[ch.charCodeAt(0)] = 1;
+  return table;
+};
+const SPACE_SEPARATOR = asciiTable(' ');
 
 /**
  * Drops the separators inside runs of at least MIN_SPELLED_RUN single-character tokens, where
- * tokens are made of `isTokenChar` characters and the gaps of at most `maxGap` `isSeparator`
- * characters.
+ * the gaps are at most `maxGap` `separators` and tokens are either anything but spaces or
+ * (`letterTokens`) letters, digits and stand-ins.
  */
-function joinSingles(
-  view: View,
-  isSeparator: (c: number) => boolean,
-  isTokenChar: (c: number) => boolean,
-  maxGap: number,
-): View {
+function joinSingles(view: View, separators: Uint8Array, letterTokens: boolean, maxGap: number): View {
   const { text, length } = view;
+  const isSeparator = (c: number) => c < 0x80 && separators[c] === 1;
+  const isTokenChar = (c: number) => (letterTokens ? isAlnum(c) || c === AMBIGUOUS_IL : c !== 0x20);
   let out: ViewBuilder | undefined;
   let runStart = -1; // start of the first single token of the current run
   let runEnd = -1; // end of the last single token in the run
@@ -252,20 +284,19 @@ const LEET_DIGITS: Record<number, number> = {
 const isLeetSymbol = (c: number) =>
   c === 0x40 || c === 0x24 || c === 0x21 || c === 0x7c || c === 0x2a || c === 0x23; // @ $ ! | * #
 const isLeetTokenChar = (c: number) => isAlnum(c) || isLeetSymbol(c);
-const PUNCTUATION_SEPARATORS = new Set(Array.from(' .-_,*/|~+:;\'"`^=\\!#', (ch) => ch.charCodeAt(0)));
-const isPunctuationSeparator = (c: number) => PUNCTUATION_SEPARATORS.has(c);
-const isLetterToken = (c: number) => isAlnum(c) || c === AMBIGUOUS_IL;
+const PUNCTUATION_SEPARATORS = asciiTable(' .-_,*/|~+:;\'"`^=\\!#');
 
 /** Leetspeak decoded inside words, then letters split by punctuation joined. */
 export function toLetters(joined: View): View {
-  return joinSingles(decodeLeet(joined), isPunctuationSeparator, isLetterToken, 3);
+  const decoded = LEET_IN_WORD.test(joined.text) ? decodeLeet(joined) : joined;
+  return SPELLED_WITH_PUNCTUATION.test(decoded.text) ? joinSingles(decoded, PUNCTUATION_SEPARATORS, true, 3) : decoded;
 }
 
 /**
- * Digits and symbols standing for letters, decoded inside words only: a word needs two real
- * letters before its digits count as letters ("sh1t", but not "A55" or "10am"), one for symbols
- * ("a$$", "wh@tsapp"); "@" is not decoded at the start of a word (handles), and "!", "|", "*",
- * "#" only between letters and digits.
+ * Digits and symbols standing for letters, decoded inside words only. Digits need two real
+ * letters and a letter before them ("sh1t", "b1tch") or a single digit before three letters
+ * ("5hit"): not "A55", "10am", "3pm", "45min". Symbols need one letter ("a$$", "wh@tsapp"); "@"
+ * is not decoded at the start of a word (handles), "!", "|", "*", "#" only between letters.
  */
 function decodeLeet(view: View): View {
   const { text, length } = view;
@@ -292,9 +323,11 @@ function decodeLeet(view: View): View {
       }
     }
     if (letters > 0 && others > 0) {
+      const digitsAsLetters =
+        letters >= 2 && (letterBeforeDigit(text, i, end) || (leadingDigit(text, i, end) === 1 && letters >= 3));
       for (let k = i; k < end; k++) {
         const t = text.charCodeAt(k);
-        const decoded = decodeInWord(t, k, letters, firstAlnum, lastAlnum);
+        const decoded = decodeInWord(t, k, digitsAsLetters, firstAlnum, lastAlnum);
         if (decoded !== t) (out ??= new ViewBuilder(view)).replace(k, decoded);
       }
     }
@@ -303,8 +336,26 @@ function decodeLeet(view: View): View {
   return out ? out.build() : view;
 }
 
-function decodeInWord(t: number, k: number, letters: number, firstAlnum: number, lastAlnum: number): number {
-  if (isDigit(t)) return letters >= 2 ? (LEET_DIGITS[t] ?? t) : t;
+/** Whether a letter comes before a digit in `text[start, end)` ("sh1t", not "10am"). */
+function letterBeforeDigit(text: string, start: number, end: number): boolean {
+  let letter = false;
+  for (let k = start; k < end; k++) {
+    const t = text.charCodeAt(k);
+    if (isDigit(t) && letter) return true;
+    if (isLower(t)) letter = true;
+  }
+  return false;
+}
+
+/** How many digits `text[start, end)` starts with. */
+function leadingDigit(text: string, start: number, end: number): number {
+  let k = start;
+  while (k < end && isDigit(text.charCodeAt(k))) k++;
+  return k - start;
+}
+
+function decodeInWord(t: number, k: number, digitsAsLetters: boolean, firstAlnum: number, lastAlnum: number): number {
+  if (isDigit(t)) return digitsAsLetters ? (LEET_DIGITS[t] ?? t) : t;
   const inside = k > firstAlnum && k < lastAlnum;
   if (t === 0x24) return 0x73; // $ → s
   if (t === 0x40) return firstAlnum >= 0 && k > firstAlnum ? 0x61 : t; // @ → a

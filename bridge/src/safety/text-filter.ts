@@ -2,7 +2,7 @@
 // category finds its matches on the normalised forms of the text (normalise.ts); the verdict is
 // the strongest action among them (block over flag over mask), and the text to deliver has every
 // masked span of the original replaced.
-import { findContacts, domainOf, type ContactKind } from './contact-patterns.ts';
+import { domainOf, findContacts, PLATFORM_WORDS, type ContactHints, type ContactKind } from './contact-patterns.ts';
 import type { CategoryConfig, FilterConfig } from './filter-config.ts';
 import { normalise } from './normalise.ts';
 import { DEFAULT_PHONE_REGIONS, PhoneFinder } from './phone-numbers.ts';
@@ -29,6 +29,8 @@ export interface FilterVerdict {
 export const BUILT_IN_CATEGORIES: readonly string[] = ['profanity', 'phone', 'email', 'link', 'social_handle'];
 const CONTACT_KINDS: readonly ContactKind[] = ['email', 'link', 'social_handle'];
 const SEVERITY: Record<FilterAction, number> = { mask: 1, flag: 2, block: 3 };
+/** A word list of the platforms' names, looked for with the other words: a hint, not a match. */
+const PLATFORMS = ' platforms';
 /** Phone numbers on an allow list are compared on their last digits (national or international form). */
 const PHONE_SUFFIX = 9;
 
@@ -62,6 +64,9 @@ export class TextFilter {
       const list = wordList(name, settings);
       if (list) lists.push(list);
     }
+    if (config.categories.social_handle?.enabled) {
+      lists.push({ category: PLATFORMS, patterns: parseWords(PLATFORM_WORDS), allow: [] });
+    }
     this.#words = lists.length ? new WordMatcher(lists) : undefined;
     const phone = config.categories.phone;
     this.#phones = phone?.enabled ? new PhoneFinder(phone.regions ?? DEFAULT_PHONE_REGIONS) : undefined;
@@ -82,7 +87,12 @@ export class TextFilter {
   check(text: string): FilterVerdict {
     const message = normalise(text);
     const hits: Hit[] = [];
+    const hints: ContactHints = { platformNamed: false };
     this.#words?.find(message, (name, from, to) => {
+      if (name === PLATFORMS) {
+        hints.platformNamed = true;
+        return;
+      }
       const category = this.#categories.get(name)!;
       hits.push(category.wholeWords ? { category, ...wholeWord(text, from, to) } : { category, from, to });
     });
@@ -92,7 +102,7 @@ export class TextFilter {
     });
     for (const { kind, category, allow } of this.#contacts) {
       const joined = message.joined;
-      findContacts(joined.text, kind, (start, end, matched) => {
+      findContacts(joined.text, kind, hints, (start, end, matched) => {
         if (isAllowed(kind, matched, allow)) return;
         const [from, to] = joined.span(start, end);
         hits.push({ category, from, to });

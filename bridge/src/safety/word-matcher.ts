@@ -58,6 +58,8 @@ export class WordMatcher {
   readonly #terminals: Array<Terminal[] | undefined>;
   readonly #classI: number;
   readonly #classL: number;
+  /** 1 for nodes the cheap descent stops at: terminals and nodes with a wildcard edge. */
+  readonly #stop: Uint8Array;
 
   constructor(lists: readonly WordList[]) {
     this.#categories = lists.map((list) => list.category);
@@ -78,6 +80,7 @@ export class WordMatcher {
       for (const [code, child] of node.edges) this.#next[index * classes + this.#classOf[code]!] = child;
       if (node.any >= 0) this.#any[index] = node.any;
     });
+    this.#stop = Uint8Array.from(builder.nodes, (node) => (node.terminals.length || node.any >= 0 ? 1 : 0));
     this.#classI = this.#classOf[0x69]!;
     this.#classL = this.#classOf[0x6c]!;
   }
@@ -87,14 +90,31 @@ export class WordMatcher {
     const view = message.letters;
     const { text, length } = view;
     const allowed: Array<Array<[number, number]> | undefined> = [];
-    const classOf = this.#classOf;
-    const next = this.#next;
-    const rootAny = this.#any[0]! >= 0;
     let found: Map<number, number> | undefined; // category → longest end, for one start
+    const next = this.#next;
+    const classOf = this.#classOf;
+    const width = this.#width;
+    const stop = this.#stop;
     for (let start = 0; start < length; start++) {
-      const c = text.charCodeAt(start);
-      if (next[classOf[c]!]! < 0 && !rootAny && c !== AMBIGUOUS_IL) continue;
-      if (c === WILDCARD || (start > 0 && text.charCodeAt(start - 1) === c)) continue;
+      // The cheap descent that rules most positions out: plain characters down the trie until an
+      // edge is missing, or until something the full walk must handle (a terminal, a wildcard
+      // edge, a stand-in, a repeated character).
+      const first = text.charCodeAt(start);
+      if (first === WILDCARD || (start > 0 && text.charCodeAt(start - 1) === first)) continue;
+      let node = 0;
+      let prev = -1;
+      let walk = false;
+      for (let pos = start; pos < length; pos++) {
+        const c = text.charCodeAt(pos);
+        if (stop[node] === 1 || c === AMBIGUOUS_IL || c === WILDCARD || c === prev) {
+          walk = true;
+          break;
+        }
+        node = next[node * width + classOf[c]!]!;
+        if (node < 0) break;
+        prev = c;
+      }
+      if (!walk && (node < 0 || stop[node] !== 1)) continue;
       const atBoundary = start === 0 || !isWordChar(text.charCodeAt(start - 1));
       found?.clear();
       found = this.#walk(text, 0, start, -1, 0, atBoundary, found);

@@ -1,39 +1,20 @@
 // The chat follows the booking: the chat list shows booking context, booking changes reach
 // the apps as chat:updated, and the booking system's system messages arrive in the stream.
 import { randomUUID } from 'node:crypto';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
+import { useHarness } from '../support/harness.ts';
 import type { Chat } from '../../src/protocol/types.ts';
-import { connectApp, type AppClient } from '../support/app-client.ts';
+import type { AppClient } from '../support/app-client.ts';
 import { jsonRequest, newBooking, putBooking, uniqueId } from '../support/booking-system.ts';
-import { startBridge, type TestBridge } from '../support/bridge.ts';
-import { startStaffClient, type StaffClient } from '../support/matrix-staff.ts';
 
-let bridge: TestBridge;
-let staff: StaffClient;
-const clients: AppClient[] = [];
+const harness = useHarness({ staff: true });
 
-async function app(userId: string, role: 'customer' | 'artist' = 'customer'): Promise<AppClient> {
-  const client = await connectApp(bridge.url, userId, { role });
-  clients.push(client);
-  return client;
-}
 
 function postSystemMessage(bookingId: string, body: unknown, key?: string) {
-  return jsonRequest('POST', `${bridge.url}/api/v1/bookings/${bookingId}/system-messages`, body, {
+  return jsonRequest('POST', `${harness.bridge.url}/api/v1/bookings/${bookingId}/system-messages`, body, {
     headers: key ? { 'idempotency-key': key } : undefined,
   });
 }
-
-beforeAll(async () => {
-  bridge = await startBridge();
-  staff = await startStaffClient();
-});
-
-afterAll(async () => {
-  for (const client of clients) client.close();
-  staff?.stop();
-  await bridge?.close();
-});
 
 describe('chats:list', () => {
   it("shows each of the user's chats with its booking, counterpart, last message and unread count, newest activity first", async () => {
@@ -42,15 +23,15 @@ describe('chats:list', () => {
     const second = { id: uniqueId('cust'), name: 'Cleo' };
     const older = uniqueId('bk');
     const newer = uniqueId('bk');
-    await putBooking(bridge.url, older, { customer: first, artist, title: 'Hair trial', status: 'confirmed', startsAt: '2026-12-01T10:00:00Z' });
-    await putBooking(bridge.url, newer, { customer: second, artist, title: 'Bridal make-up', status: 'pending' });
+    await putBooking(harness.bridge.url, older, { customer: first, artist, title: 'Hair trial', status: 'confirmed', startsAt: '2026-12-01T10:00:00Z' });
+    await putBooking(harness.bridge.url, newer, { customer: second, artist, title: 'Bridal make-up', status: 'pending' });
 
-    const cleo = await app(second.id);
-    const ann = await app(first.id);
+    const cleo = await harness.app(second.id);
+    const ann = await harness.app(first.id);
     await cleo.request('message:send', { bookingId: newer, clientId: randomUUID(), text: 'first' });
     await ann.request('message:send', { bookingId: older, clientId: randomUUID(), text: 'latest' });
 
-    const artistApp = await app(artist.id, 'artist');
+    const artistApp = await harness.app(artist.id, 'artist');
     const { chats } = await artistApp.request<{ chats: Chat[] }>('chats:list');
     expect(chats.map((c) => c.bookingId)).toEqual([older, newer]);
     expect(chats[0]).toMatchObject({
@@ -67,13 +48,13 @@ describe('chats:list', () => {
 
 describe('booking updates', () => {
   it('reach both members as chat:updated when the status or time changes', async () => {
-    const { bookingId, customer, artist } = await newBooking(bridge.url);
-    const customerApp = await app(customer.id);
-    const artistApp = await app(artist.id, 'artist');
+    const { bookingId, customer, artist } = await newBooking(harness.bridge.url);
+    const customerApp = await harness.app(customer.id);
+    const artistApp = await harness.app(artist.id, 'artist');
     const updates = [customerApp, artistApp].map(
       (client) => new Promise<Chat>((resolve) => client.socket.on('chat:updated', (chat) => chat.bookingId === bookingId && resolve(chat))),
     );
-    const result = await putBooking(bridge.url, bookingId, {
+    const result = await putBooking(harness.bridge.url, bookingId, {
       customer,
       artist,
       title: 'Bridal make-up',
@@ -89,11 +70,10 @@ describe('booking updates', () => {
 
 describe('system messages', () => {
   it('arrive in the stream as kind "system" with type and data, and show in Element as a notice', async () => {
-    const { bookingId, roomId, customer, artist } = await newBooking(bridge.url);
-    await bridge.app.homeserver.bot.invite(roomId, staff.userId);
-    await staff.client.joinRoom(roomId);
-    const customerApp = await app(customer.id);
-    const artistApp = await app(artist.id, 'artist');
+    const { bookingId, roomId, customer, artist } = await newBooking(harness.bridge.url);
+    await harness.staffJoins(roomId);
+    const customerApp = await harness.app(customer.id);
+    const artistApp = await harness.app(artist.id, 'artist');
 
     const posted = await postSystemMessage(bookingId, { type: 'booking.confirmed', data: { startsAt: '2026-12-01T10:00:00Z' } });
     expect(posted.status).toBe(201);
@@ -107,12 +87,12 @@ describe('system messages', () => {
     for (const client of [customerApp, artistApp]) {
       expect(await client.waitForMessage((m) => m.id === posted.body.message.id)).toEqual(posted.body.message);
     }
-    const notice = await staff.waitForEvent(roomId, (e) => e.getId() === posted.body.message.id);
+    const notice = await harness.staff.waitForEvent(roomId, (e) => e.getId() === posted.body.message.id);
     expect(notice.getContent()).toMatchObject({ msgtype: 'm.notice', body: 'Booking confirmed' });
   });
 
   it('are posted once per Idempotency-Key', async () => {
-    const { bookingId } = await newBooking(bridge.url);
+    const { bookingId } = await newBooking(harness.bridge.url);
     const body = { type: 'booking.rescheduled', text: 'Moved to 11:00' };
     const first = await postSystemMessage(bookingId, body, 'resched-1');
     const again = await postSystemMessage(bookingId, body, 'resched-1');
@@ -125,13 +105,13 @@ describe('system messages', () => {
     ['data that is not an object', { type: 'booking.note', data: 'not an object' }, 400, 'invalid'],
     ['text over 2000 characters', { type: 'booking.note', text: 'x'.repeat(2001) }, 400, 'invalid'],
   ])('refuse %s with %i %s', async (_label, body, status, code) => {
-    const { bookingId } = await newBooking(bridge.url);
+    const { bookingId } = await newBooking(harness.bridge.url);
     expect(await postSystemMessage(bookingId, body)).toMatchObject({ status, body: { error: { code } } });
   });
 
   it('refuse an unknown booking and a missing service token', async () => {
     expect(await postSystemMessage('no-such-booking', { type: 'booking.confirmed' })).toMatchObject({ status: 404 });
-    const anonymous = await jsonRequest('POST', `${bridge.url}/api/v1/bookings/x/system-messages`, { type: 'a' }, { token: 'wrong-token-123456' });
+    const anonymous = await jsonRequest('POST', `${harness.bridge.url}/api/v1/bookings/x/system-messages`, { type: 'a' }, { token: 'wrong-token-123456' });
     expect(anonymous.status).toBe(401);
   });
 });

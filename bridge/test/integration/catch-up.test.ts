@@ -1,22 +1,14 @@
 // The chat never loses a word: a new device sees the same history, an app that was offline
 // catches up exactly once through `sync`, and history goes on into Synapse past the read model.
 import { randomUUID } from 'node:crypto';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
+import { useHarness } from '../support/harness.ts';
 import type { Message } from '../../src/protocol/types.ts';
-import { connectApp, type AppClient } from '../support/app-client.ts';
+import type { AppClient } from '../support/app-client.ts';
 import { jsonRequest, newBooking } from '../support/booking-system.ts';
-import { startBridge, type TestBridge } from '../support/bridge.ts';
-import { startStaffClient, type StaffClient } from '../support/matrix-staff.ts';
 
-let bridge: TestBridge;
-let staff: StaffClient;
-const clients: AppClient[] = [];
+const harness = useHarness({ staff: true });
 
-async function app(userId: string, role: 'customer' | 'artist' = 'customer'): Promise<AppClient> {
-  const client = await connectApp(bridge.url, userId, { role });
-  clients.push(client);
-  return client;
-}
 
 async function fullHistory(client: AppClient, bookingId: string, limit = 100): Promise<Message[]> {
   const all: Message[] = [];
@@ -42,24 +34,12 @@ async function syncAll(client: AppClient, since: string | undefined): Promise<{ 
   }
 }
 
-beforeAll(async () => {
-  bridge = await startBridge();
-  staff = await startStaffClient();
-});
-
-afterAll(async () => {
-  for (const client of clients) client.close();
-  staff?.stop();
-  await bridge?.close();
-});
-
 describe('history on a new device', () => {
   it('is exactly what the old device saw, system messages and staff included, in order', async () => {
-    const { bookingId, roomId, customer, artist } = await newBooking(bridge.url);
-    await bridge.app.homeserver.bot.invite(roomId, staff.userId);
-    await staff.client.joinRoom(roomId);
-    const oldPhone = await app(customer.id);
-    const artistApp = await app(artist.id, 'artist');
+    const { bookingId, roomId, customer, artist } = await newBooking(harness.bridge.url);
+    await harness.staffJoins(roomId);
+    const oldPhone = await harness.app(customer.id);
+    const artistApp = await harness.app(artist.id, 'artist');
 
     const expected: string[] = [];
     for (let i = 0; i < 130; i++) {
@@ -67,16 +47,16 @@ describe('history on a new device', () => {
       const { message } = await sender.request<{ message: Message }>('message:send', { bookingId, clientId: randomUUID(), text: `m${i}` });
       expected.push(message.id);
       if (i === 40) {
-        const system = await jsonRequest('POST', `${bridge.url}/api/v1/bookings/${bookingId}/system-messages`, { type: 'booking.confirmed' });
+        const system = await jsonRequest('POST', `${harness.bridge.url}/api/v1/bookings/${bookingId}/system-messages`, { type: 'booking.confirmed' });
         expected.push(system.body.message.id);
       }
-      if (i === 80) expected.push((await staff.client.sendTextMessage(roomId, 'support note')).event_id);
+      if (i === 80) expected.push((await harness.staff.client.sendTextMessage(roomId, 'support note')).event_id);
     }
     await oldPhone.waitForMessage((m) => m.id === expected.at(-1));
     const seenByOldPhone = oldPhone.received.map((m) => m.id);
     expect(seenByOldPhone).toEqual(expected);
 
-    const newPhone = await app(customer.id);
+    const newPhone = await harness.app(customer.id);
     const history = await fullHistory(newPhone, bookingId, 50);
     expect(history.map((m) => m.id)).toEqual(expected);
     expect(history).toEqual(oldPhone.received);
@@ -87,24 +67,24 @@ describe('history on a new device', () => {
 
 describe('offline catch-up', () => {
   it('gives an app that was offline every message it missed, exactly once, in order, in pages', async () => {
-    const { bookingId, customer, artist } = await newBooking(bridge.url);
-    const other = await newBooking(bridge.url);
-    const artistApp = await app(artist.id, 'artist');
+    const { bookingId, customer, artist } = await newBooking(harness.bridge.url);
+    const other = await newBooking(harness.bridge.url);
+    const artistApp = await harness.app(artist.id, 'artist');
     const start = await syncAll(artistApp, undefined);
     artistApp.close();
 
     // While the artist is offline: messages from the customer, the booking system, and another chat of theirs.
-    const customerApp = await app(customer.id);
+    const customerApp = await harness.app(customer.id);
     const sent: string[] = [];
     const sends = Array.from({ length: 620 }, (_, i) => async () => {
       const { message } = await customerApp.request<{ message: Message }>('message:send', { bookingId, clientId: randomUUID(), text: `offline ${i}` });
       return message.id;
     });
     for (let i = 0; i < sends.length; i += 20) sent.push(...(await Promise.all(sends.slice(i, i + 20).map((send) => send()))));
-    const system = await jsonRequest('POST', `${bridge.url}/api/v1/bookings/${bookingId}/system-messages`, { type: 'booking.cancelled' });
+    const system = await jsonRequest('POST', `${harness.bridge.url}/api/v1/bookings/${bookingId}/system-messages`, { type: 'booking.cancelled' });
     sent.push(system.body.message.id);
 
-    const back = await app(artist.id, 'artist');
+    const back = await harness.app(artist.id, 'artist');
     const caughtUp = await syncAll(back, start.cursor);
     expect(caughtUp.pages).toBe(2);
     const ids = caughtUp.messages.map((m) => m.id);
@@ -121,25 +101,25 @@ describe('offline catch-up', () => {
   });
 
   it("never returns another user's chats", async () => {
-    const mine = await newBooking(bridge.url);
-    const theirs = await newBooking(bridge.url);
-    const stranger = await app(theirs.customer.id);
+    const mine = await newBooking(harness.bridge.url);
+    const theirs = await newBooking(harness.bridge.url);
+    const stranger = await harness.app(theirs.customer.id);
     await stranger.request('message:send', { bookingId: theirs.bookingId, clientId: randomUUID(), text: 'private' });
-    const me = await app(mine.customer.id);
+    const me = await harness.app(mine.customer.id);
     const all = await syncAll(me, undefined);
     expect(all.messages.some((m) => m.bookingId === theirs.bookingId)).toBe(false);
   });
 
   it.each([[{ since: 'yesterday' }], [{ since: 5 }], [{ since: '-1' }]])('refuses a bad cursor %o', async (payload) => {
-    const me = await app('someone');
+    const me = await harness.app('someone');
     expect(await me.request('sync', payload)).toMatchObject({ ok: false, error: { code: 'invalid' } });
   });
 });
 
 describe('history older than the read model', () => {
   it('comes from Synapse once retention has dropped it from the read model', async () => {
-    const { bookingId, customer } = await newBooking(bridge.url);
-    const customerApp = await app(customer.id);
+    const { bookingId, customer } = await newBooking(harness.bridge.url);
+    const customerApp = await harness.app(customer.id);
     const sent: string[] = [];
     for (let i = 0; i < 12; i++) {
       sent.push((await customerApp.request<{ message: Message }>('message:send', { bookingId, clientId: randomUUID(), text: `old ${i}` })).message.id);
@@ -148,10 +128,10 @@ describe('history older than the read model', () => {
 
     // Two years from now, a 365-day retention drops every partition holding these messages.
     const { ReadModelRetention } = await import('../../src/messages/retention.ts');
-    const retention = new ReadModelRetention(bridge.app.db, 365, bridge.app.logger);
+    const retention = new ReadModelRetention(harness.bridge.app.db, 365, harness.bridge.app.logger);
     const { dropped } = await retention.run(new Date(Date.now() + 2 * 365 * 86_400_000));
     expect(dropped.length).toBeGreaterThan(0);
-    expect(await bridge.app.db('messages').where({ booking_id: bookingId }).count('* as n')).toEqual([{ n: '0' }]);
+    expect(await harness.bridge.app.db('messages').where({ booking_id: bookingId }).count('* as n')).toEqual([{ n: '0' }]);
 
     const fromSynapse = await fullHistory(customerApp, bookingId, 5);
     expect(fromSynapse.map((m) => m.id)).toEqual(sent);

@@ -1,47 +1,31 @@
 // Real-time text chat end to end: apps over Socket.io, the bridge, a real Synapse, and a
 // support agent in a real Matrix client.
 import { randomUUID } from 'node:crypto';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { connectApp, type AppClient } from '../support/app-client.ts';
+import { describe, expect, it } from 'vitest';
+import { useHarness } from '../support/harness.ts';
+import type { AppClient } from '../support/app-client.ts';
 import { newBooking, putBooking } from '../support/booking-system.ts';
-import { startBridge, type TestBridge } from '../support/bridge.ts';
-import { startStaffClient, type StaffClient } from '../support/matrix-staff.ts';
 
-let bridge: TestBridge;
-const clients: AppClient[] = [];
+const harness = useHarness({ staff: true });
 
-async function app(userId: string, role: 'customer' | 'artist'): Promise<AppClient> {
-  const client = await connectApp(bridge.url, userId, { role });
-  clients.push(client);
-  return client;
-}
-
-beforeAll(async () => {
-  bridge = await startBridge();
-});
-
-afterAll(async () => {
-  for (const client of clients) client.close();
-  await bridge?.close();
-});
 
 describe('a booking chat', () => {
   it('is created once by PUT /bookings/:id, however often the booking system repeats it', async () => {
-    const { bookingId, roomId, customer, artist } = await newBooking(bridge.url);
-    const again = await putBooking(bridge.url, bookingId, { customer, artist, title: 'Bridal make-up' });
+    const { bookingId, roomId, customer, artist } = await newBooking(harness.bridge.url);
+    const again = await putBooking(harness.bridge.url, bookingId, { customer, artist, title: 'Bridal make-up' });
     expect(again.status).toBe(200);
     expect(again.body).toMatchObject({ bookingId, roomId, created: false });
 
-    const members = await bridge.app.homeserver.bot.matrixClient.getJoinedRoomMembers(roomId);
+    const members = await harness.bridge.app.homeserver.bot.matrixClient.getJoinedRoomMembers(roomId);
     expect(members.sort()).toEqual(
-      [bridge.app.homeserver.ids.botUserId, bridge.app.homeserver.ids.appUser(customer.id), bridge.app.homeserver.ids.appUser(artist.id)].sort(),
+      [harness.bridge.app.homeserver.ids.botUserId, harness.bridge.app.homeserver.ids.appUser(customer.id), harness.bridge.app.homeserver.ids.appUser(artist.id)].sort(),
     );
   });
 
   it('creates one room when the same booking is PUT concurrently', async () => {
-    const { bookingId, customer, artist } = await newBooking(bridge.url);
+    const { bookingId, customer, artist } = await newBooking(harness.bridge.url);
     const results = await Promise.all(
-      [1, 2, 3].map(() => putBooking(bridge.url, `${bookingId}-c`, { customer, artist })),
+      [1, 2, 3].map(() => putBooking(harness.bridge.url, `${bookingId}-c`, { customer, artist })),
     );
     expect(new Set(results.map((r) => r.body.roomId)).size).toBe(1);
     expect(results.filter((r) => r.status === 201)).toHaveLength(1);
@@ -50,10 +34,10 @@ describe('a booking chat', () => {
 
 describe('real-time text', () => {
   it("reaches every device of the artist with its Matrix event id, and is in Synapse", async () => {
-    const { bookingId, roomId, customer, artist } = await newBooking(bridge.url);
-    const customerApp = await app(customer.id, 'customer');
-    const artistPhone = await app(artist.id, 'artist');
-    const artistLaptop = await app(artist.id, 'artist');
+    const { bookingId, roomId, customer, artist } = await newBooking(harness.bridge.url);
+    const customerApp = await harness.app(customer.id, 'customer');
+    const artistPhone = await harness.app(artist.id, 'artist');
+    const artistLaptop = await harness.app(artist.id, 'artist');
 
     const clientId = randomUUID();
     const ack = await customerApp.request<any>('message:send', { bookingId, clientId, text: "I'm 5 minutes late" });
@@ -71,15 +55,15 @@ describe('real-time text', () => {
       const received = await device.waitForMessage((m) => m.id === ack.message.id);
       expect(received).toEqual(ack.message);
     }
-    const event = await bridge.app.homeserver.bot.matrixClient.getEvent(roomId, ack.message.id);
+    const event = await harness.bridge.app.homeserver.bot.matrixClient.getEvent(roomId, ack.message.id);
     expect(event.content.body).toBe("I'm 5 minutes late");
-    expect(event.sender).toBe(bridge.app.homeserver.ids.appUser(customer.id));
+    expect(event.sender).toBe(harness.bridge.app.homeserver.ids.appUser(customer.id));
   });
 
   it('gives one message for a clientId sent twice', async () => {
-    const { bookingId, customer, artist } = await newBooking(bridge.url);
-    const customerApp = await app(customer.id, 'customer');
-    const artistApp = await app(artist.id, 'artist');
+    const { bookingId, customer, artist } = await newBooking(harness.bridge.url);
+    const customerApp = await harness.app(customer.id, 'customer');
+    const artistApp = await harness.app(artist.id, 'artist');
     const payload = { bookingId, clientId: randomUUID(), text: 'see you at 10' };
 
     const [first, second] = await Promise.all([
@@ -96,9 +80,9 @@ describe('real-time text', () => {
   });
 
   it('keeps history in order and lists the chat with its last message', async () => {
-    const { bookingId, customer, artist } = await newBooking(bridge.url);
-    const customerApp = await app(customer.id, 'customer');
-    const artistApp = await app(artist.id, 'artist');
+    const { bookingId, customer, artist } = await newBooking(harness.bridge.url);
+    const customerApp = await harness.app(customer.id, 'customer');
+    const artistApp = await harness.app(artist.id, 'artist');
     const texts = ['hi', 'can we do 9?', 'yes'];
     for (const [i, text] of texts.entries()) {
       const sender = i === 2 ? artistApp : customerApp;
@@ -122,23 +106,16 @@ describe('real-time text', () => {
 });
 
 describe('support staff in Element', () => {
-  let staff: StaffClient;
-  beforeAll(async () => {
-    staff = await startStaffClient();
-  });
-  afterAll(() => staff?.stop());
-
   it("see the apps' messages and write back as Support", async () => {
-    const { bookingId, roomId, customer } = await newBooking(bridge.url);
-    const customerApp = await app(customer.id, 'customer');
-    await bridge.app.homeserver.bot.invite(roomId, staff.userId);
-    await staff.client.joinRoom(roomId);
+    const { bookingId, roomId, customer } = await newBooking(harness.bridge.url);
+    const customerApp = await harness.app(customer.id, 'customer');
+    await harness.staffJoins(roomId);
 
     const sent = await customerApp.request<any>('message:send', { bookingId, clientId: randomUUID(), text: 'help please' });
-    const seen = await staff.waitForEvent(roomId, (e) => e.getId() === sent.message.id);
+    const seen = await harness.staff.waitForEvent(roomId, (e) => e.getId() === sent.message.id);
     expect(seen.getContent().body).toBe('help please');
 
-    const { event_id } = await staff.client.sendTextMessage(roomId, 'Support here, how can we help?');
+    const { event_id } = await harness.staff.client.sendTextMessage(roomId, 'Support here, how can we help?');
     const received = await customerApp.waitForMessage((m) => m.id === event_id);
     expect(received).toMatchObject({
       bookingId,

@@ -6,30 +6,21 @@ import type { AddressInfo } from 'node:net';
 import { chromium, type Browser } from 'playwright-core';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { useHarness } from '../support/harness.ts';
 import type { Message } from '../../src/protocol/types.ts';
-import { connectApp, type AppClient } from '../support/app-client.ts';
+import type { AppClient } from '../support/app-client.ts';
 import { newBooking } from '../support/booking-system.ts';
-import { startBridge, type TestBridge } from '../support/bridge.ts';
 import { htmlNamedJpg, jpegWithGpsAndOrientation, jpegWithHtmlAppended, readExif, svgWithScript, truncatedJpeg } from '../support/images.ts';
-import { startStaffClient, type StaffClient } from '../support/matrix-staff.ts';
 import { tokenFor } from '../support/tokens.ts';
 
-let bridge: TestBridge;
-let staff: StaffClient;
 let browser: Browser;
-const clients: AppClient[] = [];
-
-async function app(userId: string, role: 'customer' | 'artist' = 'customer'): Promise<AppClient> {
-  const client = await connectApp(bridge.url, userId, { role });
-  clients.push(client);
-  return client;
-}
+const harness = useHarness({ staff: true });
 
 async function upload(bookingId: string, userId: string, image: Buffer, fields: Record<string, string> = {}, filename = 'IMG_0001.jpg') {
   const form = new FormData();
   form.set('image', new Blob([new Uint8Array(image)], { type: 'image/jpeg' }), filename);
   for (const [name, value] of Object.entries(fields)) form.set(name, value);
-  const response = await fetch(`${bridge.url}/api/v1/bookings/${bookingId}/images`, {
+  const response = await fetch(`${harness.bridge.url}/api/v1/bookings/${bookingId}/images`, {
     method: 'POST',
     headers: { authorization: `Bearer ${await tokenFor(userId)}` },
     body: form,
@@ -43,8 +34,6 @@ async function download(url: string, token?: string) {
 }
 
 beforeAll(async () => {
-  bridge = await startBridge();
-  staff = await startStaffClient();
   browser = await chromium.launch({
     executablePath: '/usr/bin/chromium',
     args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
@@ -52,18 +41,14 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
-  for (const client of clients) client.close();
-  staff?.stop();
   await browser?.close();
-  await bridge?.close();
 });
 
 describe('a photo sent by an app', () => {
   it('arrives cleaned (upright, no GPS or EXIF) at the other app and in Element, once per clientId', async () => {
-    const { bookingId, roomId, customer, artist } = await newBooking(bridge.url);
-    await bridge.app.homeserver.bot.invite(roomId, staff.userId);
-    await staff.client.joinRoom(roomId);
-    const artistApp = await app(artist.id, 'artist');
+    const { bookingId, roomId, customer, artist } = await newBooking(harness.bridge.url);
+    await harness.staffJoins(roomId);
+    const artistApp = await harness.app(artist.id, 'artist');
 
     const original = await jpegWithGpsAndOrientation();
     const before = await sharp(original).metadata();
@@ -91,7 +76,7 @@ describe('a photo sent by an app', () => {
     expect(thumbnail.status).toBe(200);
     expect(Math.max((await sharp(thumbnail.body).metadata()).width!, (await sharp(thumbnail.body).metadata()).height!)).toBeLessThanOrEqual(320);
 
-    const inElement = await staff.waitForEvent(roomId, (e) => e.getId() === message.id);
+    const inElement = await harness.staff.waitForEvent(roomId, (e) => e.getId() === message.id);
     expect(inElement.getContent()).toMatchObject({ msgtype: 'm.image', body: 'this hair style', info: { w: message.image!.width, mimetype: 'image/jpeg' } });
     expect(String(inElement.getContent().url)).toMatch(/^mxc:\/\//);
     expect(String(inElement.getContent().info.thumbnail_url)).toMatch(/^mxc:\/\//);
@@ -105,27 +90,27 @@ describe('a photo sent by an app', () => {
     ['HTML named .jpg', htmlNamedJpg(), 400, 'invalid'],
     ['zero bytes', Buffer.alloc(0), 400, 'invalid'],
   ])('is refused when it is %s, and nothing is sent', async (_label, file, status, code) => {
-    const { bookingId, customer } = await newBooking(bridge.url);
+    const { bookingId, customer } = await newBooking(harness.bridge.url);
     const result = await upload(bookingId, customer.id, file);
     expect(result).toMatchObject({ status, body: { error: { code } } });
-    expect(await bridge.app.db('messages').where({ booking_id: bookingId }).count('* as n')).toEqual([{ n: '0' }]);
+    expect(await harness.bridge.app.db('messages').where({ booking_id: bookingId }).count('* as n')).toEqual([{ n: '0' }]);
   });
 
   it('is refused when truncated, a polyglot, too large, or outside one’s bookings', async () => {
-    const { bookingId, customer } = await newBooking(bridge.url);
+    const { bookingId, customer } = await newBooking(harness.bridge.url);
     expect((await upload(bookingId, customer.id, await truncatedJpeg())).body.error.code).toBe('invalid');
     expect((await upload(bookingId, customer.id, await jpegWithHtmlAppended())).body.error.code).toBe('invalid');
     expect(await upload(bookingId, customer.id, Buffer.alloc(10 * 1024 * 1024 + 1, 0xff))).toMatchObject({ status: 413, body: { error: { code: 'too_large' } } });
-    const other = await newBooking(bridge.url);
+    const other = await newBooking(harness.bridge.url);
     expect(await upload(other.bookingId, customer.id, await jpegWithGpsAndOrientation())).toMatchObject({ status: 403, body: { error: { code: 'forbidden' } } });
-    const anonymous = await fetch(`${bridge.url}/api/v1/bookings/${bookingId}/images`, { method: 'POST' });
+    const anonymous = await fetch(`${harness.bridge.url}/api/v1/bookings/${bookingId}/images`, { method: 'POST' });
     expect(anonymous.status).toBe(401);
   });
 });
 
 describe('image downloads', () => {
   it('are for members only: another booking gets forbidden, guessed ids and forged links get nothing', async () => {
-    const { bookingId, customer } = await newBooking(bridge.url);
+    const { bookingId, customer } = await newBooking(harness.bridge.url);
     const { body } = await upload(bookingId, customer.id, await jpegWithGpsAndOrientation());
     const url = new URL(body.message.image.url);
     const bare = `${url.origin}${url.pathname}`;
@@ -137,7 +122,7 @@ describe('image downloads', () => {
     expect((await download(`${bare}?exp=1&sig=${url.searchParams.get('sig')}`)).status).toBe(403);
 
     // The same media id under another booking, or a guessed id under this one.
-    const other = await newBooking(bridge.url);
+    const other = await newBooking(harness.bridge.url);
     const moved = bare.replace(`/media/${bookingId}/`, `/media/${other.bookingId}/`);
     expect((await download(moved, await tokenFor(other.customer.id))).status).toBe(404);
     const guessed = bare.replace(/\/[^/]+$/, '/AAAAAAAAAAAAAAAAAAAAAAAA');
@@ -145,7 +130,7 @@ describe('image downloads', () => {
   });
 
   it('work in an <img> tag of a real browser, and a forged link does not', async () => {
-    const { bookingId, customer } = await newBooking(bridge.url);
+    const { bookingId, customer } = await newBooking(harness.bridge.url);
     const { body } = await upload(bookingId, customer.id, await jpegWithGpsAndOrientation());
     const page: Server = createServer((_request, response) => {
       response.setHeader('content-type', 'text/html');
@@ -170,13 +155,12 @@ describe('image downloads', () => {
 
 describe('a photo sent from Element', () => {
   it('reaches the apps as kind "image" from Support, downloadable by members', async () => {
-    const { bookingId, roomId, customer } = await newBooking(bridge.url);
-    await bridge.app.homeserver.bot.invite(roomId, staff.userId);
-    await staff.client.joinRoom(roomId);
-    const customerApp = await app(customer.id);
+    const { bookingId, roomId, customer } = await newBooking(harness.bridge.url);
+    await harness.staffJoins(roomId);
+    const customerApp = await harness.app(customer.id);
     const png = await sharp({ create: { width: 64, height: 48, channels: 3, background: '#c06' } }).png().toBuffer();
-    const { content_uri } = await staff.client.uploadContent(png, { type: 'image/png', name: 'look.png' });
-    const { event_id } = await staff.client.sendMessage(roomId, {
+    const { content_uri } = await harness.staff.client.uploadContent(png, { type: 'image/png', name: 'look.png' });
+    const { event_id } = await harness.staff.client.sendMessage(roomId, {
       msgtype: 'm.image',
       body: 'look.png',
       url: content_uri,

@@ -2,23 +2,22 @@
 // redact; blocked users stop reaching the blocker. Moderation is audited.
 import { randomUUID } from 'node:crypto';
 import { type MatrixEvent, type Room, ClientEvent } from 'matrix-js-sdk';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
+import { useHarness } from '../support/harness.ts';
 import { inject } from 'vitest';
 import type { Message } from '../../src/protocol/types.ts';
-import { connectApp, type AppClient } from '../support/app-client.ts';
+import type { AppClient } from '../support/app-client.ts';
 import { newBooking } from '../support/booking-system.ts';
-import { startBridge, type TestBridge } from '../support/bridge.ts';
-import { startStaffClient, type StaffClient } from '../support/matrix-staff.ts';
+import type { StaffClient } from '../support/matrix-staff.ts';
 
-let bridge: TestBridge;
-let staff: StaffClient;
-const clients: AppClient[] = [];
 
-async function app(userId: string, role: 'customer' | 'artist' = 'customer'): Promise<AppClient> {
-  const client = await connectApp(bridge.url, userId, { role });
-  clients.push(client);
-  return client;
-}
+const harness = useHarness({
+  staff: true,
+  bridge: async (staff) => {
+    autoJoin(staff!);
+    return { env: { SUPPORT_STAFF: staff!.userId } };
+  },
+});
 
 /** Staff accept whatever the bot invites them to, as they would by clicking in Element. */
 function autoJoin(client: StaffClient): void {
@@ -32,31 +31,19 @@ function autoJoin(client: StaffClient): void {
 
 async function roomNamed(name: string): Promise<string> {
   for (let i = 0; i < 100; i++) {
-    const room = staff.client.getRooms().find((r) => r.name === name && r.getMyMembership() === 'join');
+    const room = harness.staff.client.getRooms().find((r) => r.name === name && r.getMyMembership() === 'join');
     if (room) return room.roomId;
     await new Promise((r) => setTimeout(r, 150));
   }
   throw new Error(`staff never joined ${name}`);
 }
 
-beforeAll(async () => {
-  staff = await startStaffClient();
-  autoJoin(staff);
-  bridge = await startBridge({ env: { SUPPORT_STAFF: staff.userId } });
-});
-
-afterAll(async () => {
-  for (const client of clients) client.close();
-  staff?.stop();
-  await bridge?.close();
-});
-
 describe('reports', () => {
   it('reach the moderation room; staff open the booking, reply as Support and redact', async () => {
-    const { bookingId, roomId, customer, artist } = await newBooking(bridge.url);
-    const customerApp = await app(customer.id);
-    const artistApp = await app(artist.id, 'artist');
-    const offlinePhone = await app(customer.id);
+    const { bookingId, roomId, customer, artist } = await newBooking(harness.bridge.url);
+    const customerApp = await harness.app(customer.id);
+    const artistApp = await harness.app(artist.id, 'artist');
+    const offlinePhone = await harness.app(customer.id);
     const { cursor: before } = await offlinePhone.request<{ cursor: string }>('sync');
     offlinePhone.close();
 
@@ -68,32 +55,32 @@ describe('reports', () => {
     expect(ack).toMatchObject({ ok: true, reportId: expect.stringMatching(/^\d+$/) });
 
     const moderationRoom = await roomNamed('booking-chat moderation');
-    const notice = await staff.waitForEvent(moderationRoom, (e: MatrixEvent) => String(e.getContent().body).startsWith(`Report #${ack.reportId}`));
+    const notice = await harness.staff.waitForEvent(moderationRoom, (e: MatrixEvent) => String(e.getContent().body).startsWith(`Report #${ack.reportId}`));
     expect(notice.getContent().body).toContain('abusive');
     expect(notice.getContent().body).toContain('you are awful');
     expect(notice.getContent().body).toContain(roomId);
 
     // The bot invited staff into the booking's room with the power to redact.
-    await expect.poll(() => staff.client.getRoom(roomId)?.getMyMembership(), { timeout: 15_000 }).toBe('join');
-    const { event_id: reply } = await staff.client.sendTextMessage(roomId, 'Support here: please keep it polite.');
+    await expect.poll(() => harness.staff.client.getRoom(roomId)?.getMyMembership(), { timeout: 15_000 }).toBe('join');
+    const { event_id: reply } = await harness.staff.client.sendTextMessage(roomId, 'Support here: please keep it polite.');
     expect(await customerApp.waitForMessage((m) => m.id === reply)).toMatchObject({ sender: { role: 'support', name: 'Support' } });
 
     const deletedForCustomer = new Promise((resolve) => customerApp.socket.on('message:deleted', resolve));
     const deletedForArtist = new Promise((resolve) => artistApp.socket.on('message:deleted', resolve));
-    await staff.client.redactEvent(roomId, rude.id);
+    await harness.staff.client.redactEvent(roomId, rude.id);
     expect(await deletedForCustomer).toEqual({ bookingId, messageId: rude.id });
     expect(await deletedForArtist).toEqual({ bookingId, messageId: rude.id });
 
     const history = await customerApp.request<{ messages: Message[] }>('chat:history', { bookingId });
     expect(history.messages.map((m) => m.id)).not.toContain(rude.id);
-    const back = await app(customer.id);
+    const back = await harness.app(customer.id);
     const caughtUp = await back.request<{ messages: Message[]; deleted: unknown[] }>('sync', { since: before });
     expect(caughtUp.messages.map((m) => m.id)).not.toContain(rude.id);
     expect(caughtUp.deleted).toEqual([{ bookingId, messageId: rude.id }]);
 
-    const audit = await bridge.app.db('audit_log').whereIn('action', ['report.create', 'message.redact']).andWhere({ booking_id: bookingId });
+    const audit = await harness.bridge.app.db('audit_log').whereIn('action', ['report.create', 'message.redact']).andWhere({ booking_id: bookingId });
     expect(audit.map((a: { action: string }) => a.action).sort()).toEqual(['message.redact', 'report.create']);
-    const [stored] = await bridge.app.db('reports').where({ id: ack.reportId });
+    const [stored] = await harness.bridge.app.db('reports').where({ id: ack.reportId });
     expect(stored).toMatchObject({ reporter_id: customer.id, event_id: rude.id, reason: 'abusive' });
     expect(stored.context.around.map((m: Message) => m.text)).toContain('hello, what time?');
   });
@@ -103,29 +90,29 @@ describe('reports', () => {
     ['no reason', { messageId: '$unknown' }, 'invalid'],
     ['a reason of 501 characters', { messageId: '$unknown', reason: 'x'.repeat(501) }, 'invalid'],
   ])('refuse %s', async (_label, payload, code) => {
-    const me = await app('reporter-x');
+    const me = await harness.app('reporter-x');
     expect(await me.request('message:report', payload)).toMatchObject({ ok: false, error: { code } });
   });
 
   it("refuse reporting a message of someone else's booking", async () => {
-    const theirs = await newBooking(bridge.url);
-    const author = await app(theirs.customer.id);
+    const theirs = await newBooking(harness.bridge.url);
+    const author = await harness.app(theirs.customer.id);
     const { message } = await author.request<{ message: Message }>('message:send', { bookingId: theirs.bookingId, clientId: randomUUID(), text: 'mine' });
-    const stranger = await app('stranger-report');
+    const stranger = await harness.app('stranger-report');
     expect(await stranger.request('message:report', { messageId: message.id, reason: 'x' })).toMatchObject({ ok: false, error: { code: 'forbidden' } });
   });
 });
 
 describe('blocking', () => {
   it("stops the blocked user's messages, typing and receipts from reaching the blocker, across devices and in Matrix", async () => {
-    const { bookingId, roomId, customer, artist } = await newBooking(bridge.url);
-    const customerApp = await app(customer.id);
-    const artistApp = await app(artist.id, 'artist');
+    const { bookingId, roomId, customer, artist } = await newBooking(harness.bridge.url);
+    const customerApp = await harness.app(customer.id);
+    const artistApp = await harness.app(artist.id, 'artist');
     const { message: earlier } = await artistApp.request<{ message: Message }>('message:send', { bookingId, clientId: randomUUID(), text: 'before the block' });
     await customerApp.waitForMessage((m) => m.id === earlier.id);
 
     expect(await customerApp.request('user:block', { userId: artist.id })).toEqual({ ok: true });
-    const otherDevice = await app(customer.id);
+    const otherDevice = await harness.app(customer.id);
     expect(await otherDevice.request('blocks:list')).toEqual({ ok: true, userIds: [artist.id] });
 
     const refused = await artistApp.request('message:send', { bookingId, clientId: randomUUID(), text: 'are you there?' });
@@ -146,12 +133,12 @@ describe('blocking', () => {
     expect(sawReceipt).toBe(false);
 
     const { as_token } = inject('registration') as { as_token: string };
-    const customerMatrixId = bridge.app.homeserver.ids.appUser(customer.id);
+    const customerMatrixId = harness.bridge.app.homeserver.ids.appUser(customer.id);
     const accountData = await fetch(
       `${inject('synapseUrl')}/_matrix/client/v3/user/${encodeURIComponent(customerMatrixId)}/account_data/m.ignored_user_list?user_id=${encodeURIComponent(customerMatrixId)}`,
       { headers: { authorization: `Bearer ${as_token}` } },
     );
-    expect(await accountData.json()).toEqual({ ignored_users: { [bridge.app.homeserver.ids.appUser(artist.id)]: {} } });
+    expect(await accountData.json()).toEqual({ ignored_users: { [harness.bridge.app.homeserver.ids.appUser(artist.id)]: {} } });
 
     expect(await otherDevice.request('user:unblock', { userId: artist.id })).toEqual({ ok: true });
     const after = await artistApp.request<{ ok: boolean; message: Message }>('message:send', { bookingId, clientId: randomUUID(), text: 'thanks for unblocking' });
@@ -159,12 +146,12 @@ describe('blocking', () => {
     expect(await customerApp.waitForMessage((m) => m.id === after.message.id)).toBeTruthy();
     expect(roomId).toBeTruthy();
 
-    const audit = await bridge.app.db('audit_log').where({ actor: customer.id }).orderBy('id');
+    const audit = await harness.bridge.app.db('audit_log').where({ actor: customer.id }).orderBy('id');
     expect(audit.map((a: { action: string }) => a.action)).toEqual(['user.block', 'user.unblock']);
   });
 
   it('refuses blocking oneself or a malformed user id', async () => {
-    const me = await app('self-blocker');
+    const me = await harness.app('self-blocker');
     expect(await me.request('user:block', { userId: 'self-blocker' })).toMatchObject({ ok: false, error: { code: 'invalid' } });
     expect(await me.request('user:block', { userId: 'has space' })).toMatchObject({ ok: false, error: { code: 'invalid' } });
     expect(await me.request('user:block', {})).toMatchObject({ ok: false, error: { code: 'invalid' } });

@@ -2,26 +2,18 @@
 // servers stood in for at the network boundary) and Web Push to a local push service that
 // decrypts what it receives.
 import { randomUUID } from 'node:crypto';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
+import { useHarness } from '../support/harness.ts';
 import type { Message } from '../../src/protocol/types.ts';
-import { connectApp, type AppClient } from '../support/app-client.ts';
+import type { AppClient } from '../support/app-client.ts';
 import { jsonRequest, newBooking } from '../support/booking-system.ts';
-import { startBridge, type TestBridge } from '../support/bridge.ts';
 import { startFcmStandIn, type FcmStandIn } from '../support/fcm-standin.ts';
 import { startWebPushEndpoint, type WebPushEndpoint } from '../support/webpush-endpoint.ts';
 import { generateVAPIDKeys } from 'web-push';
 
-let bridge: TestBridge;
 let fcm: FcmStandIn;
 let pushService: WebPushEndpoint;
 const vapid = generateVAPIDKeys();
-const clients: AppClient[] = [];
-
-async function app(userId: string, role: 'customer' | 'artist' = 'customer'): Promise<AppClient> {
-  const client = await connectApp(bridge.url, userId, { role });
-  clients.push(client);
-  return client;
-}
 
 const fcmToken = () => `fcm-${randomUUID()}-${'x'.repeat(40)}`;
 /** The pushes FCM accepted for this token (the stand-in also records the ones it refused). */
@@ -31,12 +23,12 @@ const settle = () => new Promise((r) => setTimeout(r, 1500));
 
 /** A chat whose customer has a phone (FCM) registered and their app in the background. */
 async function chatWithBackgroundCustomer() {
-  const booking = await newBooking(bridge.url);
-  const phone = await app(booking.customer.id);
+  const booking = await newBooking(harness.bridge.url);
+  const phone = await harness.app(booking.customer.id);
   const token = fcmToken();
   const { deviceId } = await phone.request<{ deviceId: string }>('push:register', { kind: 'fcm', token });
   expect(await phone.request('app:state', { state: 'background' })).toEqual({ ok: true });
-  const artistApp = await app(booking.artist.id, 'artist');
+  const artistApp = await harness.app(booking.artist.id, 'artist');
   return { ...booking, phone, token, deviceId, artistApp };
 }
 
@@ -44,23 +36,23 @@ async function send(client: AppClient, bookingId: string, text: string): Promise
   return (await client.request<{ message: Message }>('message:send', { bookingId, clientId: randomUUID(), text })).message;
 }
 
-beforeAll(async () => {
-  fcm = await startFcmStandIn();
-  pushService = await startWebPushEndpoint();
-  bridge = await startBridge({
-    env: {
+const harness = useHarness({
+  bridge: async () => {
+    fcm = await startFcmStandIn();
+    pushService = await startWebPushEndpoint();
+    return {
+      env: {
       FCM_SERVICE_ACCOUNT_FILE: fcm.serviceAccountFile,
       WEBPUSH_VAPID_PUBLIC_KEY: vapid.publicKey,
       WEBPUSH_VAPID_PRIVATE_KEY: vapid.privateKey,
       WEBPUSH_SUBJECT: 'mailto:ops@booking-chat.test',
-    },
-    pushAgents: { fcm: fcm.agent, webPush: pushService.agent },
-  });
+      },
+      pushAgents: { fcm: fcm.agent, webPush: pushService.agent },
+    };
+  },
 });
 
 afterAll(async () => {
-  for (const client of clients) client.close();
-  await bridge?.close();
   await fcm?.close();
   await pushService?.close();
 });
@@ -106,7 +98,7 @@ describe('FCM pushes', () => {
     await expect.poll(() => pushesTo(artistToken).length, { timeout: 15_000 }).toBe(1);
     expect(pushesTo(token)).toHaveLength(0);
 
-    const system = await jsonRequest('POST', `${bridge.url}/api/v1/bookings/${bookingId}/system-messages`, { type: 'booking.confirmed' });
+    const system = await jsonRequest('POST', `${harness.bridge.url}/api/v1/bookings/${bookingId}/system-messages`, { type: 'booking.confirmed' });
     await expect.poll(() => pushesTo(token).length, { timeout: 15_000 }).toBe(1);
     expect(pushesTo(token)[0]!.message).toMatchObject({ notification: { title: 'Booking', body: 'Booking confirmed' }, data: { messageId: system.body.message.id } });
     expect(customer.id).toBeTruthy();
@@ -128,8 +120,8 @@ describe('FCM pushes', () => {
     const { bookingId, token, deviceId, artistApp } = await chatWithBackgroundCustomer();
     fcm.failFor(token, 'UNREGISTERED');
     await send(artistApp, bookingId, 'anyone?');
-    await expect.poll(async () => (await bridge.app.db('devices').where({ id: deviceId })).length, { timeout: 15_000 }).toBe(0);
-    expect(await bridge.app.db('push_jobs').where({ device_id: deviceId })).toEqual([]);
+    await expect.poll(async () => (await harness.bridge.app.db('devices').where({ id: deviceId })).length, { timeout: 15_000 }).toBe(0);
+    expect(await harness.bridge.app.db('push_jobs').where({ device_id: deviceId })).toEqual([]);
   });
 
   it('retry quota and unavailable answers with backoff, delivering once', async () => {
@@ -140,20 +132,20 @@ describe('FCM pushes', () => {
     await settle();
     expect(attemptsTo(token)).toEqual([429, 200]);
     expect(pushesTo(token).map((m) => (m.message.data as { messageId?: string }).messageId)).toEqual([message.id]);
-    expect(await bridge.app.db('push_jobs').count('* as n')).toEqual([{ n: '0' }]);
+    expect(await harness.bridge.app.db('push_jobs').count('* as n')).toEqual([{ n: '0' }]);
   });
 });
 
 describe('Web Push', () => {
   it('delivers an encrypted payload the browser can read, and drops a gone subscription', async () => {
-    const { bookingId, customer, artist } = await newBooking(bridge.url);
-    const browserTab = await app(customer.id);
+    const { bookingId, customer, artist } = await newBooking(harness.bridge.url);
+    const browserTab = await harness.app(customer.id);
     expect(await browserTab.request('push:config')).toEqual({ ok: true, webPushPublicKey: vapid.publicKey });
     const subscription = pushService.subscribe(vapid.publicKey);
     const { deviceId } = await browserTab.request<{ deviceId: string }>('push:register', { kind: 'webpush', subscription });
     browserTab.close();
 
-    const artistApp = await app(artist.id, 'artist');
+    const artistApp = await harness.app(artist.id, 'artist');
     const message = await send(artistApp, bookingId, 'Photo of the look coming');
     await expect.poll(() => pushService.received.filter((p) => p.endpoint === subscription.endpoint).length, { timeout: 15_000 }).toBe(1);
     const push = pushService.received.find((p) => p.endpoint === subscription.endpoint)!;
@@ -162,7 +154,7 @@ describe('Web Push', () => {
 
     pushService.answer(subscription.endpoint, 410);
     await send(artistApp, bookingId, 'second');
-    await expect.poll(async () => (await bridge.app.db('devices').where({ id: deviceId })).length, { timeout: 15_000 }).toBe(0);
+    await expect.poll(async () => (await harness.bridge.app.db('devices').where({ id: deviceId })).length, { timeout: 15_000 }).toBe(0);
   });
 
   it.each([
@@ -170,18 +162,18 @@ describe('Web Push', () => {
     ['a short p256dh key', { endpoint: 'https://push.example/x', keys: { p256dh: 'AAAA', auth: 'A'.repeat(22) } }],
     ['no keys', { endpoint: 'https://push.example/x' }],
   ])('refuses a subscription with %s', async (_label, subscription) => {
-    const me = await app('web-user');
+    const me = await harness.app('web-user');
     expect(await me.request('push:register', { kind: 'webpush', subscription })).toMatchObject({ ok: false, error: { code: 'invalid' } });
   });
 });
 
 describe('devices', () => {
   it('can be replaced (a refreshed token) and removed', async () => {
-    const me = await app('device-owner');
+    const me = await harness.app('device-owner');
     const { deviceId } = await me.request<{ deviceId: string }>('push:register', { kind: 'fcm', token: fcmToken() });
     const refreshed = fcmToken();
     expect(await me.request('push:register', { kind: 'fcm', token: refreshed, replaces: deviceId })).toEqual({ ok: true, deviceId });
-    expect((await bridge.app.db('devices').where({ id: deviceId }).first()).address).toBe(refreshed);
+    expect((await harness.bridge.app.db('devices').where({ id: deviceId }).first()).address).toBe(refreshed);
     expect(await me.request('push:register', { kind: 'fcm', token: refreshed })).toEqual({ ok: true, deviceId });
     expect(await me.request('push:unregister', { deviceId })).toEqual({ ok: true });
     expect(await me.request('push:unregister', { deviceId })).toMatchObject({ ok: false, error: { code: 'not_found' } });

@@ -1,22 +1,14 @@
 // Read receipts and typing indicators, both ways between the apps and Element.
 import { randomUUID } from 'node:crypto';
 import { RoomMemberEvent, type RoomMember } from 'matrix-js-sdk';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
+import { useHarness } from '../support/harness.ts';
 import type { Chat, Message } from '../../src/protocol/types.ts';
-import { connectApp, type AppClient } from '../support/app-client.ts';
+import type { AppClient } from '../support/app-client.ts';
 import { newBooking } from '../support/booking-system.ts';
-import { startBridge, type TestBridge } from '../support/bridge.ts';
-import { startStaffClient, type StaffClient } from '../support/matrix-staff.ts';
 
-let bridge: TestBridge;
-let staff: StaffClient;
-const clients: AppClient[] = [];
+const harness = useHarness({ staff: true });
 
-async function app(userId: string, role: 'customer' | 'artist' = 'customer'): Promise<AppClient> {
-  const client = await connectApp(bridge.url, userId, { role });
-  clients.push(client);
-  return client;
-}
 
 function next<T>(client: AppClient, event: 'receipt' | 'typing', predicate: (payload: T) => boolean): Promise<T> {
   return new Promise((resolve, reject) => {
@@ -32,22 +24,10 @@ function next<T>(client: AppClient, event: 'receipt' | 'typing', predicate: (pay
 }
 
 async function setUp() {
-  const booking = await newBooking(bridge.url);
-  await bridge.app.homeserver.bot.invite(booking.roomId, staff.userId);
-  await staff.client.joinRoom(booking.roomId);
-  return { ...booking, customerApp: await app(booking.customer.id), artistApp: await app(booking.artist.id, 'artist') };
+  const booking = await newBooking(harness.bridge.url);
+  await harness.staffJoins(booking.roomId);
+  return { ...booking, customerApp: await harness.app(booking.customer.id), artistApp: await harness.app(booking.artist.id, 'artist') };
 }
-
-beforeAll(async () => {
-  bridge = await startBridge();
-  staff = await startStaffClient();
-});
-
-afterAll(async () => {
-  for (const client of clients) client.close();
-  staff?.stop();
-  await bridge?.close();
-});
 
 describe('read receipts', () => {
   it('message:read tells the sender, drops the unread count, and shows in Element', async () => {
@@ -69,9 +49,9 @@ describe('read receipts', () => {
     await artistApp.request('message:read', { bookingId, messageId: sent[0]!.id });
     expect(await unread()).toBe(1);
 
-    const artistMatrixId = bridge.app.homeserver.ids.appUser(artist.id);
+    const artistMatrixId = harness.bridge.app.homeserver.ids.appUser(artist.id);
     await expect
-      .poll(() => staff.client.getRoom(roomId)?.getEventReadUpTo(artistMatrixId), { timeout: 15_000 })
+      .poll(() => harness.staff.client.getRoom(roomId)?.getEventReadUpTo(artistMatrixId), { timeout: 15_000 })
       .toBe(sent[1]!.id);
     expect(customer.id).not.toBe(artist.id);
   });
@@ -79,9 +59,9 @@ describe('read receipts', () => {
   it('from support staff in Element reach the apps', async () => {
     const { bookingId, roomId, customerApp } = await setUp();
     const { message } = await customerApp.request<{ message: Message }>('message:send', { bookingId, clientId: randomUUID(), text: 'anyone?' });
-    const event = await staff.waitForEvent(roomId, (e) => e.getId() === message.id);
+    const event = await harness.staff.waitForEvent(roomId, (e) => e.getId() === message.id);
     const receipt = next(customerApp, 'receipt', (r: any) => r.bookingId === bookingId && r.userId === 'support');
-    await staff.client.sendReadReceipt(event);
+    await harness.staff.client.sendReadReceipt(event);
     expect(await receipt).toEqual({ bookingId, userId: 'support', messageId: message.id });
   });
 
@@ -98,15 +78,15 @@ describe('read receipts', () => {
 describe('typing indicators', () => {
   it('go from one app to the other and to Element', async () => {
     const { bookingId, roomId, customer, customerApp, artistApp } = await setUp();
-    const customerMatrixId = bridge.app.homeserver.ids.appUser(customer.id);
+    const customerMatrixId = harness.bridge.app.homeserver.ids.appUser(customer.id);
     const staffSees = new Promise<void>((resolve) => {
       const onTyping = (_event: unknown, member: RoomMember) => {
         if (member.roomId === roomId && member.userId === customerMatrixId && member.typing) {
-          staff.client.off(RoomMemberEvent.Typing, onTyping);
+          harness.staff.client.off(RoomMemberEvent.Typing, onTyping);
           resolve();
         }
       };
-      staff.client.on(RoomMemberEvent.Typing, onTyping);
+      harness.staff.client.on(RoomMemberEvent.Typing, onTyping);
     });
     const started = next(artistApp, 'typing', (t: any) => t.bookingId === bookingId && t.typing);
     expect(await customerApp.request('typing', { bookingId, typing: true })).toEqual({ ok: true });
@@ -121,13 +101,13 @@ describe('typing indicators', () => {
   it('from support staff in Element reach the apps as Support', async () => {
     const { bookingId, roomId, customerApp } = await setUp();
     const typing = next(customerApp, 'typing', (t: any) => t.bookingId === bookingId && t.userId === 'support');
-    await staff.client.sendTyping(roomId, true, 10_000);
+    await harness.staff.client.sendTyping(roomId, true, 10_000);
     expect(await typing).toEqual({ bookingId, userId: 'support', typing: true });
   });
 
   it('are refused outside one’s own bookings', async () => {
     const { customerApp } = await setUp();
-    const other = await newBooking(bridge.url);
+    const other = await newBooking(harness.bridge.url);
     expect(await customerApp.request('typing', { bookingId: other.bookingId, typing: true })).toMatchObject({ ok: false, error: { code: 'forbidden' } });
     expect(await customerApp.request('typing', { bookingId: other.bookingId, typing: 'yes' })).toMatchObject({ ok: false, error: { code: 'invalid' } });
   });

@@ -1,0 +1,73 @@
+// What every send by an app user shares (text or image): the checks before it — flood
+// control, membership, blocks — and the exactly-once send: the same (sender, clientId) is the
+// same Matrix transaction and, once recorded, the same message; the answer waits until the
+// event has come back through the one road and been stored.
+import { randomUUID } from 'node:crypto';
+import type { BookingAccess } from '../bookings/access.ts';
+import { fromMatrixError } from '../matrix/errors.ts';
+import type { Homeserver } from '../matrix/homeserver.ts';
+import { AppError } from '../protocol/errors.ts';
+import type { Message } from '../protocol/types.ts';
+import type { Blocks } from '../safety/blocks.ts';
+import type { RateLimiter, RateLimitKind } from '../safety/rate-limiter.ts';
+import type { BookingRow } from '../store/bookings-store.ts';
+import type { SendsStore } from '../store/sends-store.ts';
+import type { MessageArrivals } from './arrivals.ts';
+import { CONTENT_CLIENT_ID } from './matrix-event.ts';
+import { membersOf } from './road.ts';
+
+export interface OutgoingDeps {
+  homeserver: Homeserver;
+  access: BookingAccess;
+  sends: SendsStore;
+  arrivals: MessageArrivals;
+  blocks: Blocks;
+  limiter: RateLimiter;
+}
+
+export class Outgoing {
+  private readonly deps: OutgoingDeps;
+
+  constructor(deps: OutgoingDeps) {
+    this.deps = deps;
+  }
+
+  /** The booking, once `userId` may send into it now. */
+  async admit(userId: string, bookingId: string, kind: Extract<RateLimitKind, 'message' | 'upload'>): Promise<BookingRow> {
+    const { access, blocks, limiter } = this.deps;
+    await limiter.consume(kind, userId);
+    const booking = await access.requireMember(userId, bookingId);
+    await blocks.requireNotBlocked(userId, membersOf(booking).filter((member) => member !== userId));
+    return booking;
+  }
+
+  /**
+   * Sends the m.room.message `content()` builds, once per (user, clientId); a repeat returns
+   * the first message without building anything. Without a clientId every call is a new send.
+   */
+  async sendOnce(
+    userId: string,
+    booking: BookingRow,
+    clientId: string | undefined,
+    content: () => Promise<Record<string, unknown>>,
+  ): Promise<Message> {
+    const { sends, homeserver, arrivals } = this.deps;
+    if (clientId) {
+      const previous = await sends.find(userId, clientId);
+      if (previous && previous.booking_id !== booking.booking_id) {
+        throw new AppError('invalid', 'this clientId was already used for another booking');
+      }
+      if (previous) return arrivals.stored(previous.event_id);
+    }
+    const body = await content();
+    let eventId: string;
+    try {
+      const withClientId = clientId ? { ...body, [CONTENT_CLIENT_ID]: clientId } : body;
+      eventId = await homeserver.sendIdempotent(homeserver.intentFor(userId), booking.room_id, clientId ?? randomUUID(), 'm.room.message', withClientId);
+    } catch (error) {
+      throw fromMatrixError(error);
+    }
+    if (clientId) await sends.record(userId, clientId, booking.booking_id, eventId);
+    return arrivals.stored(eventId);
+  }
+}
