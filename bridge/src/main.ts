@@ -29,6 +29,9 @@ async function main(): Promise<void> {
   for (const line of stack.started) logger.info(`started ${line}`);
   const publicUrl = stack.config.publicUrl.replace(/:\d+$/, `:${port}`);
   logger.info({ publicUrl, appservicePort }, `booking-chat is up: connect apps to ${publicUrl}`);
+  if (!config.jwt.secret && !config.jwt.jwksUrl) {
+    logger.info('app tokens for trying it out: npm run token -- <userId> [customer|artist]; the booking system token is serviceToken in .local/secrets.json');
+  }
 
   let stopping = false;
   const stop = async (signal: string) => {

@@ -149,7 +149,8 @@ export function fold(input: string): View {
 
 /** When every character folds to exactly one (£, é, а…), positions do not move: no maps needed. */
 function foldInPlace(input: string): View | undefined {
-  let out = '';
+  // Pieces joined at the end: a string built with += is a rope, slow to read character by character.
+  const out: string[] = [];
   let last = 0;
   for (let i = 0; i < input.length; i++) {
     const c = input.charCodeAt(i);
@@ -157,10 +158,11 @@ function foldInPlace(input: string): View | undefined {
     if (c >= 0xd800 && c <= 0xdfff) return undefined;
     const folded = c < 0x80 ? ' ' : foldCodePoint(c);
     if (folded.length !== 1) return undefined;
-    out += input.slice(last, i).toLowerCase() + folded;
+    out.push(input.slice(last, i).toLowerCase(), folded);
     last = i + 1;
   }
-  return new View(out + input.slice(last).toLowerCase());
+  out.push(input.slice(last).toLowerCase());
+  return new View(out.join(''));
 }
 
 function foldMapped(input: string): View {
@@ -414,23 +416,18 @@ function splitRunTogether(text: string, start: number, end: number): number[] | 
   return parts;
 }
 
-/** Whether `text` holds at least `count` digits and number words: else it holds no phone number. */
-export function hasDigitLike(text: string, count: number): boolean {
-  let seen = 0;
-  for (let i = 0; i < text.length && seen < count; ) {
-    const c = text.charCodeAt(i);
-    if (!isLower(c)) {
-      if (isDigit(c)) seen++;
-      i++;
-      continue;
-    }
-    let end = i + 1;
-    while (end < text.length && isLower(text.charCodeAt(end))) end++;
-    if (end - i <= 6 && lookupWord(NUMBER_WORDS, text, i, end) !== undefined) seen++;
-    else if (end - i >= 6) seen += (splitRunTogether(text, i, end)?.length ?? 0) / 3;
-    i = end;
-  }
-  return seen >= count;
+const NUMBER_WORD = '(?:zero|oh|one|two|three|four|five|six|seven|eight|nine|nought|double|triple)';
+/**
+ * Seven digits close together, two number words (or one and a digit) in a row, or a letter
+ * among digits ("O79II"): without one of these a text holds no phone number, and its digits
+ * form is not worth building.
+ */
+const MAY_HOLD_NUMBER = new RegExp(
+  `(?:\\d[\\s.\\-()/\\\\_*~|\\[\\]]{0,3}){6}\\d|\\b${NUMBER_WORD}[\\s.,-]+(?:${NUMBER_WORD}\\b|\\d)|\\b${NUMBER_WORD}{2}|[oil]\\d\\d|\\d[oil]\\b`,
+);
+
+export function mayHoldNumber(folded: string): boolean {
+  return MAY_HOLD_NUMBER.test(folded);
 }
 
 /** Digits written as words or letters turned into digits; everything else as folded. */

@@ -5,7 +5,7 @@
 // or for the configured regions (national: "07911…", "(555)…"). Its own parser costs 40–80 µs
 // a call; the lengths are read once from the same metadata, so a candidate costs a lookup.
 import { getCountries, getCountryCallingCode, Metadata, type CountryCode } from 'libphonenumber-js';
-import { hasDigitLike, type Normalised } from './normalise.ts';
+import { mayHoldNumber, type Normalised } from './normalise.ts';
 
 export const DEFAULT_PHONE_REGIONS = ['GB', 'IE', 'US', 'CA', 'AU', 'FR', 'ES', 'IT', 'DE', 'NL'] as const;
 
@@ -75,7 +75,7 @@ export class PhoneFinder {
 
   /** Reports every phone number's original text span and its digits. */
   find(message: Normalised, report: PhoneMatchHandler): void {
-    if (!hasDigitLike(message.folded.text, MIN_DIGITS)) return;
+    if (!mayHoldNumber(message.folded.text)) return;
     const view = message.digits;
     const { text, length } = view;
     let i = 0;
