@@ -51,6 +51,8 @@ import { Blocks } from './safety/blocks.ts';
 import { ModerationRoom } from './safety/moderation-room.ts';
 import { RateLimiter } from './safety/rate-limiter.ts';
 import { Reports } from './safety/reports.ts';
+import { FilterConfigWatcher } from './safety/filter-config.ts';
+import { TextScreening } from './safety/text-screening.ts';
 import { createLogger, routeBridgeLogs, type Logger } from './observability/logger.ts';
 import { createMetrics } from './observability/metrics.ts';
 import { BookingsStore } from './store/bookings-store.ts';
@@ -184,14 +186,17 @@ export async function createApp(config: Config, deps: AppDeps): Promise<App> {
     history: new MessageHistory({ access, messages, homeserver, senders, view, horizon: () => readModelHorizon(db) }),
     catchUp: new CatchUp(messages, view),
   };
-  const outgoing = new Outgoing({ homeserver, access, sends, arrivals, blocks, limiter });
+  const filters = new FilterConfigWatcher(config.filterConfigFile, logger.child({ component: 'filter' }));
+  const reports = new Reports({ access, messages, safety, moderation, view, logger });
+  const screening = new TextScreening(filters, safety);
+  const outgoing = new Outgoing({ homeserver, access, sends, arrivals, blocks, limiter, screening, reports });
   const messageServices = {
     sending: new MessageSending(outgoing, config.limits.messageMaxLength),
     receipts,
     typing,
   };
   const safetyServices = {
-    reports: new Reports({ access, messages, safety, moderation, view, logger }),
+    reports,
     blocks,
     limiter,
   };
@@ -277,6 +282,7 @@ export async function createApp(config: Config, deps: AppDeps): Promise<App> {
     async close() {
       ready = false;
       retention.stop();
+      filters.close();
       await sockets.close();
       await pushWorker.stop();
       await presence.stop();

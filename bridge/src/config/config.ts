@@ -6,6 +6,9 @@ import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
 import { parseRateLimit, type RateLimit, type RateLimitKind } from '../safety/rate-limiter.ts';
 
+/** The shipped filter configuration (operators edit it, or point FILTER_CONFIG_FILE elsewhere). */
+const DEFAULT_FILTER_CONFIG = resolve(import.meta.dirname, '..', '..', '..', 'config', 'filters.yaml');
+
 const bool = z
   .enum(['true', 'false', '1', '0', 'yes', 'no'])
   .transform((v) => v === 'true' || v === '1' || v === 'yes');
@@ -65,6 +68,7 @@ const envSchema = z
     WEBPUSH_SUBJECT: z.string().regex(/^(mailto:|https:)/, 'a mailto: or https: contact').optional(),
     PUSH_PREVIEWS: bool.default(true),
     PUSH_TTL_SECONDS: z.coerce.number().int().min(0).max(2_419_200).default(3600),
+    FILTER_CONFIG_FILE: z.string().min(1).default(DEFAULT_FILTER_CONFIG),
     MEDIA_URL_TTL_SECONDS: z.coerce.number().int().min(60).max(7 * 86400).default(3600),
     RETENTION_DAYS: z.coerce.number().int().min(1).max(36500).default(365),
     SUPPORT_STAFF: z
@@ -145,6 +149,7 @@ export interface Config {
   limits: { messageMaxLength: number };
   retentionDays: number;
   mediaUrlTtlSeconds: number;
+  filterConfigFile: string;
   push: {
     fcmServiceAccount: { file: string } | { json: string } | undefined;
     webPush: { publicKey: string; privateKey: string; subject: string } | undefined;
@@ -209,6 +214,7 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
     limits: { messageMaxLength: env.MESSAGE_MAX_LENGTH },
     retentionDays: env.RETENTION_DAYS,
     mediaUrlTtlSeconds: env.MEDIA_URL_TTL_SECONDS,
+    filterConfigFile: resolve(env.FILTER_CONFIG_FILE),
     push: {
       fcmServiceAccount: env.FCM_SERVICE_ACCOUNT_FILE
         ? { file: env.FCM_SERVICE_ACCOUNT_FILE }

@@ -35,12 +35,19 @@ export class ImageSending {
       throw new AppError('too_large', `caption is longer than ${this.maxCaptionLength} characters`);
     }
     const booking = await this.outgoing.admit(userId, upload.bookingId, 'upload');
-    return this.outgoing.sendOnce(userId, booking, upload.clientId, () => this.store(userId, upload));
+    const caption = upload.caption === undefined ? undefined : await this.outgoing.screen(userId, booking, upload.caption);
+    return this.outgoing.sendOnce(
+      userId,
+      booking,
+      upload.clientId,
+      () => this.store(userId, upload.image, caption?.text),
+      caption?.flags,
+    );
   }
 
   /** Cleans the image, puts it and its thumbnail in the media repository, returns the m.image content. */
-  private async store(userId: string, upload: ImageUpload): Promise<Record<string, unknown>> {
-    const cleaned = await cleanImage(upload.image, this.limits);
+  private async store(userId: string, image: Buffer, caption: string | undefined): Promise<Record<string, unknown>> {
+    const cleaned = await cleanImage(image, this.limits);
     const intent = this.homeserver.intentFor(userId);
     const filename = `photo.${EXTENSION[cleaned.mimetype] ?? 'img'}`;
     let url: string;
@@ -55,7 +62,7 @@ export class ImageSending {
     return {
       msgtype: 'm.image',
       // With `filename` present, `body` is the caption (Matrix 1.10).
-      body: upload.caption ?? filename,
+      body: caption ?? filename,
       filename,
       url,
       info: {

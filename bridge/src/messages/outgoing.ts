@@ -10,6 +10,8 @@ import { AppError } from '../protocol/errors.ts';
 import type { Message } from '../protocol/types.ts';
 import type { Blocks } from '../safety/blocks.ts';
 import type { RateLimiter, RateLimitKind } from '../safety/rate-limiter.ts';
+import type { Reports } from '../safety/reports.ts';
+import type { Screened, TextScreening } from '../safety/text-screening.ts';
 import type { BookingRow } from '../store/bookings-store.ts';
 import type { SendsStore } from '../store/sends-store.ts';
 import type { MessageArrivals } from './arrivals.ts';
@@ -23,6 +25,8 @@ export interface OutgoingDeps {
   arrivals: MessageArrivals;
   blocks: Blocks;
   limiter: RateLimiter;
+  screening: TextScreening;
+  reports: Reports;
 }
 
 export class Outgoing {
@@ -41,6 +45,11 @@ export class Outgoing {
     return booking;
   }
 
+  /** The text as it may be sent (masked where the filter says), or `filtered`. */
+  screen(userId: string, booking: BookingRow, text: string): Promise<Screened> {
+    return this.deps.screening.screen(userId, booking.booking_id, text);
+  }
+
   /**
    * Sends the m.room.message `content()` builds, once per (user, clientId); a repeat returns
    * the first message without building anything. Without a clientId every call is a new send.
@@ -50,6 +59,7 @@ export class Outgoing {
     booking: BookingRow,
     clientId: string | undefined,
     content: () => Promise<Record<string, unknown>>,
+    flags: string[] = [],
   ): Promise<Message> {
     const { sends, homeserver, arrivals } = this.deps;
     if (clientId) {
@@ -68,6 +78,9 @@ export class Outgoing {
       throw fromMatrixError(error);
     }
     if (clientId) await sends.record(userId, clientId, booking.booking_id, eventId);
-    return arrivals.stored(eventId);
+    const message = await arrivals.stored(eventId);
+    // The filter let it through but wants a human to look: a report, off the sender's path.
+    if (flags.length > 0) void this.deps.reports.flag(booking, message, flags).catch(() => undefined);
+    return message;
   }
 }

@@ -1,4 +1,4 @@
-// message:send: an app user's text, checked and sent once per clientId (see outgoing.ts).
+// message:send: an app user's text, checked, filtered and sent once per clientId (see outgoing.ts).
 import { AppError } from '../protocol/errors.ts';
 import type { MessageSendRequest } from '../protocol/schemas.ts';
 import type { Message } from '../protocol/types.ts';
@@ -18,6 +18,7 @@ export class MessageSending {
     if (text.trim() === '') throw new AppError('invalid', 'text is empty');
     if (text.length > this.maxTextLength) throw new AppError('too_large', `text is longer than ${this.maxTextLength} characters`);
     const booking = await this.outgoing.admit(userId, request.bookingId, 'message');
-    return this.outgoing.sendOnce(userId, booking, request.clientId, async () => ({ msgtype: 'm.text', body: text }));
+    const screened = await this.outgoing.screen(userId, booking, text);
+    return this.outgoing.sendOnce(userId, booking, request.clientId, async () => ({ msgtype: 'm.text', body: screened.text }), screened.flags);
   }
 }

@@ -20,6 +20,8 @@ export interface ErrorBody {
   message: string;
   /** Seconds to wait before retrying, with `rate_limited` and `unavailable`. */
   retryAfter?: number;
+  /** A machine-readable reason, e.g. the filter category with `filtered`. */
+  reason?: string;
 }
 
 export const HTTP_STATUS: Record<ErrorCode, number> = {
@@ -39,17 +41,20 @@ export const HTTP_STATUS: Record<ErrorCode, number> = {
 export class AppError extends Error {
   readonly code: ErrorCode;
   readonly retryAfter: number | undefined;
+  readonly reason: string | undefined;
 
-  constructor(code: ErrorCode, message: string, retryAfter?: number) {
+  constructor(code: ErrorCode, message: string, retryAfter?: number, reason?: string) {
     super(message);
     this.code = code;
     this.retryAfter = retryAfter;
+    this.reason = reason;
   }
 
   toBody(): ErrorBody {
-    return this.retryAfter === undefined
-      ? { code: this.code, message: this.message }
-      : { code: this.code, message: this.message, retryAfter: this.retryAfter };
+    const body: ErrorBody = { code: this.code, message: this.message };
+    if (this.retryAfter !== undefined) body.retryAfter = this.retryAfter;
+    if (this.reason !== undefined) body.reason = this.reason;
+    return body;
   }
 }
 
