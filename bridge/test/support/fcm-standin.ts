@@ -38,6 +38,8 @@ export interface ReceivedFcmMessage {
   servername: string | false;
   /** The answer the stand-in gave. */
   status: number;
+  /** performance.now() when the request arrived (the benchmark's push latency). */
+  at: number;
 }
 
 export interface FcmStandIn {
@@ -126,7 +128,7 @@ export async function startFcmStandIn(): Promise<FcmStandIn> {
     const { message } = JSON.parse(body) as { message: ReceivedFcmMessage['message'] };
     const planned = message.token === undefined ? undefined : failures.get(message.token);
     const servername = (request.socket as TLSSocket).servername ?? false;
-    const entry: ReceivedFcmMessage = { projectId: match[1], message, headers: request.headers, servername, status: 200 };
+    const entry: ReceivedFcmMessage = { projectId: match[1], message, headers: request.headers, servername, status: 200, at: performance.now() };
     received.push(entry);
     if (planned && message.token !== undefined) {
       const { failure, options } = planned;
