@@ -30,7 +30,7 @@ export const READ_TARGETS = {
 
 const FACADE_MEASURES = {
   history:
-    "chat:history { bookingId, limit: 50 } emitted on an artist's socket until its acknowledgement (membership check + read model), first page of a booking with 200+ messages",
+    "chat:history { bookingId, limit: 50 } emitted on an artist's socket until its acknowledgement (membership check + read model), first page of the user's most recently active booking with 200+ messages",
   catchup:
     "sync { since, limit: 1000 } emitted on an artist's socket (20 bookings) until its acknowledgement, `since` chosen so that exactly 1,000 of the user's messages follow",
 };
@@ -147,6 +147,7 @@ export async function measureReads(stack: BenchStack, settings: ReadSettings, lo
         bookings: seed.bookings,
         users: shape.customers + shape.artists,
         seed_s: round2(seed.seconds),
+        seed_steps_s: seed.steps,
         synapse_room_messages: settings.catchup,
         synapse_fill_s: round2(synapse.fillSeconds),
       },

@@ -6,11 +6,12 @@
 import { performance } from 'node:perf_hooks';
 import type { Database } from '../bridge/src/store/database.ts';
 import { ensureMonthlyPartitions } from '../bridge/src/store/partitions.ts';
+import { BENCH_SERVER_NAME } from './stack.ts';
 
 export interface SeedOptions {
   messages: number;
   bookings: number;
-  /** Each customer books twice (with the same artist): a few hundred messages each. */
+  /** Each customer books twice: a few hundred messages each. */
   customers: number;
   /** Artists are the heavy users: bookings / artists bookings each, thousands of messages. */
   artists: number;
@@ -27,12 +28,10 @@ export interface SeedResult {
   steps: Record<string, number>;
 }
 
-export const SEED_SERVER = 'booking-chat.bench';
 const DAY_MS = 86_400_000;
 const WINDOW_DAYS = 30;
 
 export const seedUser = (kind: 'c' | 'a', n: number) => `seed-${kind}-${n}`;
-export const seedBooking = (n: number) => `seed-${n}`;
 
 /** Scales the shape with the number of messages: ~200 messages per booking at any size. */
 export function seedOptions(messages: number): SeedOptions {
@@ -74,20 +73,23 @@ export async function seedReadModel(db: Database, options: SeedOptions, now = ne
     await trx.raw('SELECT setseed(0.42)');
     await trx.raw(
       `INSERT INTO app_users (user_id, matrix_user_id, name)
-       SELECT 'seed-' || k || '-' || n, '@app_seed-' || k || '-' || n || ':${SEED_SERVER}',
+       SELECT 'seed-' || k || '-' || n, '@app_seed-' || k || '-' || n || ':${BENCH_SERVER_NAME}',
               CASE k WHEN 'c' THEN 'Customer ' ELSE 'Artist ' END || n
          FROM (SELECT 'c' AS k, n FROM generate_series(0, ?::int - 1) n
                UNION ALL SELECT 'a', n FROM generate_series(0, ?::int - 1) n) u`,
       [customers, artists],
     );
-    // A booking's window starts at frac(b·φ) of the year: evenly spread, unrelated to its artist.
+    // Booking b is artist a = b mod A's k-th (k = b div A); its window starts at frac(k·φ + a/A) of
+    // the year, so every artist's bookings spread evenly over the year, and all bookings too.
     await trx.raw(
       `INSERT INTO bookings (booking_id, room_id, customer_id, artist_id, title, status, starts_at, created_at)
        SELECT 'seed-' || b, '!seed' || b || ':bench', 'seed-c-' || (b % ?::int), 'seed-a-' || (b % ?::int),
               'Booking ' || b, 'confirmed', w.start + interval '25 days', w.start
          FROM generate_series(0, ?::int - 1) b,
-              LATERAL (SELECT ?::timestamptz + ((b * 0.6180339887) % 1) * ?::double precision * interval '1 millisecond' AS start) w`,
-      [customers, artists, bookings, from.toISOString(), spanMs - windowMs],
+              LATERAL (SELECT ?::timestamptz
+                              + (((b / ?::int) * 0.6180339887 + (b % ?::int)::numeric / ?::int) % 1)
+                                * ?::double precision * interval '1 millisecond' AS start) w`,
+      [customers, artists, bookings, from.toISOString(), artists, artists, artists, spanMs - windowMs],
     );
     step('bookings');
     await trx.raw(
@@ -95,7 +97,7 @@ export async function seedReadModel(db: Database, options: SeedOptions, now = ne
                              kind, content, client_id, created_at)
        SELECT '$seed' || lpad(i::text, 10, '0') || 'xAbCdEfGhIjKlMnOpQrStUvWxYz',
               'seed-' || b, '!seed' || b || ':bench',
-              '@app_' || sender || ':${SEED_SERVER}', sender, role,
+              '@app_' || sender || ':${BENCH_SERVER_NAME}', sender, role,
               CASE role WHEN 'customer' THEN 'Customer ' ELSE 'Artist ' END || split_part(sender, '-', 3),
               'text',
               jsonb_build_object('text', '#' || i || ' ' || (ARRAY[
@@ -106,15 +108,14 @@ export async function seedReadModel(db: Database, options: SeedOptions, now = ne
               ])[1 + i % 4]),
               lpad(to_hex(i), 8, '0') || '-0000-4000-8000-' || lpad(to_hex(b), 12, '0'),
               ts
-         FROM (SELECT i, b, ts,
-                      CASE WHEN i % 2 = 0 THEN 'seed-c-' || (b % ?::int) ELSE 'seed-a-' || (b % ?::int) END AS sender,
-                      CASE WHEN i % 2 = 0 THEN 'customer' ELSE 'artist' END AS role
-                 FROM (SELECT i, b,
-                              ?::timestamptz + (((b * 0.6180339887) % 1) * ?::double precision
-                                                + random() * ?::double precision) * interval '1 millisecond' AS ts
-                         FROM (SELECT i, floor(random() * ?::int)::int AS b FROM generate_series(1, ?::int) i) r) t
+         FROM (SELECT r.i, r.b,
+                      CASE WHEN r.i % 2 = 0 THEN k.customer_id ELSE k.artist_id END AS sender,
+                      CASE WHEN r.i % 2 = 0 THEN 'customer' ELSE 'artist' END AS role,
+                      k.created_at + random() * ?::double precision * interval '1 millisecond' AS ts
+                 FROM (SELECT i, floor(random() * ?::int)::int AS b FROM generate_series(1, ?::int) i) r
+                 JOIN bookings k ON k.booking_id = 'seed-' || r.b
                 ORDER BY ts) m`,
-      [customers, artists, from.toISOString(), spanMs - windowMs, windowMs, bookings, messages],
+      [windowMs, bookings, messages],
     );
   });
   step('messages');

@@ -1,6 +1,6 @@
 // The bridge's reads over the seeded read model, through the real facade: an artist (the heavy
-// user: a booking every ~2 weeks) opens a chat (`chat:history`, first page of 50) and comes
-// back online (`sync` from a cursor with exactly `catchup` messages after it).
+// user: 20 bookings a year) opens a chat (`chat:history`, first page of 50) and comes back
+// online (`sync` from a cursor with exactly `catchup` messages after it).
 import { connect } from './facade.ts';
 import { expectCount, type ReadProbe } from './reads.ts';
 import { seedUser } from './read-model-seed.ts';
@@ -28,15 +28,21 @@ export interface FacadeReads {
   close(): Promise<void>;
 }
 
+/** The chat one opens: the user's most recently active booking with at least 200 messages. */
 async function pickBooking(db: Database, userId: string): Promise<{ bookingId: string; messages: number; bookings: number; total: number }> {
   const result = await db.raw(
-    `SELECT b.booking_id, (SELECT count(*) FROM messages m WHERE m.booking_id = b.booking_id)::int AS n
-       FROM bookings b WHERE b.customer_id = ? OR b.artist_id = ?`,
+    `SELECT b.booking_id, count(m.seq)::int AS n, max(m.seq) AS newest
+       FROM bookings b LEFT JOIN messages m ON m.booking_id = b.booking_id
+      WHERE b.customer_id = ? OR b.artist_id = ?
+      GROUP BY b.booking_id`,
     [userId, userId],
   );
-  const rows = (result.rows as { booking_id: string; n: number }[]).sort((a, b) => b.n - a.n);
-  if (!rows[0]) throw new Error(`the seeded read model has no booking of ${userId}`);
-  return { bookingId: rows[0].booking_id, messages: rows[0].n, bookings: rows.length, total: rows.reduce((s, r) => s + r.n, 0) };
+  const rows = result.rows as { booking_id: string; n: number; newest: string | null }[];
+  const newest = (r: { newest: string | null }) => BigInt(r.newest ?? 0);
+  const busy = rows.filter((r) => r.n >= 200).sort((a, b) => (newest(b) > newest(a) ? 1 : -1));
+  const chosen = busy[0] ?? rows.sort((a, b) => b.n - a.n)[0];
+  if (!chosen) throw new Error(`the seeded read model has no booking of ${userId}`);
+  return { bookingId: chosen.booking_id, messages: chosen.n, bookings: rows.length, total: rows.reduce((s, r) => s + r.n, 0) };
 }
 
 /** The cursor with exactly `count` of the user's messages after it ("0" when they have fewer). */

@@ -6,6 +6,8 @@
 import { cpus, loadavg } from 'node:os';
 import { performance } from 'node:perf_hooks';
 import { startFacade } from './facade.ts';
+import { measureImages } from './image-bench.ts';
+import { measurePush } from './push-bench.ts';
 import { measureReads, type ReadSettings } from './read-bench.ts';
 import { startSocketioRelay } from './socketio-relay.ts';
 import { startStack, type BenchStack } from './stack.ts';
@@ -160,9 +162,22 @@ async function main(): Promise<number> {
   let synapseVersion: string | null;
   let reads: Awaited<ReturnType<typeof measureReads>> | undefined;
   let readError: string | undefined;
+  let images: Awaited<ReturnType<typeof measureImages>> | undefined;
+  let push: Awaited<ReturnType<typeof measurePush>> | undefined;
+  const extraErrors: string[] = [];
   try {
     synapseVersion = await serverVersion(stack.synapseUrl);
     systems = await measure(stack);
+    try {
+      push = await measurePush(stack, stack.fcm, { messages: Number(process.env.BENCH_PUSH_MESSAGES ?? 200), concurrency: 8, timeoutMs: 30_000 }, log);
+    } catch (error) {
+      extraErrors.push(`push: ${(error as Error).message}`);
+    }
+    try {
+      images = await measureImages(stack, { uploads: Number(process.env.BENCH_IMAGES ?? 12), concurrency: 2, timeoutMs: 60_000 }, log);
+    } catch (error) {
+      extraErrors.push(`images: ${(error as Error).message}`);
+    }
     try {
       reads = await measureReads(stack, readSettings, log);
     } catch (error) {
@@ -178,6 +193,7 @@ async function main(): Promise<number> {
     .filter(([, s]) => s.sequential_messages === 0 || s.errors > MAX_ERROR_RATE * (s.sequential_messages + s.burst_messages + s.errors))
     .map(([name, s]) => `${name}: ${s.errors} errors (${s.first_error})`);
   if (readError) failures.push(`reads: ${readError.split('\n')[0]}`);
+  failures.push(...extraErrors);
   for (const [name, r] of Object.entries({ history: reads?.history, catchup: reads?.catchup })) {
     if (!r) continue;
     if (r.calls === 0 || r.synapse_calls === 0 || r.errors > MAX_ERROR_RATE * (r.calls + r.synapse_calls + r.errors)) {
@@ -191,6 +207,8 @@ async function main(): Promise<number> {
     history: reads?.history ?? null,
     catchup: reads?.catchup ?? null,
     read_model: reads?.read_model ?? null,
+    images: images ?? null,
+    push: push ?? null,
     ratios: {
       facade_vs_synapse_p50: ratio(facade.p50_ms, synapse.p50_ms),
       facade_vs_synapse_p95: ratio(facade.p95_ms, synapse.p95_ms),

@@ -10,6 +10,7 @@ import { createLogger } from '../bridge/src/observability/logger.ts';
 import { renderRegistration, writeRegistration } from '../bridge/src/stack/registration.ts';
 import { loadOrCreateSecrets } from '../bridge/src/stack/secrets.ts';
 import { startSynapse, type RunningSynapse } from '../bridge/src/stack/synapse.ts';
+import { startFcmStandIn, type FcmStandIn } from '../bridge/test/support/fcm-standin.ts';
 import { createDatabase, POSTGRES_ADMIN_URL } from '../bridge/test/support/services.ts';
 
 const ROOT = join(import.meta.dirname, '..');
@@ -19,6 +20,8 @@ const APPSERVICE_PORT = 9290;
 
 export interface BenchStack {
   app: App;
+  /** Google's FCM servers, stood in for at the network boundary (firebase-admin runs for real). */
+  fcm: FcmStandIn;
   bridgeUrl: string;
   synapseUrl: string;
   serverName: string;
@@ -67,6 +70,7 @@ export async function startStack(log: (line: string) => void): Promise<BenchStac
     retentionDays: 365,
   });
 
+  const fcm = await startFcmStandIn();
   let app: App | undefined;
   try {
     log('starting the bridge in-process (database bookingchat_bench)');
@@ -87,16 +91,20 @@ export async function startStack(log: (line: string) => void): Promise<BenchStac
       LOG_LEVEL: 'warn',
       // The bench measures the pipeline, not the flood control: one user sends bursts of hundreds.
       RATE_LIMIT_MESSAGES: '1000000/1s',
+      RATE_LIMIT_UPLOADS: '1000000/1s',
+      FCM_SERVICE_ACCOUNT_FILE: fcm.serviceAccountFile,
     });
     app = await createApp(config, {
       synapseUrl: synapse.url,
       registration: renderRegistration(values).parsed as AppDeps['registration'],
       logger: createLogger(config.logLevel),
+      pushAgents: { fcm: fcm.agent },
     });
     const { port } = await app.listen();
     const started = app;
     return {
       app: started,
+      fcm,
       bridgeUrl: `http://127.0.0.1:${port}`,
       synapseUrl: synapse.url,
       serverName: BENCH_SERVER_NAME,
@@ -107,11 +115,13 @@ export async function startStack(log: (line: string) => void): Promise<BenchStac
       async stop() {
         await started.close().catch((error) => log(`bridge close failed: ${(error as Error).message}`));
         await synapse.stop();
+        await fcm.close();
       },
     };
   } catch (error) {
     await app?.close().catch(() => undefined);
     await synapse.stop();
+    await fcm.close();
     throw error;
   }
 }

@@ -136,14 +136,21 @@ export class MessagesStore {
 
   /** Messages of every booking of a user after a cursor, oldest first, without senders they blocked. */
   async since(userId: string, after: string, limit: number): Promise<MessageRow[]> {
-    return this.db<MessageRow>('messages')
-      .whereIn('booking_id', (q) =>
-        q.select('booking_id').from('bookings').where('customer_id', userId).orWhere('artist_id', userId),
-      )
-      .whereNotIn('sender_id', (q) => q.select('blocked_id').from('blocks').where('blocker_id', userId))
-      .andWhere('seq', '>', after)
-      .orderBy('seq', 'asc')
-      .limit(limit);
+    // Each booking's first `limit` messages through the (booking_id, seq) index, then the first
+    // `limit` of those: never a scan of everyone's messages after the cursor. The blocks filter
+    // sits inside the per-booking LIMIT, or pages would come back short.
+    const result = await this.db.raw(
+      `SELECT m.* FROM (SELECT booking_id FROM bookings WHERE customer_id = :user
+                        UNION SELECT booking_id FROM bookings WHERE artist_id = :user) b
+       CROSS JOIN LATERAL (
+         SELECT * FROM messages
+          WHERE booking_id = b.booking_id AND seq > :after
+            AND sender_id NOT IN (SELECT blocked_id FROM blocks WHERE blocker_id = :user)
+          ORDER BY seq LIMIT :limit) m
+       ORDER BY m.seq LIMIT :limit`,
+      { user: userId, after, limit },
+    );
+    return result.rows as MessageRow[];
   }
 
   /** The newest message of each of these bookings. */
