@@ -1,57 +1,155 @@
-// E-mail addresses, links and social handles, matched on the "joined" form of a message (folded,
-// letters spelled out one by one joined), including their written-out disguises: "jane at gmail
-// dot com", "example(dot)com", "insta: @jane", "add me on snap", "whatsapp me".
+// E-mail addresses and links, matched on the "joined" form of a message (folded, letters spelled
+// out one by one joined), including their written-out disguises: "jane at gmail dot com",
+// "example(dot)com", "www dot example dot com". (Handles: social-handles.ts; phones: phone-numbers.ts.)
 
-/** Top-level domains recognised without "http" or "www"; English words (.it, .me, .to…) left out. */
-const BARE_TLDS = [
-  'com', 'net', 'org', 'info', 'biz', 'io', 'co', 'uk', 'de', 'fr', 'es', 'nl', 'ie', 'eu', 'ch', 'au',
-  'ca', 'nz', 'ru', 'pl', 'pt', 'br', 'mx', 'se', 'dk', 'fi', 'gr', 'cz', 'ro', 'za', 'ng', 'ae', 'sg',
-  'hk', 'jp', 'cn', 'kr', 'tv', 'ai', 'app', 'dev', 'xyz', 'site', 'online', 'shop', 'store', 'link',
-  'page', 'bio', 'club', 'blog', 'website', 'email', 'beauty', 'salon', 'hair', 'makeup', 'tech', 'art', 'top', 'vip',
+export type ContactKind = 'email' | 'link';
+export type SpanHandler = (start: number, end: number, matched: string) => void;
+
+/** Top-level domains recognised without "http" or "www" (short English words, .it .me .to…, left out). */
+const CODE_TLDS = [
+  'com', 'net', 'org', 'biz', 'io', 'co', 'uk', 'de', 'fr', 'es', 'nl', 'ie', 'eu', 'ch', 'au', 'ca', 'nz',
+  'ru', 'pl', 'pt', 'br', 'mx', 'se', 'dk', 'fi', 'gr', 'cz', 'ro', 'za', 'ng', 'ae', 'sg', 'hk', 'jp', 'cn',
+  'kr', 'tv', 'ai', 'xyz',
 ];
-/** Short links and profile hosts whose domain is an English word (wa.me, t.me…). */
-const SHORT_HOSTS = ['bit\\.ly', 'wa\\.me', 't\\.me', 'm\\.me', 'fb\\.me', 'linktr\\.ee', 'instagr\\.am', 'youtu\\.be', 'goo\\.gl', 'onlyfans\\.com'];
-const MAIL_PROVIDERS = ['gmail', 'googlemail', 'hotmail', 'yahoo', 'icloud', 'protonmail', 'aol', 'gmx', 'yandex', 'outlook'];
+/**
+ * Top-level domains that are English words: "done.Hair at 10" is a full stop without its space,
+ * so after a bare dot they count only with a path ("janemua.beauty/book") or a written-out dot.
+ */
+const WORD_TLDS = [
+  'info', 'app', 'dev', 'site', 'online', 'shop', 'store', 'link', 'page', 'bio', 'club', 'blog', 'website',
+  'email', 'beauty', 'salon', 'hair', 'makeup', 'tech', 'art', 'top', 'vip',
+];
+const TLDS = [...CODE_TLDS, ...WORD_TLDS].join('|');
+/** Short links and profile hosts whose top-level domain is an English word (wa.me, t.me…). */
+const SHORT_HOST_SET = new Set(['bit.ly', 'wa.me', 't.me', 'm.me', 'fb.me', 'linktr.ee', 'instagr.am', 'youtu.be', 'goo.gl']);
+const MAIL_PROVIDERS = [
+  'gmail', 'googlemail', 'hotmail', 'yahoo', 'icloud', 'protonmail', 'aol', 'gmx', 'yandex', 'outlook',
+];
 
 const LABEL = '[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?';
 const OPEN = '[(\\[{<]';
 const CLOSE = '[)\\]}>]';
-/** ".", "(dot)", "[.]", " dot ". Spaces around a bare "." are not: "done. info to follow". */
-const DOT = `(?:\\.|\\s*${OPEN}\\s*(?:dot|\\.)\\s*${CLOSE}\\s*|\\s+dot\\s+)`;
-const AT = `(?:\\s*@\\s*|\\s*${OPEN}\\s*(?:at|@)\\s*${CLOSE}\\s*|\\s+at\\s+)`;
+/** "(dot)", "[.]", " dot ": a dot written out on purpose. */
+const WRITTEN_DOT = `(?:\\s*${OPEN}\\s*(?:dot|\\.)\\s*${CLOSE}\\s*|\\s+dot\\s+)`;
+/** ".", or written out. Spaces around a bare "." are not: "done. info to follow". */
+const DOT = `(?:\\.|${WRITTEN_DOT})`;
+/** A domain: labels and dots, ending with a code TLD, or any TLD after a written-out dot. */
+const DOMAIN = `(?:${LABEL}${DOT})*(?:${LABEL}\\.(?:${CODE_TLDS.join('|')})|${LABEL}${WRITTEN_DOT}(?:${TLDS}))`;
 const TLD_END = '(?![a-z0-9-])';
 const PATH = `(?:/[^\\s<>"']*)?`;
-const LOCAL = '[a-z0-9][a-z0-9._%+-]{0,63}';
 
 /** Where an address may be: "@", "(at)", "[@]", or the word "at". */
 const AT_SIGN = new RegExp(`@|${OPEN}\\s*(?:at|@)\\s*${CLOSE}|\\bat\\b`, 'g');
-const LOCAL_CHAR = /[a-z0-9._%+-]/;
 /** After "@": any domain with a dot, or a mail provider's name. */
 const DOMAIN_AFTER_AT_SIGN = new RegExp(
-  `${LABEL}(?:\\.${LABEL})*\\.[a-z]{2,24}\\b|(?:${LABEL}\\s?\\.\\s?)+(?:${BARE_TLDS.join('|')})${TLD_END}|(?:${LABEL}${DOT})+(?:${BARE_TLDS.join('|')})${TLD_END}|(?:${MAIL_PROVIDERS.join('|')})\\b`,
+  [
+    `${LABEL}(?:\\.${LABEL})*\\.[a-z]{2,24}\\b`,
+    `(?:${LABEL}\\s?\\.\\s?)+(?:${TLDS})${TLD_END}`,
+    `(?:${LABEL}${DOT})+(?:${TLDS})${TLD_END}`,
+    `(?:${MAIL_PROVIDERS.join('|')})\\b`,
+  ].join('|'),
   'y',
 );
-/** After the word "at": a domain with a known top-level domain, or a mail provider's name. */
-const DOMAIN_AFTER_AT_WORD = new RegExp(
-  `(?:${LABEL}${DOT})+(?:${BARE_TLDS.join('|')})${TLD_END}|(?:${MAIL_PROVIDERS.join('|')})\\b`,
-  'y',
+/** After the word "at": a domain ("at costa.co.uk" too: a link anyway), or a mail provider's name. */
+const DOMAIN_AFTER_AT_WORD = new RegExp(`${DOMAIN}${TLD_END}|(?:${MAIL_PROVIDERS.join('|')})\\b`, 'y');
+
+/** Links that say so: "https://…", "hxxps://…", "www.…", "www dot …". */
+const SCHEME_OR_WWW = new RegExp(
+  [
+    `\\b(?:https?|hxxps?|ftp)\\s*:\\s*/\\s*/\\s*[^\\s<>"']+`,
+    `\\bwww\\d?(?:${DOT}|\\s+)${LABEL}(?:${DOT}${LABEL})*${PATH}`,
+  ].join('|'),
+  'g',
 );
+/** Where a bare domain ends: a dot, plain or written out, and a top-level domain. */
+const SHORT_TLDS = ['ly', 'me', 'ee', 'am', 'be', 'gl'];
+const DOT_TLD = new RegExp(
+  `(?:\\.|${OPEN}\\s*(?:dot|\\.)\\s*${CLOSE}\\s*|\\sdot\\s+)(${TLDS}|${SHORT_TLDS.join('|')})${TLD_END}`,
+  'g',
+);
+/** A dot written out just before a position: "(dot)", "[.]", " dot ". */
+const WRITTEN_DOT_BEFORE = new RegExp(`${WRITTEN_DOT}$`);
+const PATH_AT = /\/[^\s<>"']*/y;
+const WORD_TLD_SET = new Set(WORD_TLDS);
+const SHORT_TLD_SET = new Set(SHORT_TLDS);
+
+/** Where the labels (and dots) before `end` start, or -1 if there is no label there. */
+function domainStart(text: string, end: number): number {
+  let start = -1;
+  let at = end;
+  for (;;) {
+    let label = at;
+    while (label > 0 && isLabelChar(text.charCodeAt(label - 1))) label--;
+    if (label === at) return start;
+    start = label;
+    if (text.charCodeAt(label - 1) === 0x2e) at = label - 1;
+    else {
+      const written = WRITTEN_DOT_BEFORE.exec(text.slice(Math.max(0, label - 12), label));
+      if (!written) return start;
+      at = label - written[0].length;
+    }
+  }
+}
+
+/**
+ * Bare domains, found from their end: a top-level domain after a dot, then the labels before it.
+ * (A pattern that starts with the labels would try every word of every message.)
+ */
+function findDomains(text: string, report: SpanHandler): void {
+  DOT_TLD.lastIndex = 0;
+  for (let m = DOT_TLD.exec(text); m; m = DOT_TLD.exec(text)) {
+    const start = domainStart(text, m.index);
+    if (start < 0) continue;
+    const previous = text.charCodeAt(start - 1);
+    // Part of a longer word, an address (e-mail finds it) or a URL's path.
+    if (isLabelChar(previous) || previous === 0x40 || previous === 0x2e || previous === 0x2f) continue;
+    let end = m.index + m[0].length;
+    PATH_AT.lastIndex = end;
+    const path = PATH_AT.exec(text);
+    if (path) end += path[0].length;
+    const tld = m[1]!;
+    const written = text.charCodeAt(m.index) !== 0x2e;
+    if (SHORT_TLD_SET.has(tld) && !SHORT_HOST_SET.has(domainOf(text.slice(start, m.index + m[0].length)))) continue;
+    if (WORD_TLD_SET.has(tld) && !written && !path) continue;
+    report(start, end, text.slice(start, end));
+  }
+}
+
+const isLocalChar = (c: number) =>
+  (c >= 0x61 && c <= 0x7a) || (c >= 0x30 && c <= 0x39) || c === 0x2e || c === 0x5f || c === 0x25 || c === 0x2b || c === 0x2d;
+const isLabelChar = (c: number) => (c >= 0x61 && c <= 0x7a) || (c >= 0x30 && c <= 0x39) || c === 0x2d;
+const PROVIDER_SET = new Set(MAIL_PROVIDERS);
+
+/**
+ * After the word "at", a domain must follow soon: its first label ends with a dot (written or
+ * bracketed) or is a mail provider's name. Checked by hand, as "at" is in most messages.
+ */
+function mayBeDomainAt(text: string, at: number): boolean {
+  let end = at;
+  while (end < text.length && isLabelChar(text.charCodeAt(end))) end++;
+  if (end === at) return false;
+  const next = text.charCodeAt(end);
+  // ".", " dot", "(", "[", "{", "<"
+  if (next === 0x2e || next === 0x20 || next === 0x28 || next === 0x5b || next === 0x7b || next === 0x3c) return true;
+  return PROVIDER_SET.has(text.slice(at, end));
+}
 
 /** "jane.doe@gmail.com", "jane @ gmail . com" (joined), "jane (at) gmail (dot) com", "jane at gmail". */
 function findEmails(text: string, report: SpanHandler): void {
   if (!text.includes('@') && !text.includes('at')) return;
   AT_SIGN.lastIndex = 0;
   for (let m = AT_SIGN.exec(text); m; m = AT_SIGN.exec(text)) {
+    const word = m[0] === 'at';
+    let domainStart = m.index + m[0].length;
+    while (text.charCodeAt(domainStart) === 0x20) domainStart++;
+    if (word && (domainStart === m.index + 2 || !mayBeDomainAt(text, domainStart))) continue;
     let localEnd = m.index;
     while (localEnd > 0 && text.charCodeAt(localEnd - 1) === 0x20) localEnd--;
     let localStart = localEnd;
-    while (localStart > 0 && LOCAL_CHAR.test(text[localStart - 1]!)) localStart--;
-    while (localStart < localEnd && !/[a-z0-9]/.test(text[localStart]!)) localStart++;
+    while (localStart > 0 && isLocalChar(text.charCodeAt(localStart - 1))) localStart--;
+    while (localStart < localEnd && !isLabelChar(text.charCodeAt(localStart))) localStart++;
     if (localStart === localEnd) continue;
-    let domainStart = m.index + m[0].length;
-    while (text.charCodeAt(domainStart) === 0x20) domainStart++;
-    const domain = m[0] === 'at' ? DOMAIN_AFTER_AT_WORD : DOMAIN_AFTER_AT_SIGN;
-    if (m[0] === 'at' && domainStart === m.index + 2) continue; // "at" must stand alone
+    const domain = word ? DOMAIN_AFTER_AT_WORD : DOMAIN_AFTER_AT_SIGN;
     domain.lastIndex = domainStart;
     const found = domain.exec(text);
     if (!found) continue;
@@ -61,87 +159,26 @@ function findEmails(text: string, report: SpanHandler): void {
   }
 }
 
-const LINK = new RegExp(
-  [
-    `\\b(?:https?|hxxps?|ftp)\\s*:\\s*/\\s*/\\s*[^\\s<>"']+`,
-    `\\bwww\\d?(?:${DOT}|\\s+)${LABEL}(?:${DOT}${LABEL})*${PATH}`,
-    `\\b(?:${SHORT_HOSTS.join('|')})${PATH}`,
-    `\\b(?:${LABEL}${DOT})+(?:${BARE_TLDS.join('|')})${TLD_END}${PATH}`,
-  ].join('|'),
-  'g',
-);
-
-// Social platforms, spelled with leetspeak and repeated letters tolerated ("wh4tsaaapp").
-const LEET: Record<string, string> = { a: 'a@4', e: 'e3', i: 'i1!|', l: 'l1|', o: 'o0', s: 's$5', t: 't7+', g: 'g9', b: 'b8' };
-const fuzzy = (word: string) =>
-  Array.from(word, (ch) => (ch === ' ' ? '[\\s._-]?' : `[${(LEET[ch] ?? ch).replace(/[\\\]^-]/g, '\\$&')}]+`)).join('');
-/** Messaging apps: naming one is already an invitation to leave the platform. */
-const MESSENGERS = ['whats app', 'wats app', 'telegram', 'wechat', 'viber', 'kik', 'snapchat', 'onlyfans', 'skype'];
-/** Networks people also mention innocently ("I saw your work on Instagram"): a handle must follow. */
-const NETWORKS = [
-  'instagram', 'insta', 'ig', 'snap', 'tik tok', 'facebook', 'fb', 'twitter', 'discord', 'signal', 'threads', 'linkedin',
-  'pinterest', 'tg',
-];
-/**
- * The platforms' names for the word matcher (obscenity pattern syntax, on the letters form, so
- * leetspeak and spacing are undone): the handle patterns below run only on a message that names
- * a platform or holds an "@".
- */
-export const PLATFORM_WORDS = [...MESSENGERS, ...NETWORKS].flatMap((name) =>
-  name.includes(' ') ? [`|${name}`, `|${name.replace(' ', '')}`] : [`|${name}${name.length <= 3 ? '|' : ''}`],
-);
-const MESSENGER = `(?:${MESSENGERS.map(fuzzy).join('|')})`;
-const PLATFORM = `(?:${[...MESSENGERS, ...NETWORKS].map(fuzzy).join('|')})`;
-const ACCOUNT = '(?:\\s+(?:handle|account|acc|user\\s?name|name|id|page|profile))?';
-const HANDLE = '@?\\s?[a-z0-9_][a-z0-9._]{0,28}[a-z0-9_]';
-/** A handle with a dot, underscore or digit in it: "jane_doe", "jane.doe99", not "story". */
-const MARKED_HANDLE = '(?=[a-z0-9._]*[a-z])(?=[a-z0-9._]*[._0-9])[a-z0-9_][a-z0-9._]{1,28}[a-z0-9_]';
-const NOT_HANDLES = [
-  'home', 'work', 'the', 'my', 'your', 'salon', 'studio', 'noon', 'lunch', 'night', 'midday', 'midnight', 'weekend',
-  'location', 'venue', 'hotel', 'station', 'office', 'church', 'reception', 'morning', 'evening', 'afternoon',
-  'monday', 'tuesday', 'wednesday', 'thursday', 'friday', 'saturday', 'sunday', 'mine', 'yours', 'ours',
-];
-
-const SOCIAL = new RegExp(
-  [
-    `\\b${PLATFORM}${ACCOUNT}\\s*(?:is\\s*)?(?:[:=]|->)\\s*${HANDLE}`,
-    `\\b${PLATFORM}\\s*@\\s*[a-z0-9_][a-z0-9._]{0,28}[a-z0-9_]`,
-    `\\b${PLATFORM}\\s+${MARKED_HANDLE}`,
-    `\\bmy\\s+${PLATFORM}${ACCOUNT}\\s+is\\s+${HANDLE}`,
-    `\\b(?:add|follow|dm|message|msg|text|find|contact|hit|reach|call|chat\\s+with)\\s+(?:me|us)\\s+(?:up\\s+)?(?:on|at|via|through|over|in)\\s+${PLATFORM}`,
-    `\\b(?:${MESSENGER}|snap)\\s+(?:me|us)\\b`,
-    `\\b${MESSENGER}(?:s|ing|ed)?\\b`,
-    `(?<![a-z0-9._%+-])@(?!(?:${NOT_HANDLES.join('|')})\\b)[a-z][a-z0-9._]{1,28}[a-z0-9_]`,
-  ].join('|'),
-  'g',
-);
-
-export type ContactKind = 'email' | 'link' | 'social_handle';
-/** What the word matcher saw: whether the message names a platform. */
-export interface ContactHints {
-  platformNamed: boolean;
-}
-export type SpanHandler = (start: number, end: number, matched: string) => void;
-
-/** A link needs "://", "www", a written-out dot, or a dot followed by a letter ("example.com"). */
-const MAY_HOLD_LINK = /[.:]\/\/|www|dot|[(\[{<]\s*\.|\.[a-z]/;
-
 function each(pattern: RegExp, text: string, report: SpanHandler): void {
   pattern.lastIndex = 0;
   for (let m = pattern.exec(text); m; m = pattern.exec(text)) report(m.index, m.index + m[0].length, m[0]);
 }
 
-/** Spans (in `text`) of each kind of contact detail. */
-export function findContacts(text: string, kind: ContactKind, hints: ContactHints, report: SpanHandler): void {
-  if (kind === 'email') findEmails(text, report);
-  else if (kind === 'link') {
-    if (MAY_HOLD_LINK.test(text)) each(LINK, text, report);
-  } else if (hints.platformNamed || text.includes('@')) each(SOCIAL, text, report);
+/** Spans (in `text`, the joined form) of e-mail addresses or links. */
+export function findContacts(text: string, kind: ContactKind, report: SpanHandler): void {
+  if (kind === 'email') {
+    findEmails(text, report);
+    return;
+  }
+  if (text.includes('//') || text.includes('www')) each(SCHEME_OR_WWW, text, report);
+  findDomains(text, report);
 }
 
 /** The host of a link or the domain of an address, for operators' allow lists. */
 export function domainOf(matched: string): string {
-  const normal = matched.replace(/\s*[(\[{<]\s*(?:dot|\.)\s*[)\]}>]\s*|\s+dot\s+/g, '.').replace(/\s*[(\[{<]\s*at\s*[)\]}>]\s*|\s+at\s+/g, '@');
+  const normal = matched
+    .replace(/\s*[(\[{<]\s*(?:dot|\.)\s*[)\]}>]\s*|\s+dot\s+/g, '.')
+    .replace(/\s*[(\[{<]\s*at\s*[)\]}>]\s*|\s+at\s+/g, '@');
   const host = normal.replace(/^[a-z]+:\/\//, '').replace(/^[^@]*@\s*/, '').split(/[/?#\s]/)[0] ?? '';
   return host.replace(/^www\d?\./, '');
 }

@@ -1,7 +1,7 @@
 // The filter configuration file (YAML, config/filters.yaml by default): categories, each with an
 // action, that operators edit without a deploy. Validated with zod; a watcher reloads it when the
 // file changes and keeps the filter in force when the new file is invalid.
-import { readFileSync, unwatchFile, watchFile, type Stats } from 'node:fs';
+import { readFileSync, stat, statSync, type Stats } from 'node:fs';
 import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
 import { isPhoneRegion } from './phone-numbers.ts';
@@ -42,7 +42,9 @@ export const filterConfigSchema = z
         ctx.addIssue({ code: 'custom', path: [...path, 'regions'], message: 'regions apply to the phone category only' });
       }
       for (const region of category.regions ?? []) {
-        if (!isPhoneRegion(region)) ctx.addIssue({ code: 'custom', path: [...path, 'regions'], message: `unknown region ${region}` });
+        if (!isPhoneRegion(region)) {
+          ctx.addIssue({ code: 'custom', path: [...path, 'regions'], message: `unknown region ${region}` });
+        }
       }
       try {
         parseWords(category.words);
@@ -94,37 +96,44 @@ export interface FilterLogger {
 }
 
 export interface FilterWatchOptions {
-  /** How often the file is polled (fs.watchFile: survives editors that replace the file). */
+  /** How often the file's stats are polled. */
   intervalMs?: number;
   /** Called with each new filter put in force by a reload. */
   onReload?: (filter: TextFilter) => void;
 }
 
+/** What identifies a version of the file: an editor that replaces it changes the inode. */
+const stampOf = (stats: Stats) => `${stats.ino}:${stats.size}:${stats.mtimeMs}`;
+const MISSING = 'missing';
+
 /**
- * The filter in force, rebuilt whenever the configuration file changes. A file that is missing,
- * unreadable or invalid at start-up is an error (thrown); later, it is logged and the previous
- * filter stays in force until the file is fixed.
+ * The filter in force, rebuilt whenever the configuration file changes. The file's stats are
+ * polled (every second by default), which follows editors that write a new file and rename it
+ * over the old one, where fs.watch loses track. A file that is missing, unreadable or invalid at
+ * start-up is an error (thrown); later, it is logged and the previous filter stays in force until
+ * the file is fixed.
  */
 export class FilterConfigWatcher {
   readonly path: string;
   readonly #logger: FilterLogger;
   readonly #onReload: ((filter: TextFilter) => void) | undefined;
-  readonly #listener: (current: Stats, previous: Stats) => void;
+  readonly #timer: NodeJS.Timeout;
   #filter: TextFilter;
   #source: string;
+  #stamp: string;
+  #polling = false;
+  #closed = false;
 
   constructor(path: string, logger: FilterLogger, options: FilterWatchOptions = {}) {
     this.path = path;
     this.#logger = logger;
     this.#onReload = options.onReload;
+    // Stats first: a change made while reading shows up at the next poll.
+    this.#stamp = stampNow(path);
     this.#source = readSource(path);
     this.#filter = new TextFilter(parseFilterConfig(this.#source, path));
-    this.#listener = (current, previous) => {
-      if (current.mtimeMs !== previous.mtimeMs || current.size !== previous.size || current.ino !== previous.ino) {
-        this.reload();
-      }
-    };
-    watchFile(path, { interval: options.intervalMs ?? 1000, persistent: false }, this.#listener);
+    this.#timer = setInterval(() => this.#poll(), options.intervalMs ?? 1000);
+    this.#timer.unref();
   }
 
   current(): TextFilter {
@@ -140,7 +149,8 @@ export class FilterConfigWatcher {
       if (source === this.#source) return false;
       filter = new TextFilter(parseFilterConfig(source, this.path));
     } catch (error) {
-      this.#logger.error({ path: this.path, err: (error as Error).message }, 'filter configuration not reloaded; the previous one stays in force');
+      const err = (error as Error).message;
+      this.#logger.error({ path: this.path, err }, 'filter configuration not reloaded; the previous one stays in force');
       return false;
     }
     this.#source = source;
@@ -151,6 +161,27 @@ export class FilterConfigWatcher {
   }
 
   close(): void {
-    unwatchFile(this.path, this.#listener);
+    this.#closed = true;
+    clearInterval(this.#timer);
+  }
+
+  #poll(): void {
+    if (this.#polling) return;
+    this.#polling = true;
+    stat(this.path, (error, stats) => {
+      this.#polling = false;
+      const stamp = error ? MISSING : stampOf(stats);
+      if (this.#closed || stamp === this.#stamp) return;
+      this.#stamp = stamp;
+      this.reload();
+    });
+  }
+}
+
+function stampNow(path: string): string {
+  try {
+    return stampOf(statSync(path));
+  } catch {
+    return MISSING;
   }
 }

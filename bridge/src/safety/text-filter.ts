@@ -2,10 +2,11 @@
 // category finds its matches on the normalised forms of the text (normalise.ts); the verdict is
 // the strongest action among them (block over flag over mask), and the text to deliver has every
 // masked span of the original replaced.
-import { domainOf, findContacts, PLATFORM_WORDS, type ContactHints, type ContactKind } from './contact-patterns.ts';
+import { domainOf, findContacts, type ContactKind } from './contact-patterns.ts';
 import type { CategoryConfig, FilterConfig } from './filter-config.ts';
-import { normalise } from './normalise.ts';
-import { DEFAULT_PHONE_REGIONS, PhoneFinder } from './phone-numbers.ts';
+import { normalise, type Normalised } from './normalise.ts';
+import { DEFAULT_PHONE_REGIONS, NUMBER_WORDS, PhoneFinder } from './phone-numbers.ts';
+import { findHandles, PLATFORM_WORDS } from './social-handles.ts';
 import { englishProfanity, parseWords, WordMatcher, type WordList } from './word-matcher.ts';
 
 export type FilterAction = 'block' | 'mask' | 'flag';
@@ -27,18 +28,18 @@ export interface FilterVerdict {
 }
 
 export const BUILT_IN_CATEGORIES: readonly string[] = ['profanity', 'phone', 'email', 'link', 'social_handle'];
-const CONTACT_KINDS: readonly ContactKind[] = ['email', 'link', 'social_handle'];
 const SEVERITY: Record<FilterAction, number> = { mask: 1, flag: 2, block: 3 };
-/** A word list of the platforms' names, looked for with the other words: a hint, not a match. */
+// Word lists looked for with the others, as hints for the contact finders rather than matches.
 const PLATFORMS = ' platforms';
+const NUMBERS = ' numbers';
 /** Phone numbers on an allow list are compared on their last digits (national or international form). */
 const PHONE_SUFFIX = 9;
 
 interface Category {
   name: string;
   action: FilterAction;
-  /** Word-list matches cover the whole word of the original ("motherf•••" would show what it was). */
-  wholeWords: boolean;
+  /** Exceptions, lower case (contact categories; word lists keep theirs in the word matcher). */
+  allow: string[];
 }
 
 interface Hit {
@@ -52,31 +53,24 @@ export class TextFilter {
   readonly #categories = new Map<string, Category>();
   readonly #words: WordMatcher | undefined;
   readonly #phones: PhoneFinder | undefined;
-  readonly #phoneAllow: string[];
-  readonly #contacts: Array<{ kind: ContactKind; category: Category; allow: string[] }> = [];
+  readonly #allowedNumbers: string[];
 
   constructor(config: FilterConfig) {
     this.#mask = config.mask;
-    const enabled = Object.entries(config.categories).filter(([, c]) => c.enabled);
     const lists: WordList[] = [];
-    for (const [name, settings] of enabled) {
-      this.#categories.set(name, { name, action: settings.action, wholeWords: true });
-      const list = wordList(name, settings);
-      if (list) lists.push(list);
+    for (const [name, settings] of Object.entries(config.categories)) {
+      if (!settings.enabled) continue;
+      this.#categories.set(name, { name, action: settings.action, allow: settings.allow.map((a) => a.toLowerCase()) });
+      lists.push(...wordLists(name, settings));
     }
-    if (config.categories.social_handle?.enabled) {
+    if (this.#categories.has('social_handle')) {
       lists.push({ category: PLATFORMS, patterns: parseWords(PLATFORM_WORDS), allow: [] });
     }
+    if (this.#categories.has('phone')) lists.push({ category: NUMBERS, patterns: parseWords(NUMBER_WORDS), allow: [] });
     this.#words = lists.length ? new WordMatcher(lists) : undefined;
     const phone = config.categories.phone;
     this.#phones = phone?.enabled ? new PhoneFinder(phone.regions ?? DEFAULT_PHONE_REGIONS) : undefined;
-    this.#phoneAllow = (phone?.allow ?? []).map((n) => n.replace(/\D/g, '').slice(-PHONE_SUFFIX)).filter(Boolean);
-    for (const kind of CONTACT_KINDS) {
-      const settings = config.categories[kind];
-      if (!settings?.enabled) continue;
-      const category = { name: kind, action: settings.action, wholeWords: false };
-      this.#contacts.push({ kind, category, allow: settings.allow.map((a) => a.toLowerCase().replace(/^@/, '')) });
-    }
+    this.#allowedNumbers = (phone?.allow ?? []).map((n) => n.replace(/\D/g, '').slice(-PHONE_SUFFIX)).filter(Boolean);
   }
 
   /** The enabled categories and their actions. */
@@ -87,47 +81,73 @@ export class TextFilter {
   check(text: string): FilterVerdict {
     const message = normalise(text);
     const hits: Hit[] = [];
-    const hints: ContactHints = { platformNamed: false };
-    this.#words?.find(message, (name, from, to) => {
-      if (name === PLATFORMS) {
-        hints.platformNamed = true;
-        return;
-      }
-      const category = this.#categories.get(name)!;
-      hits.push(category.wholeWords ? { category, ...wholeWord(text, from, to) } : { category, from, to });
+    const platforms: number[] = [];
+    const numberWords: Array<[number, number]> = [];
+    this.#words?.find(message, (name, from, to, start, end) => {
+      if (name === PLATFORMS) platforms.push(start);
+      else if (name === NUMBERS) numberWords.push([start, end]);
+      // A word-list match covers the whole word: "motherf•••" would show what it was.
+      else hits.push({ category: this.#categories.get(name)!, ...wholeWord(text, from, to) });
     });
-    const phone = this.#categories.get('phone');
-    this.#phones?.find(message, (from, to, digits) => {
-      if (!this.#phoneAllow.some((allowed) => digits.endsWith(allowed))) hits.push({ category: phone!, from, to });
-    });
-    for (const { kind, category, allow } of this.#contacts) {
-      const joined = message.joined;
-      findContacts(joined.text, kind, hints, (start, end, matched) => {
-        if (isAllowed(kind, matched, allow)) return;
-        const [from, to] = joined.span(start, end);
-        hits.push({ category, from, to });
-      });
-    }
+    this.#findPhones(message, numberWords, hits);
+    for (const kind of ['email', 'link'] as const) this.#findContacts(message, kind, hits);
+    this.#findHandles(message, platforms, hits);
     if (hits.length === 0) return { action: 'allow', text, matches: [] };
     return verdict(text, hits, this.#mask);
   }
+
+  #findPhones(message: Normalised, numberWords: Array<[number, number]>, hits: Hit[]): void {
+    const category = this.#categories.get('phone');
+    if (!category || !this.#phones) return;
+    this.#phones.find(message, numberWords, (from, to, digits) => {
+      if (!this.#allowedNumbers.some((number) => digits.endsWith(number))) hits.push({ category, from, to });
+    });
+  }
+
+  #findContacts(message: Normalised, kind: ContactKind, hits: Hit[]): void {
+    const category = this.#categories.get(kind);
+    if (!category) return;
+    const { joined } = message;
+    findContacts(joined.text, kind, (start, end, matched) => {
+      if (allowedDomain(matched, category.allow)) return;
+      const [from, to] = joined.span(start, end);
+      hits.push({ category, from, to });
+    });
+  }
+
+  #findHandles(message: Normalised, platforms: number[], hits: Hit[]): void {
+    const category = this.#categories.get('social_handle');
+    if (!category) return;
+    const { letters } = message;
+    if (platforms.length === 0 && !letters.text.includes('@')) return;
+    const original = (start: number, end: number) => message.original.slice(...letters.span(start, end));
+    findHandles(letters.text, platforms, original, (start, end) => {
+      const matched = original(start, end).toLowerCase();
+      if (category.allow.some((phrase) => matched.includes(phrase))) return;
+      const [from, to] = letters.span(start, end);
+      hits.push({ category, from, to });
+    });
+  }
 }
 
-function wordList(name: string, settings: CategoryConfig): WordList | undefined {
-  const own = parseWords(settings.words);
+/** A category's word lists: obscenity's English dataset for profanity, and the operators' words. */
+function wordLists(name: string, settings: CategoryConfig): WordList[] {
+  const lists: WordList[] = [];
   if (name === 'profanity') {
     const english = englishProfanity();
-    return { category: name, patterns: [...english.patterns, ...own], allow: [...english.allow, ...settings.allow] };
+    lists.push({ ...english, category: name, allow: [...english.allow, ...settings.allow] });
   }
-  return own.length ? { category: name, patterns: own, allow: settings.allow } : undefined;
+  const own = parseWords(settings.words);
+  if (own.length) lists.push({ category: name, patterns: own, allow: settings.allow });
+  return lists;
 }
 
-function isAllowed(kind: ContactKind, matched: string, allow: readonly string[]): boolean {
+/** Links and addresses whose domain is allowed, or a subdomain of one ("support@our.app"). */
+function allowedDomain(matched: string, allow: readonly string[]): boolean {
   if (allow.length === 0) return false;
-  if (kind === 'social_handle') return allow.some((phrase) => matched.includes(phrase));
   const domain = domainOf(matched);
   return allow.some((entry) => {
-    const allowed = entry.includes('@') ? entry.slice(entry.indexOf('@') + 1) : entry;
+    const allowed = entry.slice(entry.indexOf('@') + 1);
     return domain === allowed || domain.endsWith(`.${allowed}`);
   });
 }
@@ -141,7 +161,10 @@ function wholeWord(text: string, from: number, to: number): { from: number; to: 
   return { from, to };
 }
 
-function verdict(text: string, hits: Hit[], mask: string): FilterVerdict {
+function verdict(text: string, found: Hit[], mask: string): FilterVerdict {
+  // The domain of an address is not a link of its own.
+  const emails = found.filter((h) => h.category.name === 'email');
+  const hits = found.filter((h) => h.category.name !== 'link' || !emails.some((e) => e.from <= h.from && h.to <= e.to));
   const matches = new Map<string, FilterMatch>();
   let action: FilterAction = 'mask';
   for (const { category } of hits) {
@@ -152,6 +175,9 @@ function verdict(text: string, hits: Hit[], mask: string): FilterVerdict {
   }
   return { action, text: masked(text, hits, mask), matches: [...matches.values()] };
 }
+
+/** Spans this close, with nothing but spaces and punctuation between, become one mask: "•••: •••" reads badly. */
+const MASK_GAP = /^[\s\p{P}]{0,3}$/u;
 
 /** The original text with the spans of masking categories replaced, overlapping spans merged. */
 function masked(text: string, hits: Hit[], mask: string): string {
@@ -164,7 +190,9 @@ function masked(text: string, hits: Hit[], mask: string): string {
   for (let i = 0; i < spans.length; ) {
     const from = spans[i]![0];
     let to = spans[i]![1];
-    for (i++; i < spans.length && spans[i]![0] <= to; i++) to = Math.max(to, spans[i]![1]);
+    for (i++; i < spans.length && (spans[i]![0] <= to || MASK_GAP.test(text.slice(to, spans[i]![0]))); i++) {
+      to = Math.max(to, spans[i]![1]);
+    }
     out += text.slice(at, from) + mask;
     at = to;
   }

@@ -3,8 +3,9 @@
 //                  number of words. Repeated letters are collapsed as the text streams through
 //                  ("fuuuck" is read "fuck"; b, e, o, l, s, g may stay doubled, as in obscenity's
 //                  English preset), `?` wildcards are expanded to every letter.
-//   WordTrie       a trie walked with backtracking, for the rare text the automaton cannot read:
-//                  a hidden letter ("f*ck") or a character that may be "i" or "l" ("sh1t").
+//   WordTrie       a trie walked with backtracking, for what the automaton cannot read: a hidden
+//                  letter ("f*ck"), near which it tries every letter. (A character that may be
+//                  "i" or "l", as in "sh1t", the automaton reads twice, once as each.)
 import { SyntaxKind, type ParsedPattern } from 'obscenity';
 import { AMBIGUOUS_IL, isWordChar, WILDCARD } from './normalise.ts';
 
@@ -25,9 +26,19 @@ export interface Variant {
 }
 
 export type SpanHandler = (category: number, start: number, end: number) => void;
+/**
+ * Whether characters `i - 1` and `i` were apart in the original ("a f a g" joined to "afag"):
+ * a word boundary the text no longer shows.
+ */
+export type JoinedAt = (i: number) => boolean;
 
-/** Every variant of a pattern: each optional part present or not. */
-export function expand(pattern: ParsedPattern, category: number): Variant[] {
+/**
+ * Every variant of a pattern: each optional part present or not. `forCollapsedText`: the pattern
+ * was written for text whose repeats are collapsed (obscenity's English dataset); a variant that
+ * collapsing would change can never match there ("titt", "jizz") and is dropped, rather than
+ * shortened into something broader ("|titt" into "|tit", which "title" starts with).
+ */
+export function expand(pattern: ParsedPattern, category: number, forCollapsedText = false): Variant[] {
   const needs =
     pattern.requireWordBoundaryAtStart && pattern.requireWordBoundaryAtEnd
       ? NEEDS_BOTH
@@ -48,7 +59,15 @@ export function expand(pattern: ParsedPattern, category: number): Variant[] {
       variants = variants.flatMap((v) => [v, [...v, ...part]]);
     }
   }
-  return variants.filter((symbols) => symbols.length >= MIN_REAL_LETTERS).map((symbols) => ({ category, needs, symbols }));
+  return variants
+    .filter((symbols) => symbols.length >= MIN_REAL_LETTERS)
+    .filter((symbols) => !forCollapsedText || collapse(symbols).length === symbols.length)
+    .map((symbols) => ({ category, needs, symbols }));
+}
+
+/** A phrase matched as it is, anywhere (whitelists). */
+export function literal(phrase: string, category: number): Variant {
+  return { category, needs: NEEDS_NONE, symbols: Array.from({ length: phrase.length }, (_, i) => phrase.charCodeAt(i)) };
 }
 
 /** Code points as UTF-16 code units: the forms are matched unit by unit. */
@@ -79,9 +98,10 @@ class Alphabet {
 // ---------------------------------------------------------------------------------------------
 
 /** How many repeats of a character the automaton reads: two for b, e, o, l, s, g, else one. */
-const KEEP = new Uint8Array(0x80).fill(1);
+const KEEP = new Uint16Array(0x10000).fill(1);
 for (const ch of 'beolsg') KEEP[ch.charCodeAt(0)] = 2;
-const keepOf = (c: number) => (c < 0x80 ? KEEP[c]! : 1);
+const keepOf = (c: number) => (c === ANY ? Infinity : KEEP[c]!);
+const NO_COLLAPSE = new Uint16Array(0x10000).fill(0xffff);
 const LETTERS = Array.from({ length: 26 }, (_, i) => 0x61 + i);
 
 function collapse(symbols: number[]): number[] {
@@ -110,15 +130,16 @@ export class WordAutomaton {
   readonly #outCategory: Int32Array;
   readonly #outNeeds: Int32Array;
   readonly #outLength: Int32Array;
-  readonly #ring: Int32Array;
+  readonly #collapse: boolean;
 
-  constructor(variants: readonly Variant[]) {
+  /** `collapseRepeats`: read repeated letters as obscenity's English preset does (see above). */
+  constructor(variants: readonly Variant[], collapseRepeats = true) {
+    this.#collapse = collapseRepeats;
     const edges: Array<Map<number, number>> = [new Map()];
     const own: Array<Array<[category: number, needs: number, length: number]>> = [[]];
-    let longest = 1;
     for (const variant of variants) {
       for (const plain of withoutWildcards(variant.symbols)) {
-        const symbols = collapse(plain);
+        const symbols = this.#collapse ? collapse(plain) : plain;
         let node = 0;
         for (const symbol of symbols) {
           const cls = this.#alphabet.add(symbol);
@@ -131,7 +152,6 @@ export class WordAutomaton {
           node = child;
         }
         own[node]!.push([variant.category, variant.needs, symbols.length]);
-        longest = Math.max(longest, symbols.length);
       }
     }
     const width = (this.#width = this.#alphabet.size);
@@ -175,44 +195,72 @@ export class WordAutomaton {
         this.#outLength[at++] = length;
       }
     });
-    let ring = 2;
-    while (ring <= longest) ring *= 2;
-    this.#ring = new Int32Array(ring);
+    // The scan reads rows (state × width) straight from the table, negative for a state with
+    // matches to report: one lookup and one sign test per character.
+    for (let i = 0; i < delta.length; i++) {
+      const target = delta[i]!;
+      delta[i] = this.#outCount[target]! > 0 ? -target * width : target * width;
+    }
   }
 
   /** Reports `[start, end)` of every match in `text` (repeats of the last letter included). */
-  scan(text: string, report: SpanHandler): void {
+  scan(text: string, report: SpanHandler, joinedAt?: JoinedAt): void {
     const { classOf } = this.#alphabet;
     const delta = this.#delta;
-    const width = this.#width;
-    const outCount = this.#outCount;
-    const ring = this.#ring;
-    const mask = ring.length - 1;
     const length = text.length;
-    let state = 0;
+    const keep = this.#collapse ? KEEP : NO_COLLAPSE;
+    let row = 0;
     let prev = -1;
     let run = 0;
-    let fed = 0;
     for (let pos = 0; pos < length; pos++) {
       const c = text.charCodeAt(pos);
       if (c === prev) {
-        if (++run > keepOf(c)) continue;
+        if (++run > keep[c]!) continue;
       } else {
         prev = c;
         run = 1;
       }
-      state = delta[state * width + classOf[c]!]!;
-      ring[fed++ & mask] = pos;
-      if (outCount[state] === 0) continue;
-      let end = pos + 1;
-      while (end < length && text.charCodeAt(end) === c) end++;
-      const atEnd = end === length || !isWordChar(text.charCodeAt(end));
-      for (let o = this.#outStart[state]!, last = o + outCount[state]!; o < last; o++) {
-        const start = ring[(fed - this.#outLength[o]!) & mask]!;
-        const atStart = start === 0 || !isWordChar(text.charCodeAt(start - 1));
-        if (boundariesHold(this.#outNeeds[o]!, atStart, atEnd)) report(this.#outCategory[o]!, start, end);
+      row = delta[row + classOf[c]!]!;
+      if (row < 0) {
+        row = -row;
+        this.#report(text, row / this.#width, pos, keep, report, joinedAt);
       }
     }
+  }
+
+  #report(
+    text: string,
+    state: number,
+    pos: number,
+    keep: Uint16Array,
+    report: SpanHandler,
+    joinedAt: JoinedAt | undefined,
+  ): void {
+    const c = text.charCodeAt(pos);
+    let end = pos + 1;
+    while (end < text.length && text.charCodeAt(end) === c) end++;
+    const atEnd = end === text.length || !isWordChar(text.charCodeAt(end)) || joinedAt?.(end) === true;
+    for (let o = this.#outStart[state]!, last = o + this.#outCount[state]!; o < last; o++) {
+      const start = startOf(text, pos, this.#outLength[o]!, keep);
+      const atStart = start === 0 || !isWordChar(text.charCodeAt(start - 1)) || joinedAt?.(start) === true;
+      if (boundariesHold(this.#outNeeds[o]!, atStart, atEnd)) report(this.#outCategory[o]!, start, end);
+    }
+  }
+}
+
+/** Where a match of `length` characters read by the automaton, the last at `pos`, starts (skipped repeats do not count). */
+function startOf(text: string, pos: number, length: number, keep: Uint16Array): number {
+  let j = pos;
+  let needed = length;
+  for (;;) {
+    const c = text.charCodeAt(j);
+    let runStart = j;
+    while (runStart > 0 && text.charCodeAt(runStart - 1) === c) runStart--;
+    const lastRead = Math.min(j, runStart + keep[c]! - 1);
+    const read = lastRead - runStart + 1;
+    if (needed <= read) return lastRead - needed + 1;
+    needed -= read;
+    j = runStart - 1;
   }
 }
 
@@ -226,8 +274,11 @@ interface TrieNode {
 
 export class WordTrie {
   readonly #nodes: TrieNode[] = [{ edges: new Map(), any: -1, terminals: [] }];
+  /** The longest word: how far before a hidden letter a match may start. */
+  readonly longest: number;
 
   constructor(variants: readonly Variant[]) {
+    this.longest = Math.max(0, ...variants.map((v) => v.symbols.length));
     for (const { category, needs, symbols } of variants) {
       let node = 0;
       for (const symbol of symbols) node = this.#step(node, symbol);
@@ -238,15 +289,15 @@ export class WordTrie {
     }
   }
 
-  /** Reports the longest match of each category from every start in `text`. */
-  scan(text: string, report: SpanHandler): void {
+  /** Reports the longest match of each category from every start in `[from, to)` of `text`. */
+  scan(text: string, report: SpanHandler, joinedAt?: JoinedAt, from = 0, to = text.length): void {
     const found = new Map<number, number>();
-    for (let start = 0; start < text.length; start++) {
+    for (let start = from; start < to; start++) {
       const first = text.charCodeAt(start);
       if (first === WILDCARD || (start > 0 && text.charCodeAt(start - 1) === first)) continue;
       found.clear();
-      const atStart = start === 0 || !isWordChar(text.charCodeAt(start - 1));
-      this.#walk(text, 0, start, -1, 0, atStart, found);
+      const atStart = start === 0 || !isWordChar(text.charCodeAt(start - 1)) || joinedAt?.(start) === true;
+      this.#walk(text, 0, start, -1, 0, atStart, found, joinedAt);
       for (const [category, end] of found) report(category, start, end);
     }
   }
@@ -265,28 +316,37 @@ export class WordTrie {
    * From `node` at `pos`: `prev` is the character consumed last, whose repeats may be skipped
    * ("fuuuck"); `real` counts the letters that were not hidden.
    */
-  #walk(text: string, node: number, pos: number, prev: number, real: number, atStart: boolean, found: Map<number, number>): void {
+  #walk(
+    text: string,
+    node: number,
+    pos: number,
+    prev: number,
+    real: number,
+    atStart: boolean,
+    found: Map<number, number>,
+    joinedAt: JoinedAt | undefined,
+  ): void {
     const { edges, any, terminals } = this.#nodes[node]!;
     if (terminals.length && real >= MIN_REAL_LETTERS) {
-      const atEnd = pos === text.length || !isWordChar(text.charCodeAt(pos));
+      const atEnd = pos === text.length || !isWordChar(text.charCodeAt(pos)) || joinedAt?.(pos) === true;
       for (const { category, needs } of terminals) {
         if (boundariesHold(needs, atStart, atEnd) && (found.get(category) ?? -1) < pos) found.set(category, pos);
       }
     }
     if (pos === text.length) return;
     const c = text.charCodeAt(pos);
-    if (c === prev && c !== WILDCARD) this.#walk(text, node, pos + 1, prev, real, atStart, found);
+    if (c === prev && c !== WILDCARD) this.#walk(text, node, pos + 1, prev, real, atStart, found, joinedAt);
     if (c === WILDCARD) {
-      for (const child of edges.values()) this.#walk(text, child, pos + 1, c, real, atStart, found);
+      for (const child of edges.values()) this.#walk(text, child, pos + 1, c, real, atStart, found, joinedAt);
     } else if (c === AMBIGUOUS_IL) {
       for (const letter of [0x69, 0x6c]) {
         const child = edges.get(letter);
-        if (child !== undefined) this.#walk(text, child, pos + 1, c, real + 1, atStart, found);
+        if (child !== undefined) this.#walk(text, child, pos + 1, c, real + 1, atStart, found, joinedAt);
       }
     } else {
       const child = edges.get(c);
-      if (child !== undefined) this.#walk(text, child, pos + 1, c, real + 1, atStart, found);
+      if (child !== undefined) this.#walk(text, child, pos + 1, c, real + 1, atStart, found, joinedAt);
     }
-    if (any >= 0) this.#walk(text, any, pos + 1, c, c === WILDCARD ? real : real + 1, atStart, found);
+    if (any >= 0) this.#walk(text, any, pos + 1, c, c === WILDCARD ? real : real + 1, atStart, found, joinedAt);
   }
 }

@@ -1,0 +1,138 @@
+// The "digits" form of a message (normalise.ts): digits written as words ("zero seven…",
+// "double one", "sevennine") and letters posing as digits inside numbers ("O79II") turned into
+// digits, everything else as folded. Phone numbers are looked for there (phone-numbers.ts).
+import { ViewBuilder, type View } from './view.ts';
+
+const isLower = (c: number) => c >= 0x61 && c <= 0x7a;
+const isDigit = (c: number) => c >= 0x30 && c <= 0x39;
+const isSpace = (c: number) => c === 0x20;
+
+type WordList = ReadonlyArray<readonly [word: string, value: number]>;
+const NUMBER_WORDS: WordList = [
+  ['zero', 0x30],
+  ['nought', 0x30],
+  ['oh', 0x30],
+  ['o', 0x30],
+  ['one', 0x31],
+  ['two', 0x32],
+  ['three', 0x33],
+  ['four', 0x34],
+  ['five', 0x35],
+  ['six', 0x36],
+  ['seven', 0x37],
+  ['eight', 0x38],
+  ['nine', 0x39],
+];
+const NUMBER_WORD_START = new Set(Array.from('zotfsend', (ch) => ch.charCodeAt(0)));
+/** Number words that can be run together ("sevenninefour"): none is a prefix of another. */
+const RUN_TOGETHER = ['zero', 'one', 'two', 'three', 'four', 'five', 'six', 'seven', 'eight', 'nine'];
+const REPEATERS: WordList = [
+  ['double', 2],
+  ['triple', 3],
+];
+const DIGIT_LOOKALIKES: Record<number, number> = { 0x6f: 0x30, 0x69: 0x31, 0x6c: 0x31 }; // o → 0, i l → 1
+
+/** The value of the word `text[start, end)` in `list`, without building a string. */
+function lookupWord(list: WordList, text: string, start: number, end: number): number | undefined {
+  const size = end - start;
+  for (let e = 0; e < list.length; e++) {
+    const w = list[e]![0];
+    if (w.length === size && text.startsWith(w, start)) return list[e]![1];
+  }
+  return undefined;
+}
+
+/** "sevenninefour" → [digit, start, end] triples, or undefined if it is not only number words. */
+function splitRunTogether(text: string, start: number, end: number): number[] | undefined {
+  const parts: number[] = [];
+  let at = start;
+  while (at < end) {
+    const index = RUN_TOGETHER.findIndex((w) => at + w.length <= end && text.startsWith(w, at));
+    if (index < 0) return undefined;
+    parts.push(0x30 + index, at, at + RUN_TOGETHER[index]!.length);
+    at += RUN_TOGETHER[index]!.length;
+  }
+  return parts;
+}
+
+/** Digits written as words or letters turned into digits; everything else as folded. */
+export function toDigits(folded: View): View {
+  const { text, length } = folded;
+  let out: ViewBuilder | undefined;
+  let repeat = 1;
+  let repeatFrom = -1;
+  /** Digit `digit` in place of the folded characters `[start, end)`, repeated after "double". */
+  const emit = (digit: number, start: number, end: number) => {
+    out ??= new ViewBuilder(folded);
+    out.write(String.fromCharCode(digit).repeat(repeat), repeatFrom >= 0 ? repeatFrom : start, end);
+    repeat = 1;
+    repeatFrom = -1;
+  };
+  /** A run of letters: a number word, "double"/"triple", or number words run together. Returns where to go on. */
+  const word = (start: number, end: number): number => {
+    if (!NUMBER_WORD_START.has(text.charCodeAt(start))) return end;
+    const size = end - start;
+    const digit = size <= 6 ? lookupWord(NUMBER_WORDS, text, start, end) : undefined;
+    if (digit !== undefined) {
+      emit(digit, start, end);
+      return end;
+    }
+    const repeater = size === 6 ? lookupWord(REPEATERS, text, start, end) : undefined;
+    if (repeater !== undefined) {
+      let next = end;
+      while (next < length && isSpace(text.charCodeAt(next))) next++;
+      let nextEnd = next;
+      while (nextEnd < length && isLower(text.charCodeAt(nextEnd))) nextEnd++;
+      if (isDigit(text.charCodeAt(next)) || lookupWord(NUMBER_WORDS, text, next, nextEnd) !== undefined) {
+        // "double seven": the space after "double" would split the number; it goes with the word.
+        out ??= new ViewBuilder(folded);
+        out.write('', start, next);
+        repeat = repeater;
+        repeatFrom = start;
+        return next;
+      }
+    }
+    const parts = size >= 6 ? splitRunTogether(text, start, end) : undefined;
+    for (let p = 0; parts && p < parts.length; p += 3) emit(parts[p]!, parts[p + 1]!, parts[p + 2]!);
+    return end;
+  };
+  let i = 0;
+  while (i < length) {
+    if (!isLower(text.charCodeAt(i)) && !isDigit(text.charCodeAt(i))) {
+      i++;
+      continue;
+    }
+    let end = i;
+    let digits = 0;
+    let lookalikes = 0;
+    for (; end < length; end++) {
+      const t = text.charCodeAt(end);
+      if (isDigit(t)) digits++;
+      else if (!isLower(t)) break;
+      else if (DIGIT_LOOKALIKES[t] !== undefined) lookalikes++;
+    }
+    if (digits >= 2 && lookalikes > 0 && digits + lookalikes === end - i) {
+      // "O7911", "O79II": a number with letters that look like digits.
+      for (let k = i; k < end; k++) {
+        const t = text.charCodeAt(k);
+        emit(isDigit(t) ? t : DIGIT_LOOKALIKES[t]!, k, k + 1);
+      }
+      i = end;
+      continue;
+    }
+    // Runs of letters and of digits, in turn: "07911one23", "zero7nine".
+    let at = i;
+    while (at < end) {
+      let runEnd = at;
+      const letters = isLower(text.charCodeAt(at));
+      while (runEnd < end && isLower(text.charCodeAt(runEnd)) === letters) runEnd++;
+      if (letters) at = word(at, runEnd);
+      else {
+        if (repeat > 1) emit(text.charCodeAt(at), at, at + 1);
+        at = runEnd;
+      }
+    }
+    i = Math.max(end, at);
+  }
+  return out ? out.build() : folded;
+}
