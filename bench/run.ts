@@ -3,6 +3,7 @@
 // ratios measured side by side count); then reads (history, catch-up) from a read model seeded
 // with a year of messages against the same reads from Synapse. Progress goes to stderr; the last
 // stdout line is the JSON.
+import { execFileSync } from 'node:child_process';
 import { cpus, loadavg } from 'node:os';
 import { performance } from 'node:perf_hooks';
 import { startFacade } from './facade.ts';
@@ -53,6 +54,8 @@ const MEASURES: Record<string, string> = {
 interface Tally {
   sequential: RunResult[];
   burst: RunResult[];
+  /** CPU time of this process (µs) spent while this system ran, and the messages it carried. */
+  cpuMicros: number;
 }
 
 function report(name: string, tally: Tally) {
@@ -80,6 +83,8 @@ function report(name: string, tally: Tally) {
     burst_messages: burst.length,
     errors: errors.length,
     first_error: errors[0],
+    // The bridge, its Socket.io clients and (for `synapse`) the HTTP client share this process.
+    cpu_us_per_msg: round2(tally.cpuMicros / Math.max(1, seq.length + burst.length)),
     measures: MEASURES[name],
   };
 }
@@ -97,7 +102,7 @@ async function measure(stack: BenchStack) {
   const targets: { target: Target; deliveries: Deliveries; tally: Tally }[] = [];
   const add = async (start: (d: Deliveries) => Promise<Target>) => {
     const deliveries = new Deliveries();
-    targets.push({ target: await start(deliveries), deliveries, tally: { sequential: [], burst: [] } });
+    targets.push({ target: await start(deliveries), deliveries, tally: { sequential: [], burst: [], cpuMicros: 0 } });
   };
   try {
     log('setting up: a booking on the bridge, a raw Synapse room, a bare Socket.io relay');
@@ -116,6 +121,7 @@ async function measure(stack: BenchStack) {
       // Rotate the order each round so slow drifts of the machine hit every system alike.
       const order = targets.map((_, i) => targets[(i + round) % targets.length]!);
       for (const { target, deliveries, tally } of order) {
+        const cpuBefore = process.cpuUsage();
         const sequential = await run(target, deliveries, {
           count: Math.ceil(settings.sequential / settings.rounds),
           concurrency: 1,
@@ -132,6 +138,8 @@ async function measure(stack: BenchStack) {
           firstIndex: index,
         });
         index += burst.samples.length + burst.errors.length;
+        const cpu = process.cpuUsage(cpuBefore);
+        tally.cpuMicros += cpu.user + cpu.system;
         tally.sequential.push(sequential);
         tally.burst.push(burst);
         const p50 = summarize(sequential.samples.map((s) => s.latencyMs)).p50_ms;
@@ -188,6 +196,14 @@ async function main(): Promise<number> {
     log('stopping the bridge and Synapse');
     await stopStack();
   }
+  let filter: Record<string, unknown> | null = null;
+  try {
+    log('text filter: 500-character messages (bench/filter-bench.ts)');
+    const output = execFileSync(process.execPath, [new URL('./filter-bench.ts', import.meta.url).pathname], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] });
+    filter = (JSON.parse(output.trim().split('\n').at(-1)!) as { filter: Record<string, unknown> }).filter;
+  } catch (error) {
+    extraErrors.push(`filter: ${(error as Error).message}`);
+  }
   const { facade, synapse, socketio } = systems as Record<'facade' | 'synapse' | 'socketio', ReturnType<typeof report>>;
   const failures = Object.entries(systems)
     .filter(([, s]) => s.sequential_messages === 0 || s.errors > MAX_ERROR_RATE * (s.sequential_messages + s.burst_messages + s.errors))
@@ -209,6 +225,7 @@ async function main(): Promise<number> {
     read_model: reads?.read_model ?? null,
     images: images ?? null,
     push: push ?? null,
+    filter: filter && { ...filter, bridge_cpu_us_per_msg: facade.cpu_us_per_msg },
     ratios: {
       facade_vs_synapse_p50: ratio(facade.p50_ms, synapse.p50_ms),
       facade_vs_synapse_p95: ratio(facade.p95_ms, synapse.p95_ms),
