@@ -48,6 +48,20 @@ interface Hit {
   to: number;
 }
 
+/**
+ * Machine identifiers pasted into a chat (UUIDs, hex references such as "2b00b37c", order
+ * numbers) read as leetspeak words or phone numbers to the matchers: "2b00b37c" holds
+ * "boob", a UUID's digit groups look like a number. They are blanked out (same length, so
+ * positions still map onto the original) before matching. A hex token needs 8 characters
+ * with both digits and letters: short leetspeak such as "a55" or "b00b5" is still checked.
+ */
+const IDENTIFIER =
+  /\b[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}\b|\b(?=[0-9a-f]*\d)(?=[0-9a-f]*[a-f])[0-9a-f]{8,}\b/gi;
+
+function withoutIdentifiers(text: string): string {
+  return text.replace(IDENTIFIER, (id) => ' '.repeat(id.length));
+}
+
 export class TextFilter {
   readonly #mask: string;
   readonly #categories = new Map<string, Category>();
@@ -79,7 +93,7 @@ export class TextFilter {
   }
 
   check(text: string): FilterVerdict {
-    const message = normalise(text);
+    const message = normalise(withoutIdentifiers(text));
     const hits: Hit[] = [];
     const platforms: number[] = [];
     const numberWords: Array<[number, number]> = [];

@@ -1,3 +1,4 @@
+import { join } from 'node:path';
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { loadFilterConfig, parseFilterConfig } from '../../../src/safety/filter-config.ts';
@@ -180,5 +181,22 @@ describe('the corpora', () => {
     console.log(`in context: recall ${recall.toFixed(3)}; ${long.length} long innocent messages: false-positive rate ${rate.toFixed(3)}`);
     expect(recall).toBeGreaterThanOrEqual(RECALL_AT_LEAST);
     expect(rate).toBeLessThanOrEqual(FALSE_POSITIVES_AT_MOST);
+  });
+});
+
+describe('machine identifiers', () => {
+  const filter = new TextFilter(loadFilterConfig(join(import.meta.dirname, '..', '..', '..', '..', 'config', 'filters.yaml')));
+
+  it.each([
+    'booking ref 2b00b37c-2d62-4aa8-b818-8889b6a50156',
+    'order a557984f',
+    'id fa90802a-b9c9-41d0-adb0-44320118e416 please check',
+    'ticket 52836184-44eb-4683-94d2-bdab56be599b',
+  ])('are not read as words or numbers: %s', (text) => {
+    expect(filter.check(text)).toEqual({ action: 'allow', text, matches: [] });
+  });
+
+  it('do not hide short leetspeak', () => {
+    expect(filter.check('nice b00b5').action).toBe('block');
   });
 });
