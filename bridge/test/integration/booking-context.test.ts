@@ -104,7 +104,7 @@ describe('system messages', () => {
     ['no type', { text: 'no type' }, 400, 'invalid'],
     ['data that is not an object', { type: 'booking.note', data: 'not an object' }, 400, 'invalid'],
     ['text over 2000 characters', { type: 'booking.note', text: 'x'.repeat(2001) }, 400, 'invalid'],
-  ])('refuse %s with %i %s', async (_label, body, status, code) => {
+  ])('refuse %s', async (_label, body, status, code) => {
     const { bookingId } = await newBooking(harness.bridge.url);
     expect(await postSystemMessage(bookingId, body)).toMatchObject({ status, body: { error: { code } } });
   });
