@@ -48,3 +48,30 @@ export async function registerAppserviceUser(base: string, asToken: string, loca
     body: { type: 'm.login.application_service', username: localpart, inhibit_login: true },
   });
 }
+
+/** A /sync filter for one room's m.room.message timeline only (up to `limit` per response). */
+export async function roomTimelineFilter(
+  base: string,
+  reader: { user_id: string; access_token: string },
+  roomId: string,
+  limit: number,
+): Promise<string> {
+  const filter = {
+    presence: { not_types: ['*'] },
+    account_data: { not_types: ['*'] },
+    room: {
+      rooms: [roomId],
+      timeline: { limit, types: ['m.room.message'] },
+      state: { not_types: ['*'] },
+      ephemeral: { not_types: ['*'] },
+      account_data: { not_types: ['*'] },
+    },
+  };
+  const { filter_id } = await matrixRequest<{ filter_id: string }>(
+    base,
+    'POST',
+    `/_matrix/client/v3/user/${encodeURIComponent(reader.user_id)}/filter`,
+    { token: reader.access_token, body: filter },
+  );
+  return filter_id;
+}

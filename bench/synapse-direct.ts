@@ -3,7 +3,7 @@
 // second, ordinary Matrix user's /sync long-poll returns it.
 import { randomBytes } from 'node:crypto';
 import { CONTENT_CLIENT_ID } from '../bridge/src/messages/matrix-event.ts';
-import { matrixRequest, registerAppserviceUser, registerWithSharedSecret } from './matrix.ts';
+import { matrixRequest, registerAppserviceUser, registerWithSharedSecret, roomTimelineFilter } from './matrix.ts';
 import type { Deliveries, Target } from './workload.ts';
 
 export interface SynapseDirectOptions {
@@ -33,23 +33,7 @@ export async function startSynapseDirect(options: SynapseDirectOptions, deliveri
   await matrixRequest(base, 'POST', `/_matrix/client/v3/join/${encodeURIComponent(roomId)}`, { token: reader.access_token, body: {} });
 
   // Only this room's messages, as many per response as arrived (a limited timeline would skip some).
-  const filter = {
-    presence: { not_types: ['*'] },
-    account_data: { not_types: ['*'] },
-    room: {
-      rooms: [roomId],
-      timeline: { limit: 1000, types: ['m.room.message'] },
-      state: { not_types: ['*'] },
-      ephemeral: { not_types: ['*'] },
-      account_data: { not_types: ['*'] },
-    },
-  };
-  const { filter_id: filterId } = await matrixRequest<{ filter_id: string }>(
-    base,
-    'POST',
-    `/_matrix/client/v3/user/${encodeURIComponent(reader.user_id)}/filter`,
-    { token: reader.access_token, body: filter },
-  );
+  const filterId = await roomTimelineFilter(base, reader, roomId, 1000);
   const sync = (since: string | undefined, timeout: number, signal?: AbortSignal) =>
     matrixRequest(base, 'GET', '/_matrix/client/v3/sync', {
       token: reader.access_token,

@@ -6,7 +6,7 @@
 // timeline's prev_batch down to its old token.
 import { randomBytes } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
-import { matrixRequest, registerAppserviceUser, registerWithSharedSecret } from './matrix.ts';
+import { matrixRequest, registerAppserviceUser, registerWithSharedSecret, roomTimelineFilter } from './matrix.ts';
 import { expectCount, type ReadProbe } from './reads.ts';
 import { nextMessage } from './workload.ts';
 
@@ -53,23 +53,7 @@ export async function startSynapseReads(options: SynapseReadsOptions): Promise<S
   const room = encodeURIComponent(roomId);
   await matrixRequest(base, 'POST', `/_matrix/client/v3/join/${room}`, { token: reader.access_token, body: {} });
 
-  const filter = JSON.stringify({
-    presence: { not_types: ['*'] },
-    account_data: { not_types: ['*'] },
-    room: {
-      rooms: [roomId],
-      timeline: { limit: options.catchup, types: ['m.room.message'] },
-      state: { not_types: ['*'] },
-      ephemeral: { not_types: ['*'] },
-      account_data: { not_types: ['*'] },
-    },
-  });
-  const { filter_id: filterId } = await matrixRequest<{ filter_id: string }>(
-    base,
-    'POST',
-    `/_matrix/client/v3/user/${encodeURIComponent(reader.user_id)}/filter`,
-    { token: reader.access_token, body: JSON.parse(filter) },
-  );
+  const filterId = await roomTimelineFilter(base, reader, roomId, options.catchup);
   const { next_batch: since } = await matrixRequest<{ next_batch: string }>(base, 'GET', '/_matrix/client/v3/sync', {
     token: reader.access_token,
     query: { filter: filterId, timeout: '0' },

@@ -11,11 +11,6 @@ export interface HomeserverOptions {
   registration: Record<string, unknown>;
 }
 
-export interface MatrixError extends Error {
-  statusCode?: number;
-  body?: { errcode?: string; error?: string; retry_after_ms?: number };
-}
-
 export class Homeserver {
   readonly ids: MatrixIds;
   private readonly bridge: Bridge;

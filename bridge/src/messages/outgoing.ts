@@ -80,7 +80,7 @@ export class Outgoing {
     if (clientId) await sends.record(userId, clientId, booking.booking_id, eventId);
     const message = await arrivals.stored(eventId);
     // The filter let it through but wants a human to look: a report, off the sender's path.
-    if (flags.length > 0) void this.deps.reports.flag(booking, message, flags).catch(() => undefined);
+    if (flags.length > 0) void this.deps.reports.flag(booking, message, flags);
     return message;
   }
 }

@@ -69,11 +69,13 @@ export class MessageRoad {
   async store(events: RoomEvent[]): Promise<RoadResult> {
     const { bookings, messages, senders, metrics } = this.deps;
     const bookingByRoom = new Map<string, BookingRow | undefined>();
+    const bookingById = new Map<string, BookingRow>();
     const rows: NewMessageRow[] = [];
     const redactions: NewDeletion[] = [];
     for (const event of events) {
       if (!bookingByRoom.has(event.room_id)) bookingByRoom.set(event.room_id, await bookings.getByRoom(event.room_id));
       const booking = bookingByRoom.get(event.room_id);
+      if (booking) bookingById.set(booking.booking_id, booking);
       const redacted = booking && redactedEventId(event);
       if (redacted) {
         redactions.push({ event_id: redacted, redacted_by: event.sender });
@@ -89,7 +91,7 @@ export class MessageRoad {
     }
     const { inserted, deleted } = await messages.write(rows, redactions);
     metrics.transactionEvents.inc({ result: 'duplicate' }, rows.length - inserted.length);
-    const bookingOf = (bookingId: string) => [...bookingByRoom.values()].find((b) => b?.booking_id === bookingId)!;
+    const bookingOf = (bookingId: string) => bookingById.get(bookingId)!;
     for (const deletion of deleted) {
       await this.deps.safety.audit({
         actor: deletion.redacted_by,

@@ -44,9 +44,13 @@ export class Reports {
     return this.file(reporterId, booking, this.deps.view.toMessage(row), reason);
   }
 
-  /** A report raised by the filter (`flag`) for a message it let through. */
+  /** A report raised by the filter (`flag`) for a message it let through; never throws. */
   async flag(booking: BookingRow, message: Message, reasons: string[]): Promise<void> {
-    await this.file('system:filter', booking, message, `filter: ${reasons.join(', ')}`);
+    try {
+      await this.file('system:filter', booking, message, `filter: ${reasons.join(', ')}`);
+    } catch (err) {
+      this.deps.logger.error({ err, messageId: message.id }, 'filter flag not reported');
+    }
   }
 
   private async file(reporterId: string, booking: BookingRow, message: Message, reason: string): Promise<{ reportId: string }> {

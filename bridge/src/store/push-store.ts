@@ -113,9 +113,4 @@ export class PushStore {
   async retryLater(jobId: string, delayMs: number): Promise<void> {
     await this.db('push_jobs').where({ id: jobId }).update({ not_before: this.db.raw("now() + (? * interval '1 millisecond')", [delayMs]) });
   }
-
-  async pending(): Promise<number> {
-    const [row] = await this.db('push_jobs').count('* as n');
-    return Number(row!.n);
-  }
 }

@@ -94,7 +94,7 @@ describe('reports', () => {
 
 describe('blocking', () => {
   it("stops the blocked user's messages, typing and receipts from reaching the blocker, across devices and in Matrix", async () => {
-    const { bookingId, roomId, customer, artist } = await newBooking(harness.bridge.url);
+    const { bookingId, customer, artist } = await newBooking(harness.bridge.url);
     const customerApp = await harness.app(customer.id);
     const artistApp = await harness.app(artist.id, 'artist');
     const { message: earlier } = await artistApp.request<{ message: Message }>('message:send', { bookingId, clientId: randomUUID(), text: 'before the block' });
@@ -133,7 +133,6 @@ describe('blocking', () => {
     const after = await artistApp.request<{ ok: boolean; message: Message }>('message:send', { bookingId, clientId: randomUUID(), text: 'thanks for unblocking' });
     expect(after.ok).toBe(true);
     expect(await customerApp.waitForMessage((m) => m.id === after.message.id)).toBeTruthy();
-    expect(roomId).toBeTruthy();
 
     const audit = await harness.bridge.app.db('audit_log').where({ actor: customer.id }).orderBy('id');
     expect(audit.map((a: { action: string }) => a.action)).toEqual(['user.block', 'user.unblock']);

@@ -76,7 +76,7 @@ describe('FCM pushes', () => {
   });
 
   it('never go to the sender, to an app in the foreground, or for a muted chat; system messages notify too', async () => {
-    const { bookingId, phone, token, artistApp, customer } = await chatWithBackgroundCustomer();
+    const { bookingId, phone, token, artistApp } = await chatWithBackgroundCustomer();
     const artistToken = fcmToken();
     await artistApp.request('push:register', { kind: 'fcm', token: artistToken });
     await artistApp.request('app:state', { state: 'background' });
@@ -101,7 +101,6 @@ describe('FCM pushes', () => {
     const system = await jsonRequest('POST', `${harness.bridge.url}/api/v1/bookings/${bookingId}/system-messages`, { type: 'booking.confirmed' });
     await expect.poll(() => pushesTo(token).length, { timeout: 15_000 }).toBe(1);
     expect(pushesTo(token)[0]!.message).toMatchObject({ notification: { title: 'Booking', body: 'Booking confirmed' }, data: { messageId: system.body.message.id } });
-    expect(customer.id).toBeTruthy();
   });
 
   it('reach a user with no connection at all, and stop with the chat muted until later', async () => {

@@ -31,7 +31,7 @@ async function setUp() {
 
 describe('read receipts', () => {
   it('message:read tells the sender, drops the unread count, and shows in Element', async () => {
-    const { bookingId, roomId, customer, artist, customerApp, artistApp } = await setUp();
+    const { bookingId, roomId, artist, customerApp, artistApp } = await setUp();
     const sent: Message[] = [];
     for (const text of ['one', 'two', 'three']) {
       sent.push((await customerApp.request<{ message: Message }>('message:send', { bookingId, clientId: randomUUID(), text })).message);
@@ -53,7 +53,6 @@ describe('read receipts', () => {
     await expect
       .poll(() => harness.staff.client.getRoom(roomId)?.getEventReadUpTo(artistMatrixId), { timeout: 15_000 })
       .toBe(sent[1]!.id);
-    expect(customer.id).not.toBe(artist.id);
   });
 
   it('from support staff in Element reach the apps', async () => {
