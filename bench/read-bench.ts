@@ -2,11 +2,12 @@
 // facade, side by side with the same reads from Synapse (interleaved round by round, like the
 // write benchmarks, so the machine's drift hits both alike).
 import type { BenchStack } from './stack.ts';
-import { startFacadeReads } from './read-model.ts';
+import { ReadClients } from './read-clients.ts';
+import { readPlan } from './read-model.ts';
 import { seedOptions, seedReadModel } from './read-model-seed.ts';
-import { timeCalls, type ReadProbe, type ReadRun } from './reads.ts';
+import type { ReadRun } from './reads.ts';
 import { ratio, round2, summarize } from './stats.ts';
-import { SYNAPSE_READ_MEASURES, startSynapseReads } from './synapse-reads.ts';
+import { SYNAPSE_READ_MEASURES } from './synapse-reads.ts';
 
 export interface ReadSettings {
   messages: number;
@@ -73,35 +74,45 @@ export async function measureReads(stack: BenchStack, settings: ReadSettings, lo
     `seeding the read model (${shape.messages} messages, ${shape.bookings} bookings, ${shape.months} months) ` +
       `while filling a Synapse room with ${settings.catchup} messages`,
   );
-  const [seed, synapse] = await Promise.all([
-    seedReadModel(stack.app.db, shape).then((result) => {
-      log(`read model seeded in ${round2(result.seconds)} s (${result.partitions} partitions)`);
-      return result;
-    }),
-    startSynapseReads({ ...stack, historyLimit: settings.historyLimit, catchup: settings.catchup, concurrency: settings.fillConcurrency }).then(
-      (result) => {
-        log(`Synapse room filled in ${round2(result.fillSeconds)} s`);
-        return result;
-      },
-    ),
-  ]);
-  const facade = await startFacadeReads({
-    db: stack.app.db,
-    bridgeUrl: stack.bridgeUrl,
-    jwtSecret: stack.jwtSecret,
-    timeoutMs: settings.timeoutMs,
+  const clients = new ReadClients({
+    synapseUrl: stack.synapseUrl,
+    serverName: stack.serverName,
+    asToken: stack.asToken,
+    registrationSharedSecret: stack.registrationSharedSecret,
     historyLimit: settings.historyLimit,
     catchup: settings.catchup,
+    concurrency: settings.fillConcurrency,
   });
   try {
-    const groups: { probes: ReadProbe[]; calls: number }[] = [
-      { probes: [facade.history, synapse.history], calls: settings.historyCalls },
-      { probes: [facade.catchup, synapse.catchup, synapse.catchupMessages], calls: settings.catchupCalls },
+    const [seed, synapse] = await Promise.all([
+      seedReadModel(stack.app.db, shape).then((result) => {
+        log(`read model seeded in ${round2(result.seconds)} s (${result.partitions} partitions)`);
+        return result;
+      }),
+      clients.fillSynapse().then((result) => {
+        log(`Synapse room filled in ${round2(result.fillSeconds)} s`);
+        return result;
+      }),
+    ]);
+    const plan = await readPlan(stack.app.db, settings.catchup);
+    const facade = await clients.connectFacade({
+      plan,
+      bridgeUrl: stack.bridgeUrl,
+      jwtSecret: stack.jwtSecret,
+      timeoutMs: settings.timeoutMs,
+      historyLimit: settings.historyLimit,
+      catchup: settings.catchup,
+    });
+    const [facadeHistory, facadeCatchup] = facade.probes as [string, string];
+    const [synapseHistory, synapseCatchup, synapseCatchupMessages] = synapse.probes as [string, string, string];
+    const groups: { probes: string[]; calls: number }[] = [
+      { probes: [facadeHistory, synapseHistory], calls: settings.historyCalls },
+      { probes: [facadeCatchup, synapseCatchup, synapseCatchupMessages], calls: settings.catchupCalls },
     ];
-    const runs = new Map<ReadProbe, ReadRun[]>();
+    const runs = new Map<string, ReadRun[]>();
     for (const { probes } of groups) {
       for (const probe of probes) {
-        const warm = await timeCalls(probe, settings.warmup, settings.capMs);
+        const warm = await clients.run(probe, settings.warmup, settings.capMs);
         if (warm.errors.length) throw new Error(`warm-up failed: ${warm.errors[0]}`);
         runs.set(probe, []);
       }
@@ -110,31 +121,31 @@ export async function measureReads(stack: BenchStack, settings: ReadSettings, lo
       for (const { probes, calls } of groups) {
         for (let i = 0; i < probes.length; i++) {
           const probe = probes[(i + round) % probes.length]!;
-          const run = await timeCalls(probe, Math.ceil(calls / settings.rounds), settings.capMs);
+          const run = await clients.run(probe, Math.ceil(calls / settings.rounds), settings.capMs);
           runs.get(probe)!.push(run);
           const s = summarize(run.samples);
-          log(`reads round ${round + 1}/${settings.rounds} ${probe.name.padEnd(24)} p50 ${s.p50_ms} ms, p99 ${s.p99_ms} ms${run.errors.length ? `, ${run.errors.length} errors` : ''}`);
+          log(`reads round ${round + 1}/${settings.rounds} ${probe.padEnd(24)} p50 ${s.p50_ms} ms, p99 ${s.p99_ms} ms${run.errors.length ? `, ${run.errors.length} errors` : ''}`);
         }
       }
     }
-    const of = (probe: ReadProbe) => summary(runs.get(probe)!);
-    const messagesApi = of(synapse.catchupMessages);
+    const of = (probe: string) => summary(runs.get(probe)!);
+    const messagesApi = of(synapseCatchupMessages);
     return {
       history: {
-        ...compare(of(facade.history), of(synapse.history), READ_TARGETS.history),
+        ...compare(of(facadeHistory), of(synapseHistory), READ_TARGETS.history),
         limit: settings.historyLimit,
-        booking_messages: facade.bookingMessages,
+        booking_messages: plan.bookingMessages,
         measures: { facade: FACADE_MEASURES.history, synapse: SYNAPSE_READ_MEASURES.history },
       },
       catchup: {
-        ...compare(of(facade.catchup), of(synapse.catchup), READ_TARGETS.catchup),
-        messages: facade.catchupMessages,
+        ...compare(of(facadeCatchup), of(synapseCatchup), READ_TARGETS.catchup),
+        messages: plan.catchupMessages,
         synapse_messages_api_p50_ms: messagesApi.p50_ms,
         synapse_messages_api_p99_ms: messagesApi.p99_ms,
-        speedup_p99_vs_messages_api: ratio(messagesApi.p99_ms, of(facade.catchup).p99_ms),
+        speedup_p99_vs_messages_api: ratio(messagesApi.p99_ms, of(facadeCatchup).p99_ms),
         synapse_messages_api_errors: messagesApi.errors,
-        user_bookings: facade.bookings,
-        user_messages: facade.userMessages,
+        user_bookings: plan.bookings,
+        user_messages: plan.userMessages,
         measures: {
           facade: FACADE_MEASURES.catchup,
           synapse: SYNAPSE_READ_MEASURES.catchup,
@@ -153,6 +164,6 @@ export async function measureReads(stack: BenchStack, settings: ReadSettings, lo
       },
     };
   } finally {
-    await facade.close();
+    await clients.close();
   }
 }

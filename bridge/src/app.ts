@@ -57,6 +57,7 @@ import { createLogger, routeBridgeLogs, type Logger } from './observability/logg
 import { createMetrics } from './observability/metrics.ts';
 import { BookingsStore } from './store/bookings-store.ts';
 import { migrate, openDatabase, type Database } from './store/database.ts';
+import { MessageRowCache } from './store/message-row-cache.ts';
 import { MessagesStore } from './store/messages-store.ts';
 import { readModelHorizon } from './store/partitions.ts';
 import { SendsStore } from './store/sends-store.ts';
@@ -106,7 +107,7 @@ export async function createApp(config: Config, deps: AppDeps): Promise<App> {
   await retention.run();
   const bookings = new BookingsStore(db);
   const users = new UsersStore(db);
-  const messages = new MessagesStore(db);
+  const messages = new MessagesStore(db, new MessageRowCache(config.messageCacheSize));
   const sends = new SendsStore(db);
   const markers = new ReadMarkersStore(db);
   const safety = new SafetyStore(db);

@@ -10,7 +10,11 @@ export class BookingAccess {
   }
 
   async requireMember(userId: string, bookingId: string): Promise<BookingRow> {
-    const booking = await this.bookings.get(bookingId);
+    return this.check(userId, await this.bookings.get(bookingId));
+  }
+
+  /** For a booking read along with something else (history reads both in one statement). */
+  check(userId: string, booking: BookingRow | undefined): BookingRow {
     if (!booking) throw new AppError('not_found', 'no such booking');
     if (booking.customer_id !== userId && booking.artist_id !== userId) {
       throw new AppError('forbidden', 'not a member of this booking');

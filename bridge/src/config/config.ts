@@ -71,6 +71,7 @@ const envSchema = z
     FILTER_CONFIG_FILE: z.string().min(1).default(DEFAULT_FILTER_CONFIG),
     MEDIA_URL_TTL_SECONDS: z.coerce.number().int().min(60).max(7 * 86400).default(3600),
     RETENTION_DAYS: z.coerce.number().int().min(1).max(36500).default(365),
+    MESSAGE_CACHE_SIZE: z.coerce.number().int().min(0).max(10_000_000).default(50_000),
     SUPPORT_STAFF: z
       .string()
       .regex(/^\s*(@[^:\s,]+:[^\s,]+\s*(,\s*@[^:\s,]+:[^\s,]+\s*)*)?$/, 'comma-separated Matrix user ids')
@@ -148,6 +149,8 @@ export interface Config {
   logLevel: Env['LOG_LEVEL'];
   limits: { messageMaxLength: number };
   retentionDays: number;
+  /** Read-model rows kept in memory for history and catch-up (0: none). */
+  messageCacheSize: number;
   mediaUrlTtlSeconds: number;
   filterConfigFile: string;
   push: {
@@ -213,6 +216,7 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
     logLevel: env.LOG_LEVEL,
     limits: { messageMaxLength: env.MESSAGE_MAX_LENGTH },
     retentionDays: env.RETENTION_DAYS,
+    messageCacheSize: env.MESSAGE_CACHE_SIZE,
     mediaUrlTtlSeconds: env.MEDIA_URL_TTL_SECONDS,
     filterConfigFile: resolve(env.FILTER_CONFIG_FILE),
     push: {

@@ -25,12 +25,8 @@ export class CatchUp {
 
   async sync(userId: string, since: string | undefined, limit: number): Promise<SyncPage> {
     const after = since ?? '0';
-    const rows = await this.messages.since(userId, after, limit + 1);
-    const more = rows.length > limit;
-    const page = (more ? rows.slice(0, limit) : rows).map((row) => this.view.toMessage(row));
-    // Deletions up to the page's last cursor (or all of them on the last page), in the same order.
-    const upTo = more ? page.at(-1)!.cursor : undefined;
-    const deletions = await this.messages.deletionsBetween(userId, after, upTo);
+    const { rows, more, deletions } = await this.messages.catchUp(userId, after, limit);
+    const page = rows.map((row) => this.view.toMessage(row));
     const last = [page.at(-1)?.cursor, deletions.at(-1)?.seq, after].filter((c): c is string => c !== undefined);
     const cursor = last.reduce((a, b) => (BigInt(a) > BigInt(b) ? a : b));
     return {

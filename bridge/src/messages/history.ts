@@ -40,11 +40,13 @@ export class MessageHistory {
 
   /** Oldest first; `before` is set when older messages may exist. */
   async page(userId: string, request: ChatHistoryRequest): Promise<HistoryPage> {
-    const booking = await this.deps.access.requireMember(userId, request.bookingId);
     if (request.before?.startsWith(SYNAPSE_CURSOR)) {
+      const booking = await this.deps.access.requireMember(userId, request.bookingId);
       return this.fromSynapse(booking, { from: request.before.slice(SYNAPSE_CURSOR.length) }, request.limit);
     }
-    const rows = await this.deps.messages.history(userId, request.bookingId, request.before, request.limit + 1);
+    const read = await this.deps.messages.history(userId, request.bookingId, request.before, request.limit + 1);
+    const booking = this.deps.access.check(userId, read.booking);
+    const rows = read.rows;
     const hasMore = rows.length > request.limit;
     const page = (hasMore ? rows.slice(1) : rows).map((row) => this.deps.view.toMessage(row));
     if (hasMore) return { messages: page, before: page[0]!.cursor };

@@ -1,6 +1,9 @@
 // The read model of messages: written only by the appservice transactions, read by history,
 // catch-up and the chat list.
+import type { BookingRow } from './bookings-store.ts';
 import type { Database } from './database.ts';
+import { MessageRowCache } from './message-row-cache.ts';
+import { runPrepared, type PreparedStatement } from './prepared.ts';
 
 export interface MessageContent {
   text?: string;
@@ -27,6 +30,17 @@ export interface MessageRow extends NewMessageRow {
   seq: string;
 }
 
+export interface HistoryRead {
+  booking: BookingRow | undefined;
+  rows: MessageRow[];
+}
+
+export interface CatchUpRead {
+  rows: MessageRow[];
+  more: boolean;
+  deletions: Pick<DeletionRow, 'seq' | 'booking_id' | 'event_id'>[];
+}
+
 export interface NewDeletion {
   event_id: string;
   redacted_by: string;
@@ -41,11 +55,61 @@ export interface DeletionRow extends NewDeletion {
 // Any constant works: it only has to be the same in every bridge process.
 const WRITE_LOCK = 0x6b636861;
 
+/** Senders the viewer ($1 in every statement below) blocked: left out of what they read. */
+const NOT_BLOCKED = 'sender_id NOT IN (SELECT blocked_id FROM blocks WHERE blocker_id = $1)';
+const NO_UPPER_BOUND = '9223372036854775807';
+
+// Each read is one statement, one round trip: the booking (for the membership check) with its
+// page, or the page with the deletions up to it. Pages are cursors only; the rows come from the
+// cache or, for those it misses, from ROWS_BY_SEQ (a cursor missing from that answer was
+// deleted in between and is left out).
+const HISTORY: PreparedStatement = {
+  name: 'history_page',
+  text: `SELECT b.*,
+                CASE WHEN $1 IN (b.customer_id, b.artist_id) THEN ARRAY(
+                  SELECT seq FROM messages
+                   WHERE booking_id = b.booking_id AND seq < coalesce($3::bigint, ${NO_UPPER_BOUND}) AND ${NOT_BLOCKED}
+                   ORDER BY seq DESC LIMIT $4)
+                END AS page
+           FROM bookings b WHERE b.booking_id = $2`,
+};
+
+// Each booking's first `limit + 1` messages through the (booking_id, seq, sender_id) index, then
+// the first `limit + 1` of those: never a scan of everyone's messages after the cursor. The blocks
+// filter sits inside the per-booking LIMIT, or pages would come back short. Deletions go up to
+// the page's last cursor when more messages follow, or to the end.
+const CATCH_UP: PreparedStatement = {
+  name: 'catch_up_page',
+  text: `WITH mine AS (SELECT booking_id FROM bookings WHERE customer_id = $1
+                   UNION SELECT booking_id FROM bookings WHERE artist_id = $1),
+              page AS (SELECT m.seq FROM mine
+                        CROSS JOIN LATERAL (
+                          SELECT seq FROM messages
+                           WHERE booking_id = mine.booking_id AND seq > $2 AND ${NOT_BLOCKED}
+                           ORDER BY seq LIMIT $3 + 1) m
+                        ORDER BY m.seq LIMIT $3 + 1),
+              up_to AS (SELECT CASE WHEN count(*) > $3 THEN max(seq) FILTER (WHERE rank <= $3) END AS seq
+                          FROM (SELECT seq, row_number() OVER (ORDER BY seq) AS rank FROM page) ranked)
+         SELECT ARRAY(SELECT seq FROM page ORDER BY seq) AS page,
+                (SELECT coalesce(json_agg(json_build_object('seq', d.seq::text, 'booking_id', d.booking_id, 'event_id', d.event_id)
+                                          ORDER BY d.seq), '[]')
+                   FROM message_deletions d
+                  WHERE d.booking_id IN (SELECT booking_id FROM mine) AND d.seq > $2
+                    AND d.seq <= coalesce((SELECT seq FROM up_to), ${NO_UPPER_BOUND})) AS deletions`,
+};
+
+const ROWS_BY_SEQ: PreparedStatement = {
+  name: 'rows_by_seq',
+  text: 'SELECT * FROM messages WHERE seq = ANY($1::bigint[])',
+};
+
 export class MessagesStore {
   private readonly db: Database;
+  private readonly cache: MessageRowCache;
 
-  constructor(db: Database) {
+  constructor(db: Database, cache: MessageRowCache) {
     this.db = db;
+    this.cache = cache;
   }
 
   /**
@@ -56,7 +120,7 @@ export class MessagesStore {
    */
   async write(rows: NewMessageRow[], deletions: NewDeletion[]): Promise<{ inserted: MessageRow[]; deleted: DeletionRow[] }> {
     if (rows.length === 0 && deletions.length === 0) return { inserted: [], deleted: [] };
-    return this.db.transaction(async (trx) => {
+    const result = await this.db.transaction(async (trx) => {
       await trx.raw('SELECT pg_advisory_xact_lock(?)', [WRITE_LOCK]);
       let inserted: MessageRow[] = [];
       if (rows.length > 0) {
@@ -76,8 +140,9 @@ export class MessagesStore {
       }
       const deleted: DeletionRow[] = [];
       for (const deletion of deletions) {
-        const [removed] = await trx('messages').where({ event_id: deletion.event_id }).delete().returning(['booking_id']);
+        const [removed] = await trx('messages').where({ event_id: deletion.event_id }).delete().returning(['booking_id', 'seq']);
         if (!removed) continue;
+        this.cache.delete(removed.seq);
         const [tombstone] = await trx('message_deletions')
           .insert({ booking_id: removed.booking_id, event_id: deletion.event_id, redacted_by: deletion.redacted_by })
           .onConflict('event_id')
@@ -87,31 +152,24 @@ export class MessagesStore {
       }
       return { inserted: inserted.sort((a, b) => Number(BigInt(a.seq) - BigInt(b.seq))), deleted };
     });
-  }
-
-  /** Deletions in the user's bookings with a cursor in (after, upTo]. */
-  async deletionsBetween(userId: string, after: string, upTo: string | undefined): Promise<DeletionRow[]> {
-    const query = this.db<DeletionRow>('message_deletions')
-      .whereIn('booking_id', (q) =>
-        q.select('booking_id').from('bookings').where('customer_id', userId).orWhere('artist_id', userId),
-      )
-      .andWhere('seq', '>', after);
-    if (upTo !== undefined) query.andWhere('seq', '<=', upTo);
-    return query.orderBy('seq', 'asc');
+    // Only once committed: a rolled-back row must not be served from the cache.
+    for (const row of result.inserted) this.cache.put(row);
+    return result;
   }
 
   async getByEventId(eventId: string): Promise<MessageRow | undefined> {
     return this.db<MessageRow>('messages').where({ event_id: eventId }).first();
   }
 
-  /** Up to `limit` messages of a booking before a cursor, oldest first, without senders the viewer blocked. */
-  async history(viewerId: string, bookingId: string, before: string | undefined, limit: number): Promise<MessageRow[]> {
-    const query = this.db<MessageRow>('messages')
-      .where({ booking_id: bookingId })
-      .whereNotIn('sender_id', (q) => q.select('blocked_id').from('blocks').where('blocker_id', viewerId));
-    if (before !== undefined) query.andWhere('seq', '<', before);
-    const rows = await query.orderBy('seq', 'desc').limit(limit);
-    return rows.reverse();
+  /**
+   * The booking (undefined when there is none) and, when the viewer is one of its members, up to
+   * `limit` of its messages before a cursor, oldest first, without senders the viewer blocked.
+   */
+  async history(viewerId: string, bookingId: string, before: string | undefined, limit: number): Promise<HistoryRead> {
+    const [found] = await runPrepared<BookingRow & { page: string[] | null }>(this.db, HISTORY, [viewerId, bookingId, before ?? null, limit]);
+    if (!found) return { booking: undefined, rows: [] };
+    const { page, ...booking } = found;
+    return { booking, rows: await this.rowsAt((page ?? []).reverse()) };
   }
 
   async getInBooking(bookingId: string, eventId: string): Promise<MessageRow | undefined> {
@@ -134,23 +192,29 @@ export class MessagesStore {
     return [...before.reverse(), ...after];
   }
 
-  /** Messages of every booking of a user after a cursor, oldest first, without senders they blocked. */
-  async since(userId: string, after: string, limit: number): Promise<MessageRow[]> {
-    // Each booking's first `limit` messages through the (booking_id, seq) index, then the first
-    // `limit` of those: never a scan of everyone's messages after the cursor. The blocks filter
-    // sits inside the per-booking LIMIT, or pages would come back short.
-    const result = await this.db.raw(
-      `SELECT m.* FROM (SELECT booking_id FROM bookings WHERE customer_id = :user
-                        UNION SELECT booking_id FROM bookings WHERE artist_id = :user) b
-       CROSS JOIN LATERAL (
-         SELECT * FROM messages
-          WHERE booking_id = b.booking_id AND seq > :after
-            AND sender_id NOT IN (SELECT blocked_id FROM blocks WHERE blocker_id = :user)
-          ORDER BY seq LIMIT :limit) m
-       ORDER BY m.seq LIMIT :limit`,
-      { user: userId, after, limit },
-    );
-    return result.rows as MessageRow[];
+  /**
+   * Up to `limit` messages of every booking of a user after a cursor, oldest first, without
+   * senders they blocked; whether more follow; and the deletions in those bookings from the
+   * cursor up to this page's last message (or all of them, when no more follow).
+   */
+  async catchUp(userId: string, after: string, limit: number): Promise<CatchUpRead> {
+    type Read = { page: string[]; deletions: CatchUpRead['deletions'] };
+    const [{ page, deletions }] = (await runPrepared<Read>(this.db, CATCH_UP, [userId, after, limit])) as [Read];
+    const more = page.length > limit;
+    return { rows: await this.rowsAt(more ? page.slice(0, limit) : page), more, deletions };
+  }
+
+  /** The rows at these cursors, in the same order, from the cache where it has them. */
+  private async rowsAt(cursors: string[]): Promise<MessageRow[]> {
+    const cached = cursors.map((seq) => this.cache.get(seq));
+    const missing = cursors.filter((_, i) => cached[i] === undefined);
+    if (missing.length === 0) return cached as MessageRow[];
+    const fetched = new Map<string, MessageRow>();
+    for (const row of await runPrepared<MessageRow>(this.db, ROWS_BY_SEQ, [missing])) {
+      this.cache.put(row);
+      fetched.set(row.seq, row);
+    }
+    return cursors.map((seq, i) => cached[i] ?? fetched.get(seq)).filter((row) => row !== undefined);
   }
 
   /** The newest message of each of these bookings. */
