@@ -28,15 +28,15 @@ const settings = {
 };
 const readSettings: ReadSettings = {
   messages: Number(process.env.BENCH_READ_MODEL_MESSAGES ?? 1_000_000),
-  historyCalls: Number(process.env.BENCH_HISTORY_CALLS ?? 300),
-  catchupCalls: Number(process.env.BENCH_CATCHUP_CALLS ?? 100),
+  historyCalls: Number(process.env.BENCH_HISTORY_CALLS ?? 900),
+  catchupCalls: Number(process.env.BENCH_CATCHUP_CALLS ?? 300),
   rounds: 3,
   historyLimit: 50,
   catchup: 1000,
   fillConcurrency: 16,
   warmup: 10,
   timeoutMs: 30_000,
-  capMs: 30_000,
+  capMs: 45_000,
 };
 const WATCHDOG_MS = 9 * 60_000;
 /** A system whose messages fail more often than this fails the run. */
