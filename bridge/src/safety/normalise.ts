@@ -50,68 +50,66 @@ export function isWordChar(c: number): boolean {
   return isLower(c) || isDigit(c) || c === 0x5f || c === AMBIGUOUS_IL || isOtherLetter(c);
 }
 
-const isAlnum = (c: number) => isLower(c) || isDigit(c) || isOtherLetter(c);
-
 // ---------------------------------------------------------------------------------------------
 // folded
 
-const PLAIN_ASCII = /^[\x20-\x7e]*$/;
+/** Characters other than printable ASCII: the regular expression engine skips to them faster than a loop. */
+const NOT_PLAIN = /[^\x20-\x7e]/g;
 
 /** Compatibility forms, case, diacritics, invisible characters and look-alikes, folded away. */
 export function fold(input: string): View {
-  if (PLAIN_ASCII.test(input)) return new View(input.toLowerCase());
-  return foldInPlace(input) ?? foldMapped(input);
+  NOT_PLAIN.lastIndex = 0;
+  return NOT_PLAIN.test(input) ? foldOther(input, NOT_PLAIN.lastIndex - 1) : new View(input.toLowerCase());
 }
 
-/** When every character folds to one of the same length ("£", "é", "а", "😀"), positions stay put: no map. */
-function foldInPlace(input: string): View | undefined {
-  const pieces: string[] = [];
+/**
+ * Folds a text with characters other than printable ASCII, the first at `first`. While every
+ * character folds to one of the same length ("£", "é", "а", "😀"), positions stay put and the
+ * form needs no map; from the first that does not ("ß", "ﬁ", a zero-width space), the rest is
+ * mapped. Printable ASCII is taken from the text lower-cased at once (unless lower-casing changed
+ * its length: "İ" becomes two characters), the other characters run by run.
+ */
+function foldOther(input: string, first: number): View {
+  const lower = input.toLowerCase();
+  const aligned = lower.length === input.length;
+  const pieces: string[] = []; // the form so far, while positions stay put
+  let mapped: ViewBuilder | undefined;
+  const copy = (start: number, end: number, text: string) => {
+    if (mapped) mapped.copy(start, end, text);
+    else pieces.push(text);
+  };
+  const plainLower = (start: number, end: number) =>
+    aligned ? lower.slice(start, end) : input.slice(start, end).toLowerCase();
   let plain = 0; // start of the current run of printable ASCII
-  for (let i = 0; i < input.length; i++) {
-    const c = input.charCodeAt(i);
-    if (c >= 0x20 && c < 0x7f) continue;
-    let end = i + 1;
-    let cp = c;
-    if (c >= 0xd800 && c <= 0xdbff) {
-      const low = input.charCodeAt(end);
-      if (!(low >= 0xdc00 && low <= 0xdfff)) return undefined;
-      cp = (c - 0xd800) * 0x400 + (low - 0xdc00) + 0x10000;
-      end++;
-    }
-    const folded = c < 0x80 ? ' ' : foldCodePoint(cp);
-    if (folded.length !== end - i) return undefined;
-    pieces.push(input.slice(plain, i).toLowerCase(), folded);
-    i = end - 1;
-    plain = end;
-  }
-  pieces.push(input.slice(plain).toLowerCase());
-  return new View(pieces.join(''));
-}
-
-function foldMapped(input: string): View {
-  const out = new ViewBuilder(new View(input));
-  let plain = 0; // start of the current run of printable ASCII
-  for (let i = 0; i < input.length; i++) {
-    const c = input.charCodeAt(i);
-    if (c >= 0x20 && c < 0x7f) continue;
-    if (plain < i) out.copy(plain, i, input.slice(plain, i).toLowerCase());
-    let end = i + 1;
-    let cp = c;
-    if (c >= 0xd800 && c <= 0xdbff && end < input.length) {
-      const low = input.charCodeAt(end);
-      if (low >= 0xdc00 && low <= 0xdfff) {
-        cp = (c - 0xd800) * 0x400 + (low - 0xdc00) + 0x10000;
-        end++;
+  for (let i = first; ; ) {
+    if (plain < i) copy(plain, i, plainLower(plain, i));
+    while (i < input.length) {
+      const c = input.charCodeAt(i);
+      if (c >= 0x20 && c < 0x7f) break;
+      // A surrogate pair is one code point. (Not codePointAt: on a slice of a longer string that
+      // ends inside a pair, Node 24's V8 now and then reads the low half from beyond the slice.)
+      const low = input.charCodeAt(i + 1);
+      const pair = c >= 0xd800 && c <= 0xdbff && low >= 0xdc00 && low <= 0xdfff;
+      const end = i + (pair ? 2 : 1);
+      const folded = c < 0x80 ? ' ' : foldCodePoint(pair ? (c - 0xd800) * 0x400 + (low - 0xdc00) + 0x10000 : c);
+      if (folded.length === end - i) {
+        copy(i, end, folded);
+      } else {
+        if (!mapped) {
+          mapped = new ViewBuilder(new View(input));
+          if (i > 0) mapped.copy(0, i, pieces.join(''));
+        }
+        mapped.write(folded, i, end);
       }
+      i = end;
     }
-    const folded = c < 0x80 ? ' ' : foldCodePoint(cp);
-    if (folded.length === end - i) out.copy(i, end, folded);
-    else out.write(folded, i, end);
-    i = end - 1;
-    plain = end;
+    plain = i;
+    NOT_PLAIN.lastIndex = i;
+    if (!NOT_PLAIN.test(input)) break;
+    i = NOT_PLAIN.lastIndex - 1;
   }
-  if (plain < input.length) out.copy(plain, input.length, input.slice(plain).toLowerCase());
-  return out.build();
+  if (plain < input.length) copy(plain, input.length, plainLower(plain, input.length));
+  return mapped ? mapped.build() : new View(pieces.join(''));
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -126,7 +124,10 @@ export function joinSpelled(view: View): View {
 
 // Cheap tests that rule out most messages before a step scans them character by character.
 // Those that can start on a rare character do: a regular expression then scans much faster.
-const SPELLED_OUT = /(?:^|\s)\S\s{1,2}\S\s{1,2}\S(?!\S)/;
+// Each alternative is written to start with a character (or class) of its own, not behind a
+// group such as "(?:^|\s)": the engine then checks each position faster.
+/** Three single characters, one or two spaces apart (the folded form has no other white space). */
+const SPELLED_OUT = / [^ ] {1,2}[^ ] {1,2}[^ ](?![^ ])|^[^ ] {1,2}[^ ] {1,2}[^ ](?![^ ])/;
 /**
  * A punctuation mark after a single letter ("f.u", "s - h"): a run of letters split by
  * punctuation may start there (spaces alone are the joined form's business).
@@ -134,9 +135,10 @@ const SPELLED_OUT = /(?:^|\s)\S\s{1,2}\S\s{1,2}\S(?!\S)/;
 const SPELLED_WITH_PUNCTUATION = /[.\-_,*/|~+:;"`^=\\!#](?<=(?:^|[^a-z0-9\x01])[a-z\x01] ?[.\-_,*/|~+:;"`^=\\!#])/;
 /**
  * A digit or symbol between a letter and a letter or digit ("sh1t", "a$$", "f*ck"), "$" before
- * a letter, or one digit before three letters ("5hit").
+ * a letter, or one digit before three letters ("5hit"). (One leading class for the three: three
+ * alternatives with a class each cost the engine three times as much.)
  */
-const LEET_IN_WORD = /[0-9@$|*#!](?<=[a-z].)(?=[a-z0-9$])|\$[a-z]|[0-9](?<![a-z0-9][0-9])[a-z]{3}/;
+const LEET_IN_WORD = /[0-9@$|*#!](?:(?<=[a-z].)(?=[a-z0-9$])|(?<=\$)(?=[a-z])|(?<=[0-9])(?<![a-z0-9].)(?=[a-z]{3}))/;
 
 const asciiTable = (chars: string) => {
   const table = new Uint8Array(0x80);
@@ -144,56 +146,73 @@ const asciiTable = (chars: string) => {
   return table;
 };
 const SPACE_SEPARATOR = asciiTable(' ');
+// The ASCII characters of tokens: anything but a space (joined form), or letters, digits and
+// the stand-in (letters form). Beyond ASCII: any character, or other scripts' letters and digits.
+const NOT_SPACE = new Uint8Array(0x80).fill(1);
+NOT_SPACE[0x20] = 0;
+const LETTER_TOKEN = asciiTable(`abcdefghijklmnopqrstuvwxyz0123456789${String.fromCharCode(AMBIGUOUS_IL)}`);
 
 /**
  * Drops the separators inside runs of at least MIN_SPELLED_RUN single-character tokens, where
  * the gaps are at most `maxGap` `separators` and tokens are either anything but spaces or
- * (`letterTokens`) letters, digits and stand-ins.
+ * (`letterTokens`) letters, digits and stand-ins. In the letters form, a longer token right
+ * after a run joins it ("f.u.c.king").
  */
 function joinSingles(view: View, separators: Uint8Array, letterTokens: boolean, maxGap: number): View {
   const { text, length } = view;
-  const isSeparator = (c: number) => c < 0x80 && separators[c] === 1;
-  const isTokenChar = (c: number) => (letterTokens ? isAlnum(c) || c === AMBIGUOUS_IL : c !== 0x20);
+  const tokens = letterTokens ? LETTER_TOKEN : NOT_SPACE;
   let out: ViewBuilder | undefined;
   let runStart = -1; // start of the first single token of the current run
   let runEnd = -1; // end of the last single token in the run
   let runCount = 0;
-  const gapBefore = (start: number) => {
-    let ok = start - runEnd <= maxGap;
-    for (let k = runEnd; ok && k < start; k++) ok = isSeparator(text.charCodeAt(k));
-    return ok;
-  };
-  /** Ends the run; a longer token right after it joins it in the letters form ("f.u.c.king"). */
-  const closeRun = (next = -1) => {
-    if (runCount >= MIN_SPELLED_RUN) {
-      const end = letterTokens && next >= 0 && gapBefore(next) ? next : runEnd;
-      out ??= new ViewBuilder(view);
-      for (let k = runStart; k < end; k++) if (isSeparator(text.charCodeAt(k))) out.skip(k);
-    }
-    runCount = 0;
-  };
   let i = 0;
   while (i < length) {
-    if (!isTokenChar(text.charCodeAt(i))) {
+    if (!isToken(text.charCodeAt(i), tokens, letterTokens)) {
       i++;
       continue;
     }
     let end = i + 1;
-    while (end < length && isTokenChar(text.charCodeAt(end))) end++;
-    if (end - i !== 1) {
-      closeRun(i);
-    } else {
-      if (runCount === 0 || !gapBefore(i)) {
-        closeRun();
-        runStart = i;
-      }
+    while (end < length && isToken(text.charCodeAt(end), tokens, letterTokens)) end++;
+    const single = end - i === 1;
+    const joins = runCount > 0 && isGap(text, runEnd, i, separators, maxGap);
+    if (single && joins) {
       runCount++;
+      runEnd = end;
+    } else {
+      if (runCount >= MIN_SPELLED_RUN) {
+        out = withoutSeparators(out ?? new ViewBuilder(view), text, runStart, letterTokens && joins ? i : runEnd, separators);
+      }
+      runCount = single ? 1 : 0;
+      runStart = i;
       runEnd = end;
     }
     i = end;
   }
-  closeRun();
+  if (runCount >= MIN_SPELLED_RUN) out = withoutSeparators(out ?? new ViewBuilder(view), text, runStart, runEnd, separators);
   return out ? out.build() : view;
+}
+
+/** Whether `c` is a token's: in `tokens` (ASCII), or beyond ASCII any character or (`lettersOnly`) a letter or digit. */
+const isToken = (c: number, tokens: Uint8Array, lettersOnly: boolean) =>
+  c < 0x80 ? tokens[c] === 1 : !lettersOnly || isOtherLetter(c);
+
+/** Whether `[from, to)` is at most `maxGap` `separators`. */
+function isGap(text: string, from: number, to: number, separators: Uint8Array, maxGap: number): boolean {
+  if (to - from > maxGap) return false;
+  for (let k = from; k < to; k++) {
+    const c = text.charCodeAt(k);
+    if (c >= 0x80 || separators[c] !== 1) return false;
+  }
+  return true;
+}
+
+/** `out` with the separators of `[from, to)` dropped. */
+function withoutSeparators(out: ViewBuilder, text: string, from: number, to: number, separators: Uint8Array): ViewBuilder {
+  for (let k = from; k < to; k++) {
+    const c = text.charCodeAt(k);
+    if (c < 0x80 && separators[c] === 1) out.skip(k);
+  }
+  return out;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -219,6 +238,8 @@ const LEET = new Map<number, string>(
     $: 's', '@': 'a', '!': I_OR_L, '|': I_OR_L, '*': HIDDEN, '#': HIDDEN,
   }).map(([from, to]) => [from.charCodeAt(0), to]),
 );
+/** The characters of DIGIT_KIND and SYMBOL_KIND. */
+const DIGIT_OR_SYMBOL = /[0-9@$!|*#]/g;
 const PUNCTUATION_SEPARATORS = asciiTable(' .-_,*/|~+:;"`^=\\!#'); // no apostrophe: "I'm a"
 
 /** Leetspeak decoded inside words, then letters split by punctuation joined. */
@@ -237,12 +258,10 @@ export function toLetters(joined: View): View {
 function decodeLeet(view: View): View {
   const { text, length } = view;
   let out: ViewBuilder | undefined;
-  let i = 0;
-  while (i < length) {
-    if (kindOf(text.charCodeAt(i)) === OTHER) {
-      i++;
-      continue;
-    }
+  // Only a word with a digit or a symbol changes: the regular expression engine finds them.
+  for (DIGIT_OR_SYMBOL.lastIndex = 0; DIGIT_OR_SYMBOL.test(text); ) {
+    let i = DIGIT_OR_SYMBOL.lastIndex - 1;
+    while (i > 0 && kindOf(text.charCodeAt(i - 1)) !== OTHER) i--;
     let end = i;
     let letters = 0;
     let others = 0;
@@ -279,7 +298,7 @@ function decodeLeet(view: View): View {
         if (decoded !== undefined) (out ??= new ViewBuilder(view)).write(decoded, k, k + 1);
       }
     }
-    i = end;
+    DIGIT_OR_SYMBOL.lastIndex = end;
   }
   return out ? out.build() : view;
 }

@@ -6,6 +6,11 @@ import { ViewBuilder, type View } from './view.ts';
 const isLower = (c: number) => c >= 0x61 && c <= 0x7a;
 const isDigit = (c: number) => c >= 0x30 && c <= 0x39;
 const isSpace = (c: number) => c === 0x20;
+const asciiTable = (entries: Iterable<readonly [string, number]>) => {
+  const table = new Uint8Array(0x80);
+  for (const [ch, value] of entries) table[ch.charCodeAt(0)] = value;
+  return table;
+};
 
 type WordList = ReadonlyArray<readonly [word: string, value: number]>;
 const NUMBER_WORDS: WordList = [
@@ -23,14 +28,22 @@ const NUMBER_WORDS: WordList = [
   ['eight', 0x38],
   ['nine', 0x39],
 ];
-const NUMBER_WORD_START = new Set(Array.from('zotfsend', (ch) => ch.charCodeAt(0)));
+/** The first letters of NUMBER_WORDS and REPEATERS: other words are not looked up. */
+const NUMBER_WORD_START = asciiTable(Array.from('zotfsend', (ch) => [ch, 1] as const));
 /** Number words that can be run together ("sevenninefour"): none is a prefix of another. */
 const RUN_TOGETHER = ['zero', 'one', 'two', 'three', 'four', 'five', 'six', 'seven', 'eight', 'nine'];
 const REPEATERS: WordList = [
   ['double', 2],
   ['triple', 3],
 ];
-const DIGIT_LOOKALIKES: Record<number, number> = { 0x6f: 0x30, 0x69: 0x31, 0x6c: 0x31 }; // o → 0, i l → 1
+/**
+ * Where the digits form may differ from the folded one: digits, and words that start like a number
+ * word ("seven", "sevennine", "double"), also after "_" (a word character to `\b`). A part after a
+ * digit ("7nine") is in a word the digits lead to.
+ */
+const MAY_CHANGE = new RegExp(`\\d+|(?:\\b|_)(?:${[...NUMBER_WORDS, ...REPEATERS].map(([word]) => word).join('|')})`, 'g');
+/** o → 0, i l → 1 (a table: a missing key of an object with number keys costs more than the scan). */
+const DIGIT_LOOKALIKES = asciiTable([['o', 0x30], ['i', 0x31], ['l', 0x31]]);
 
 /** The value of the word `text[start, end)` in `list`, without building a string. */
 function lookupWord(list: WordList, text: string, start: number, end: number): number | undefined {
@@ -70,7 +83,7 @@ export function toDigits(folded: View): View {
   };
   /** A run of letters: a number word, "double"/"triple", or number words run together. Returns where to go on. */
   const word = (start: number, end: number): number => {
-    if (!NUMBER_WORD_START.has(text.charCodeAt(start))) return end;
+    if (NUMBER_WORD_START[text.charCodeAt(start)] !== 1) return end;
     const size = end - start;
     const digit = size <= 6 ? lookupWord(NUMBER_WORDS, text, start, end) : undefined;
     if (digit !== undefined) {
@@ -96,12 +109,11 @@ export function toDigits(folded: View): View {
     for (let p = 0; parts && p < parts.length; p += 3) emit(parts[p]!, parts[p + 1]!, parts[p + 2]!);
     return end;
   };
-  let i = 0;
-  while (i < length) {
-    if (!isLower(text.charCodeAt(i)) && !isDigit(text.charCodeAt(i))) {
-      i++;
-      continue;
-    }
+  // Only a word with a digit, or with a part that starts like a number word, may change: the
+  // regular expression engine finds them, and each is read from its start.
+  for (MAY_CHANGE.lastIndex = 0; MAY_CHANGE.test(text); ) {
+    let i = MAY_CHANGE.lastIndex - 1;
+    while (i > 0 && (isLower(text.charCodeAt(i - 1)) || isDigit(text.charCodeAt(i - 1)))) i--;
     let end = i;
     let digits = 0;
     let lookalikes = 0;
@@ -109,7 +121,7 @@ export function toDigits(folded: View): View {
       const t = text.charCodeAt(end);
       if (isDigit(t)) digits++;
       else if (!isLower(t)) break;
-      else if (DIGIT_LOOKALIKES[t] !== undefined) lookalikes++;
+      else if (DIGIT_LOOKALIKES[t] !== 0) lookalikes++;
     }
     if (digits >= 2 && lookalikes > 0 && digits + lookalikes === end - i) {
       // "O7911", "O79II": a number with letters that look like digits.
@@ -117,7 +129,7 @@ export function toDigits(folded: View): View {
         const t = text.charCodeAt(k);
         emit(isDigit(t) ? t : DIGIT_LOOKALIKES[t]!, k, k + 1);
       }
-      i = end;
+      MAY_CHANGE.lastIndex = end;
       continue;
     }
     // Runs of letters and of digits, in turn: "07911one23", "zero7nine".
@@ -132,7 +144,7 @@ export function toDigits(folded: View): View {
         at = runEnd;
       }
     }
-    i = Math.max(end, at);
+    MAY_CHANGE.lastIndex = Math.max(end, at);
   }
   return out ? out.build() : folded;
 }

@@ -4,6 +4,7 @@
 // masked span of the original replaced.
 import { domainOf, findContacts, type ContactKind } from './contact-patterns.ts';
 import type { CategoryConfig, FilterConfig } from './filter-config.ts';
+import { withoutIdentifiers } from './identifiers.ts';
 import { normalise, type Normalised } from './normalise.ts';
 import { DEFAULT_PHONE_REGIONS, NUMBER_WORDS, PhoneFinder } from './phone-numbers.ts';
 import { findHandles, PLATFORM_WORDS } from './social-handles.ts';
@@ -46,20 +47,6 @@ interface Hit {
   category: Category;
   from: number;
   to: number;
-}
-
-/**
- * Machine identifiers pasted into a chat (UUIDs, hex references such as "2b00b37c", order
- * numbers) read as leetspeak words or phone numbers to the matchers: "2b00b37c" holds
- * "boob", a UUID's digit groups look like a number. They are blanked out (same length, so
- * positions still map onto the original) before matching. A hex token needs 8 characters
- * with both digits and letters: short leetspeak such as "a55" or "b00b5" is still checked.
- */
-const IDENTIFIER =
-  /\b[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}\b|\b(?=[0-9a-f]*\d)(?=[0-9a-f]*[a-f])[0-9a-f]{8,}\b/gi;
-
-function withoutIdentifiers(text: string): string {
-  return text.replace(IDENTIFIER, (id) => ' '.repeat(id.length));
 }
 
 export class TextFilter {

@@ -203,16 +203,19 @@ export class WordAutomaton {
     }
   }
 
-  /** Reports `[start, end)` of every match in `text` (repeats of the last letter included). */
-  scan(text: string, report: SpanHandler, joinedAt?: JoinedAt): void {
+  /**
+   * Reports `[start, end)` of every match in `text` (repeats of the last letter included) read
+   * between `from` and `to`. `from` must start a run of equal characters: repeats are counted
+   * from there.
+   */
+  scan(text: string, report: SpanHandler, joinedAt?: JoinedAt, from = 0, to = text.length): void {
     const { classOf } = this.#alphabet;
     const delta = this.#delta;
-    const length = text.length;
     const keep = this.#collapse ? KEEP : NO_COLLAPSE;
     let row = 0;
     let prev = -1;
     let run = 0;
-    for (let pos = 0; pos < length; pos++) {
+    for (let pos = from; pos < to; pos++) {
       const c = text.charCodeAt(pos);
       if (c === prev) {
         if (++run > keep[c]!) continue;

@@ -38,9 +38,38 @@ export function parseWords(words: readonly string[]): ParsedPattern[] {
 /** A match: its list's category, its span in the original text, and in the letters form. */
 export type WordMatchHandler = (category: string, from: number, to: number, start: number, end: number) => void;
 
+/**
+ * Where the automaton must read `text` (the letters form with "l" for every stand-in of
+ * `letters`) to find each match of up to `longest` letters through a stand-in: `longest` runs of
+ * equal characters either side of it (every run is read at least once), overlapping stretches
+ * merged. Each starts at a run's start, so that a scan from there counts repeats as a scan from
+ * the text's start does.
+ */
+function stretchesAround(text: string, letters: string, longest: number): Array<[number, number]> {
+  const runStart = (i: number) => {
+    while (i > 0 && text.charCodeAt(i - 1) === text.charCodeAt(i)) i--;
+    return i;
+  };
+  const runEnd = (i: number) => {
+    while (i + 1 < text.length && text.charCodeAt(i + 1) === text.charCodeAt(i)) i++;
+    return i + 1;
+  };
+  const stretches: Array<[number, number]> = [];
+  for (let at = letters.indexOf('\x01'); at >= 0; at = letters.indexOf('\x01', at + 1)) {
+    let from = runStart(at);
+    let to = runEnd(at);
+    for (let runs = 0; runs < longest && from > 0; runs++) from = runStart(from - 1);
+    for (let runs = 0; runs < longest && to < text.length; runs++) to = runEnd(to);
+    const last = stretches.at(-1);
+    if (last && from <= last[1]) last[1] = to;
+    else stretches.push([from, to]);
+  }
+  return stretches;
+}
+
 /** WILDCARD: a hidden letter, which only the backtracking trie can read. */
 const HIDDEN_LETTER = '*';
-/** AMBIGUOUS_IL: "i" or "l"; the automaton reads the text once with each. */
+/** AMBIGUOUS_IL: "i" or "l"; the automaton reads the text with "i", and around each with "l". */
 const I_OR_L = /\x01/g;
 
 export class WordMatcher {
@@ -79,10 +108,14 @@ export class WordMatcher {
     const { text } = view;
     if (text.includes('\x01')) {
       this.#automaton.scan(text.replace(I_OR_L, 'i'), onMatch, joinedAt);
+      // Read with "l", only matches through a stand-in count: only the stretches around them are read.
       const withL = (category: number, start: number, end: number) => {
         if (text.slice(start, end).includes('\x01')) onMatch(category, start, end);
       };
-      this.#automaton.scan(text.replace(I_OR_L, 'l'), withL, joinedAt);
+      const asL = text.replace(I_OR_L, 'l');
+      for (const [from, to] of stretchesAround(asL, text, this.#trie.longest)) {
+        this.#automaton.scan(asL, withL, joinedAt, from, to);
+      }
     } else {
       this.#automaton.scan(text, onMatch, joinedAt);
     }

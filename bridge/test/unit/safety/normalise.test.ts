@@ -49,6 +49,15 @@ describe('the folded form', () => {
     expect(behind(original, view, 5, 6)).toBe('b');
   });
 
+  it('maps positions back once an expansion follows characters folded in place', () => {
+    const original = 'Café: ﬁne Straße';
+    const view = fold(original);
+    expect(view.text).toBe('cafe: fine strasse');
+    expect(behind(original, view, 0, 4)).toBe('Café');
+    expect(behind(original, view, 6, 10)).toBe('ﬁne');
+    expect(behind(original, view, 11, 18)).toBe('Straße');
+  });
+
   it('turns digits of other scripts and styles into ASCII digits', () => {
     expect(fold('٠٧٩١١ ０７９ 𝟕').text).toBe('07911 079 7');
   });
