@@ -7,6 +7,7 @@ import { readPlan } from './read-model.ts';
 import { seedOptions, seedReadModel } from './read-model-seed.ts';
 import type { ReadRun } from './reads.ts';
 import { ratio, round2, summarize } from './stats.ts';
+import { ECHO_MEASURES, startSocketioEcho } from './socketio-echo.ts';
 import { SYNAPSE_READ_MEASURES } from './synapse-reads.ts';
 
 export interface ReadSettings {
@@ -74,6 +75,7 @@ export async function measureReads(stack: BenchStack, settings: ReadSettings, lo
     `seeding the read model (${shape.messages} messages, ${shape.bookings} bookings, ${shape.months} months) ` +
       `while filling a Synapse room with ${settings.catchup} messages`,
   );
+  const echo = await startSocketioEcho();
   const clients = new ReadClients({
     synapseUrl: stack.synapseUrl,
     serverName: stack.serverName,
@@ -95,18 +97,21 @@ export async function measureReads(stack: BenchStack, settings: ReadSettings, lo
       }),
     ]);
     const plan = await readPlan(stack.app.db, settings.catchup);
-    const facade = await clients.connectFacade({
-      plan,
-      bridgeUrl: stack.bridgeUrl,
-      jwtSecret: stack.jwtSecret,
-      timeoutMs: settings.timeoutMs,
-      historyLimit: settings.historyLimit,
-      catchup: settings.catchup,
-    });
-    const [facadeHistory, facadeCatchup] = facade.probes as [string, string];
+    const facade = await clients.connectFacade(
+      {
+        plan,
+        bridgeUrl: stack.bridgeUrl,
+        jwtSecret: stack.jwtSecret,
+        timeoutMs: settings.timeoutMs,
+        historyLimit: settings.historyLimit,
+        catchup: settings.catchup,
+      },
+      echo.url,
+    );
+    const [facadeHistory, facadeCatchup, bareAck] = facade.probes as [string, string, string];
     const [synapseHistory, synapseCatchup, synapseCatchupMessages] = synapse.probes as [string, string, string];
     const groups: { probes: string[]; calls: number }[] = [
-      { probes: [facadeHistory, synapseHistory], calls: settings.historyCalls },
+      { probes: [facadeHistory, synapseHistory, bareAck], calls: settings.historyCalls },
       { probes: [facadeCatchup, synapseCatchup, synapseCatchupMessages], calls: settings.catchupCalls },
     ];
     const runs = new Map<string, ReadRun[]>();
@@ -135,7 +140,9 @@ export async function measureReads(stack: BenchStack, settings: ReadSettings, lo
         ...compare(of(facadeHistory), of(synapseHistory), READ_TARGETS.history),
         limit: settings.historyLimit,
         booking_messages: plan.bookingMessages,
-        measures: { facade: FACADE_MEASURES.history, synapse: SYNAPSE_READ_MEASURES.history },
+        bare_socketio_ack_p50_ms: of(bareAck).p50_ms,
+        bare_socketio_ack_p99_ms: of(bareAck).p99_ms,
+        measures: { facade: FACADE_MEASURES.history, synapse: SYNAPSE_READ_MEASURES.history, bare_socketio_ack: ECHO_MEASURES },
       },
       catchup: {
         ...compare(of(facadeCatchup), of(synapseCatchup), READ_TARGETS.catchup),
@@ -165,5 +172,6 @@ export async function measureReads(stack: BenchStack, settings: ReadSettings, lo
     };
   } finally {
     await clients.close();
+    await echo.close();
   }
 }

@@ -5,12 +5,13 @@
 // Requests come from read-clients.ts; every answer carries the request's id.
 import { parentPort, workerData } from 'node:worker_threads';
 import { facadeProbes, type FacadeProbeOptions, type FacadeProbes } from './read-model.ts';
+import { echoProbe } from './socketio-echo.ts';
 import { timeCalls, type ReadProbe } from './reads.ts';
 import { startSynapseReads, type SynapseReadsOptions } from './synapse-reads.ts';
 
 export type ClientRequest =
   | { id: number; type: 'fill-synapse' }
-  | { id: number; type: 'connect-facade'; options: FacadeProbeOptions }
+  | { id: number; type: 'connect-facade'; options: FacadeProbeOptions; echoUrl: string }
   | { id: number; type: 'run'; probe: string; count: number; capMs: number }
   | { id: number; type: 'close' };
 
@@ -20,6 +21,7 @@ const port = parentPort!;
 const synapseOptions = workerData as SynapseReadsOptions;
 const probes = new Map<string, ReadProbe>();
 let facade: FacadeProbes | undefined;
+let echo: Awaited<ReturnType<typeof echoProbe>> | undefined;
 
 async function handle(request: ClientRequest): Promise<unknown> {
   switch (request.type) {
@@ -30,8 +32,9 @@ async function handle(request: ClientRequest): Promise<unknown> {
     }
     case 'connect-facade': {
       facade = await facadeProbes(request.options);
-      for (const probe of [facade.history, facade.catchup]) probes.set(probe.name, probe);
-      return { probes: [facade.history.name, facade.catchup.name] };
+      echo = await echoProbe(request.echoUrl, request.options.timeoutMs);
+      for (const probe of [facade.history, facade.catchup, echo]) probes.set(probe.name, probe);
+      return { probes: [facade.history.name, facade.catchup.name, echo.name] };
     }
     case 'run': {
       const probe = probes.get(request.probe);
@@ -40,6 +43,7 @@ async function handle(request: ClientRequest): Promise<unknown> {
     }
     case 'close':
       facade?.close();
+      echo?.close();
       port.close();
       return undefined;
   }

@@ -41,8 +41,9 @@ export class ReadClients {
     return this.request({ type: 'fill-synapse' });
   }
 
-  connectFacade(options: FacadeProbeOptions): Promise<{ probes: string[] }> {
-    return this.request({ type: 'connect-facade', options });
+  /** Connects to the facade and to the bare Socket.io echo; returns the names of their probes. */
+  connectFacade(options: FacadeProbeOptions, echoUrl: string): Promise<{ probes: string[] }> {
+    return this.request({ type: 'connect-facade', options, echoUrl });
   }
 
   run(probe: string, count: number, capMs: number): Promise<ReadRun> {
