@@ -5,12 +5,28 @@ import type { MessageRow } from '../store/messages-store.ts';
 
 export class MessageView {
   private readonly urls: MediaUrls;
+  /**
+   * Rows are immutable and the store hands out the same row object while it caches it, so its
+   * wire form is made once (frozen: shared by every reader). Images are made anew: their URLs
+   * are signed at each read.
+   */
+  private readonly rendered = new WeakMap<MessageRow, Readonly<Message>>();
 
   constructor(urls: MediaUrls) {
     this.urls = urls;
   }
 
   toMessage(row: MessageRow): Message {
+    if (row.kind === 'image') return this.render(row);
+    let message = this.rendered.get(row);
+    if (!message) {
+      message = deepFreeze(this.render(row));
+      this.rendered.set(row, message);
+    }
+    return message;
+  }
+
+  private render(row: MessageRow): Message {
     const message: Message = {
       id: row.event_id,
       bookingId: row.booking_id,
@@ -36,4 +52,9 @@ export class MessageView {
     if (row.client_id) message.clientId = row.client_id;
     return message;
   }
+}
+
+function deepFreeze<T extends object>(value: T): Readonly<T> {
+  for (const child of Object.values(value)) if (typeof child === 'object' && child !== null) deepFreeze(child);
+  return Object.freeze(value);
 }
