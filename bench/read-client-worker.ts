@@ -5,7 +5,7 @@
 // Requests come from read-clients.ts; every answer carries the request's id.
 import { parentPort, workerData } from 'node:worker_threads';
 import { facadeProbes, type FacadeProbeOptions, type FacadeProbes } from './read-model.ts';
-import { echoProbe } from './socketio-echo.ts';
+import { echoProbes, type EchoProbes } from './socketio-echo.ts';
 import { timeCalls, type ReadProbe } from './reads.ts';
 import { startSynapseReads, type SynapseReadsOptions } from './synapse-reads.ts';
 
@@ -21,7 +21,7 @@ const port = parentPort!;
 const synapseOptions = workerData as SynapseReadsOptions;
 const probes = new Map<string, ReadProbe>();
 let facade: FacadeProbes | undefined;
-let echo: Awaited<ReturnType<typeof echoProbe>> | undefined;
+let echo: EchoProbes | undefined;
 
 async function handle(request: ClientRequest): Promise<unknown> {
   switch (request.type) {
@@ -32,9 +32,10 @@ async function handle(request: ClientRequest): Promise<unknown> {
     }
     case 'connect-facade': {
       facade = await facadeProbes(request.options);
-      echo = await echoProbe(request.echoUrl, request.options.timeoutMs);
-      for (const probe of [facade.history, facade.catchup, echo]) probes.set(probe.name, probe);
-      return { probes: [facade.history.name, facade.catchup.name, echo.name] };
+      echo = await echoProbes(request.echoUrl, request.options.timeoutMs, await facade.syncAnswer());
+      const connected = [facade.history, facade.catchup, echo.ack, echo.page];
+      for (const probe of connected) probes.set(probe.name, probe);
+      return { probes: connected.map((probe) => probe.name) };
     }
     case 'run': {
       const probe = probes.get(request.probe);

@@ -41,7 +41,7 @@ export class ReadClients {
     return this.request({ type: 'fill-synapse' });
   }
 
-  /** Connects to the facade and to the bare Socket.io echo; returns the names of their probes. */
+  /** Connects to the facade and to the bare Socket.io echo; returns the names of their probes (facade history, facade sync, bare ack, bare page). */
   connectFacade(options: FacadeProbeOptions, echoUrl: string): Promise<{ probes: string[] }> {
     return this.request({ type: 'connect-facade', options, echoUrl });
   }

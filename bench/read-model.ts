@@ -34,6 +34,8 @@ export interface FacadeProbeOptions {
 export interface FacadeProbes {
   history: ReadProbe;
   catchup: ReadProbe;
+  /** One `sync` answer, as the catch-up probe gets it. */
+  syncAnswer(): Promise<{ messages: unknown[] }>;
   close(): void;
 }
 
@@ -72,6 +74,11 @@ export async function readPlan(db: Database, catchup: number): Promise<ReadPlan>
 export async function facadeProbes(options: FacadeProbeOptions): Promise<FacadeProbes> {
   const { plan } = options;
   const socket = await connect(options.bridgeUrl, options.jwtSecret, plan.userId, 'artist');
+  const sync = async () => {
+    const ack = await socket.timeout(options.timeoutMs).emitWithAck('sync', { since: plan.since, limit: options.catchup });
+    if (!ack.ok) throw new Error(`${ack.error.code} ${ack.error.message}`);
+    return ack;
+  };
   return {
     history: {
       name: 'facade chat:history',
@@ -86,12 +93,12 @@ export async function facadeProbes(options: FacadeProbeOptions): Promise<FacadeP
     catchup: {
       name: 'facade sync',
       async call() {
-        const ack = await socket.timeout(options.timeoutMs).emitWithAck('sync', { since: plan.since, limit: options.catchup });
-        if (!ack.ok) throw new Error(`${ack.error.code} ${ack.error.message}`);
+        const ack = await sync();
         expectCount('messages', ack.messages.length, plan.catchupMessages);
         if (ack.more) throw new Error('more: true after the newest message');
       },
     },
+    syncAnswer: sync,
     close: () => socket.disconnect(),
   };
 }

@@ -1,13 +1,17 @@
-// The floor under the facade's reads: a bare Socket.io server in the bridge's thread that
-// acknowledges an event at once, read by the same client worker. What the facade adds to a
-// read is its time above this.
+// The floor under the facade's reads: a bare Socket.io server in the bridge's thread, read by
+// the same client worker. `ping` is acknowledged at once; `page` is acknowledged with a page the
+// client stored there before (`page:set`: a real `sync` answer of the facade), serialized anew
+// each time as the facade's is. What the facade adds to a read is its time above these.
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { Server } from 'socket.io';
 import { io } from 'socket.io-client';
-import type { ReadProbe } from './reads.ts';
+import { expectCount, type ReadProbe } from './reads.ts';
 
-export const ECHO_MEASURES = 'a bare Socket.io server in the bridge\'s thread acknowledging `ping` at once, from the same client worker: the floor under the facade\'s reads';
+export const ECHO_MEASURES = {
+  ack: "a bare Socket.io server in the bridge's thread acknowledging `ping` at once, from the same client worker: the floor under chat:history",
+  page: "the same server acknowledging `page` with a copy of one of the facade's own 1,000-message `sync` answers held in memory: the floor under sync",
+};
 
 export interface SocketioEcho {
   url: string;
@@ -17,7 +21,15 @@ export interface SocketioEcho {
 export async function startSocketioEcho(): Promise<SocketioEcho> {
   const httpServer = createServer();
   const server = new Server(httpServer, { perMessageDeflate: false, serveClient: false });
-  server.on('connection', (socket) => socket.on('ping', (ack: (reply: { ok: true }) => void) => ack({ ok: true })));
+  let page: unknown = { ok: false };
+  server.on('connection', (socket) => {
+    socket.on('ping', (ack: (reply: { ok: true }) => void) => ack({ ok: true }));
+    socket.on('page:set', (stored: unknown, ack: () => void) => {
+      page = stored;
+      ack();
+    });
+    socket.on('page', (ack: (reply: unknown) => void) => ack(page));
+  });
   await new Promise<void>((resolve) => httpServer.listen(0, '127.0.0.1', resolve));
   return {
     url: `http://127.0.0.1:${(httpServer.address() as AddressInfo).port}`,
@@ -25,17 +37,35 @@ export async function startSocketioEcho(): Promise<SocketioEcho> {
   };
 }
 
-export async function echoProbe(url: string, timeoutMs: number): Promise<ReadProbe & { close(): void }> {
+export interface EchoProbes {
+  ack: ReadProbe;
+  /** Returns `sync`'s answer, and stores it as the page `page` answers with. */
+  page: ReadProbe;
+  close(): void;
+}
+
+/** `page` answers with `sample` (stored on the server first) and expects as many messages back. */
+export async function echoProbes(url: string, timeoutMs: number, sample: { messages: unknown[] }): Promise<EchoProbes> {
   const socket = io(url, { transports: ['websocket'], reconnection: false });
   await new Promise<void>((resolve, reject) => {
     socket.once('connect', resolve);
     socket.once('connect_error', reject);
   });
+  await socket.timeout(timeoutMs).emitWithAck('page:set', sample);
   return {
-    name: 'bare socket.io ack',
-    async call() {
-      const reply = await socket.timeout(timeoutMs).emitWithAck('ping');
-      if (!reply?.ok) throw new Error('no acknowledgement');
+    ack: {
+      name: 'bare socket.io ack',
+      async call() {
+        const reply = await socket.timeout(timeoutMs).emitWithAck('ping');
+        if (!reply?.ok) throw new Error('no acknowledgement');
+      },
+    },
+    page: {
+      name: 'bare socket.io page',
+      async call() {
+        const reply = await socket.timeout(timeoutMs).emitWithAck('page');
+        expectCount('messages', reply?.messages?.length ?? 0, sample.messages.length);
+      },
     },
     close: () => socket.disconnect(),
   };
