@@ -5,7 +5,7 @@ import type { BenchStack } from './stack.ts';
 import { ReadClients } from './read-clients.ts';
 import { readPlan } from './read-model.ts';
 import { seedOptions, seedReadModel } from './read-model-seed.ts';
-import type { ReadRun } from './reads.ts';
+import { collectGarbage, type ReadRun } from './reads.ts';
 import { ratio, round2, summarize } from './stats.ts';
 import { ECHO_MEASURES, startSocketioEcho } from './socketio-echo.ts';
 import { SYNAPSE_READ_MEASURES } from './synapse-reads.ts';
@@ -137,6 +137,7 @@ export async function measureReads(stack: BenchStack, settings: ReadSettings, lo
       for (let round = 0; round < settings.rounds; round++) {
         for (let i = 0; i < probes.length; i++) {
           const probe = probes[(i + round) % probes.length]!;
+          collectGarbage();
           const run = await clients.run(probe, Math.ceil(calls / settings.rounds), settings.capMs);
           runs.get(probe)!.push(run);
           const s = summarize(run.samples);

@@ -13,7 +13,17 @@ export interface ReadRun {
   errors: string[];
 }
 
+/**
+ * Collects this thread's garbage when Node runs with --expose-gc (`npm run bench` does): called in
+ * both threads before every run of every probe, so that no run pays for the garbage of what ran
+ * before it (the bridge's start-up, seeding, another probe); a run still pays for its own.
+ */
+export function collectGarbage(): void {
+  (globalThis as { gc?: () => void }).gc?.();
+}
+
 export async function timeCalls(probe: ReadProbe, count: number, capMs: number): Promise<ReadRun> {
+  collectGarbage();
   const samples: number[] = [];
   const errors: string[] = [];
   const start = performance.now();
