@@ -65,16 +65,18 @@ const NO_UPPER_BOUND = '9223372036854775807';
 // deleted in between and is left out).
 const HISTORY: PreparedStatement = {
   name: 'history_page',
-  text: `SELECT b.*,
-                CASE WHEN $1 IN (b.customer_id, b.artist_id) THEN ARRAY(
-                  SELECT seq FROM messages
-                   WHERE booking_id = b.booking_id AND seq < coalesce($3::bigint, ${NO_UPPER_BOUND}) AND ${NOT_BLOCKED}
-                   ORDER BY seq DESC LIMIT $4)
-                END AS page
-           FROM bookings b WHERE b.booking_id = $2`,
+  text: `SELECT b.*, page.seqs AS page, page.oldest, page.newest
+           FROM bookings b
+           LEFT JOIN LATERAL (
+             SELECT array_agg(seq ORDER BY seq) AS seqs, min(created_at)::text AS oldest, max(created_at)::text AS newest
+               FROM (SELECT seq, created_at FROM messages
+                      WHERE booking_id = b.booking_id AND seq < coalesce($3::bigint, ${NO_UPPER_BOUND}) AND ${NOT_BLOCKED}
+                      ORDER BY seq DESC LIMIT $4) newest_first
+           ) page ON $1 IN (b.customer_id, b.artist_id)
+          WHERE b.booking_id = $2`,
 };
 
-// Each booking's first `limit + 1` messages through the (booking_id, seq, sender_id) index, then
+// Each booking's first `limit + 1` messages through the (booking_id, seq) index, then
 // the first `limit + 1` of those: never a scan of everyone's messages after the cursor. The blocks
 // filter sits inside the per-booking LIMIT, or pages would come back short. Deletions go up to
 // the page's last cursor when more messages follow, or to the end.
@@ -82,26 +84,35 @@ const CATCH_UP: PreparedStatement = {
   name: 'catch_up_page',
   text: `WITH mine AS (SELECT booking_id FROM bookings WHERE customer_id = $1
                    UNION SELECT booking_id FROM bookings WHERE artist_id = $1),
-              page AS (SELECT m.seq FROM mine
+              page AS (SELECT m.seq, m.created_at FROM mine
                         CROSS JOIN LATERAL (
-                          SELECT seq FROM messages
+                          SELECT seq, created_at FROM messages
                            WHERE booking_id = mine.booking_id AND seq > $2 AND ${NOT_BLOCKED}
                            ORDER BY seq LIMIT $3 + 1) m
                         ORDER BY m.seq LIMIT $3 + 1),
-              up_to AS (SELECT CASE WHEN count(*) > $3 THEN max(seq) FILTER (WHERE rank <= $3) END AS seq
-                          FROM (SELECT seq, row_number() OVER (ORDER BY seq) AS rank FROM page) ranked)
-         SELECT ARRAY(SELECT seq FROM page ORDER BY seq) AS page,
+              summary AS (SELECT array_agg(seq ORDER BY seq) AS seqs, count(*) AS n,
+                                 min(created_at)::text AS oldest, max(created_at)::text AS newest FROM page)
+         SELECT coalesce(seqs, '{}') AS page, oldest, newest,
                 (SELECT coalesce(json_agg(json_build_object('seq', d.seq::text, 'booking_id', d.booking_id, 'event_id', d.event_id)
                                           ORDER BY d.seq), '[]')
                    FROM message_deletions d
                   WHERE d.booking_id IN (SELECT booking_id FROM mine) AND d.seq > $2
-                    AND d.seq <= coalesce((SELECT seq FROM up_to), ${NO_UPPER_BOUND})) AS deletions`,
+                    AND d.seq <= coalesce(CASE WHEN n > $3 THEN seqs[$3] END, ${NO_UPPER_BOUND})) AS deletions
+           FROM summary`,
 };
 
+// The page's time span (from the index too) keeps the lookup to the partitions that hold it.
 const ROWS_BY_SEQ: PreparedStatement = {
   name: 'rows_by_seq',
-  text: 'SELECT * FROM messages WHERE seq = ANY($1::bigint[])',
+  text: 'SELECT * FROM messages WHERE created_at BETWEEN $2::timestamptz AND $3::timestamptz AND seq = ANY($1::bigint[])',
 };
+
+/** Cursors of a page, and the homeserver times of its oldest and newest message (exact, as text). */
+interface PageCursors {
+  page: string[] | null;
+  oldest: string | null;
+  newest: string | null;
+}
 
 export class MessagesStore {
   private readonly db: Database;
@@ -166,10 +177,10 @@ export class MessagesStore {
    * `limit` of its messages before a cursor, oldest first, without senders the viewer blocked.
    */
   async history(viewerId: string, bookingId: string, before: string | undefined, limit: number): Promise<HistoryRead> {
-    const [found] = await runPrepared<BookingRow & { page: string[] | null }>(this.db, HISTORY, [viewerId, bookingId, before ?? null, limit]);
+    const [found] = await runPrepared<BookingRow & PageCursors>(this.db, HISTORY, [viewerId, bookingId, before ?? null, limit]);
     if (!found) return { booking: undefined, rows: [] };
-    const { page, ...booking } = found;
-    return { booking, rows: await this.rowsAt((page ?? []).reverse()) };
+    const { page, oldest, newest, ...booking } = found;
+    return { booking, rows: await this.rowsAt(page ?? [], { oldest, newest }) };
   }
 
   async getInBooking(bookingId: string, eventId: string): Promise<MessageRow | undefined> {
@@ -198,19 +209,19 @@ export class MessagesStore {
    * cursor up to this page's last message (or all of them, when no more follow).
    */
   async catchUp(userId: string, after: string, limit: number): Promise<CatchUpRead> {
-    type Read = { page: string[]; deletions: CatchUpRead['deletions'] };
-    const [{ page, deletions }] = (await runPrepared<Read>(this.db, CATCH_UP, [userId, after, limit])) as [Read];
+    type Read = PageCursors & { page: string[]; deletions: CatchUpRead['deletions'] };
+    const [{ page, oldest, newest, deletions }] = (await runPrepared<Read>(this.db, CATCH_UP, [userId, after, limit])) as [Read];
     const more = page.length > limit;
-    return { rows: await this.rowsAt(more ? page.slice(0, limit) : page), more, deletions };
+    return { rows: await this.rowsAt(more ? page.slice(0, limit) : page, { oldest, newest }), more, deletions };
   }
 
   /** The rows at these cursors, in the same order, from the cache where it has them. */
-  private async rowsAt(cursors: string[]): Promise<MessageRow[]> {
+  private async rowsAt(cursors: string[], span: Omit<PageCursors, 'page'>): Promise<MessageRow[]> {
     const cached = cursors.map((seq) => this.cache.get(seq));
     const missing = cursors.filter((_, i) => cached[i] === undefined);
     if (missing.length === 0) return cached as MessageRow[];
     const fetched = new Map<string, MessageRow>();
-    for (const row of await runPrepared<MessageRow>(this.db, ROWS_BY_SEQ, [missing])) {
+    for (const row of await runPrepared<MessageRow>(this.db, ROWS_BY_SEQ, [missing, span.oldest, span.newest])) {
       this.cache.put(row);
       fetched.set(row.seq, row);
     }
