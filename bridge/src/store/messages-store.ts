@@ -59,13 +59,24 @@ const WRITE_LOCK = 0x6b636861;
 const NOT_BLOCKED = 'sender_id NOT IN (SELECT blocked_id FROM blocks WHERE blocker_id = $1)';
 const NO_UPPER_BOUND = '9223372036854775807';
 
+// Prepared statements name their columns: a plan cached on a connection fails ("cached plan
+// must not change result type") if `*` grows a column, as when another process migrates first.
+// (Listed as the keys of an object that must name every field of the row type, no more.)
+const BOOKING_COLUMNS = Object.keys({
+  booking_id: 1, room_id: 1, customer_id: 1, artist_id: 1, title: 1, status: 1, starts_at: 1, created_at: 1, updated_at: 1,
+} satisfies Record<keyof BookingRow, 1>);
+const MESSAGE_COLUMNS = Object.keys({
+  seq: 1, event_id: 1, booking_id: 1, room_id: 1, sender_mxid: 1, sender_id: 1, sender_role: 1, sender_name: 1, kind: 1,
+  content: 1, client_id: 1, created_at: 1,
+} satisfies Record<keyof MessageRow, 1>);
+
 // Each read is one statement, one round trip: the booking (for the membership check) with its
 // page, or the page with the deletions up to it. Pages are cursors only; the rows come from the
 // cache or, for those it misses, from ROWS_BY_SEQ (a cursor missing from that answer was
 // deleted in between and is left out).
 const HISTORY: PreparedStatement = {
   name: 'history_page',
-  text: `SELECT b.*, page.seqs AS page, page.oldest, page.newest
+  text: `SELECT ${BOOKING_COLUMNS.map((column) => `b.${column}`).join(', ')}, page.seqs AS page, page.oldest, page.newest
            FROM bookings b
            LEFT JOIN LATERAL (
              SELECT array_agg(seq ORDER BY seq) AS seqs, min(created_at)::text AS oldest, max(created_at)::text AS newest
@@ -104,7 +115,8 @@ const CATCH_UP: PreparedStatement = {
 // The page's time span (from the index too) keeps the lookup to the partitions that hold it.
 const ROWS_BY_SEQ: PreparedStatement = {
   name: 'rows_by_seq',
-  text: 'SELECT * FROM messages WHERE created_at BETWEEN $2::timestamptz AND $3::timestamptz AND seq = ANY($1::bigint[])',
+  text: `SELECT ${MESSAGE_COLUMNS.join(', ')} FROM messages
+          WHERE created_at BETWEEN $2::timestamptz AND $3::timestamptz AND seq = ANY($1::bigint[])`,
 };
 
 /** Cursors of a page, and the homeserver times of its oldest and newest message (exact, as text). */

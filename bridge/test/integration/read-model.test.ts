@@ -130,3 +130,22 @@ describe('the row cache', () => {
     expect(ids((await store.history('art', 'b1', undefined, 50)).rows)).not.toContain(m[1]!.event_id);
   });
 });
+
+describe('prepared statements', () => {
+  it('keep answering after another process adds columns (a rolling deploy migrating first)', async () => {
+    const uncached = new MessagesStore(db, new MessageRowCache(0));
+    const read = async () => {
+      expect((await uncached.history('cus3', 'b3', undefined, 2)).rows).toHaveLength(2);
+      expect((await uncached.catchUp('cus3', '0', 2)).rows).toHaveLength(2);
+    };
+    for (let i = 0; i < 8; i++) await read();
+    await db.raw('ALTER TABLE bookings ADD COLUMN added_later text');
+    await db.raw('ALTER TABLE messages ADD COLUMN added_later text');
+    try {
+      for (let i = 0; i < 8; i++) await read();
+    } finally {
+      await db.raw('ALTER TABLE bookings DROP COLUMN added_later');
+      await db.raw('ALTER TABLE messages DROP COLUMN added_later');
+    }
+  });
+});
