@@ -5,8 +5,8 @@
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { Server } from 'socket.io';
-import { io } from 'socket.io-client';
 import { expectCount, type ReadProbe } from './reads.ts';
+import { connectBare } from './socketio-relay.ts';
 
 export const ECHO_MEASURES = {
   ack: "a bare Socket.io server in the bridge's thread acknowledging `ping` at once, from the same client worker: the floor under chat:history",
@@ -46,11 +46,7 @@ export interface EchoProbes {
 
 /** `page` answers with `sample` (stored on the server first) and expects as many messages back. */
 export async function echoProbes(url: string, timeoutMs: number, sample: { messages: unknown[] }): Promise<EchoProbes> {
-  const socket = io(url, { transports: ['websocket'], reconnection: false });
-  await new Promise<void>((resolve, reject) => {
-    socket.once('connect', resolve);
-    socket.once('connect_error', reject);
-  });
+  const socket = await connectBare(url);
   await socket.timeout(timeoutMs).emitWithAck('page:set', sample);
   return {
     ack: {

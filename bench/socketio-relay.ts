@@ -7,7 +7,8 @@ import { Server } from 'socket.io';
 import { io, type Socket } from 'socket.io-client';
 import type { Deliveries, Target } from './workload.ts';
 
-function connect(url: string): Promise<Socket> {
+/** A plain client of a bare Socket.io server (no auth), over WebSocket like the apps. */
+export function connectBare(url: string): Promise<Socket> {
   const socket = io(url, { transports: ['websocket'], reconnection: false });
   return new Promise((resolve, reject) => {
     socket.once('connect', () => resolve(socket));
@@ -29,8 +30,8 @@ export async function startSocketioRelay(options: { timeoutMs: number }, deliver
   await new Promise<void>((resolve) => httpServer.listen(0, '127.0.0.1', resolve));
   const url = `http://127.0.0.1:${(httpServer.address() as AddressInfo).port}`;
 
-  const sender = await connect(url);
-  const receiver = await connect(url);
+  const sender = await connectBare(url);
+  const receiver = await connectBare(url);
   receiver.on('message', (message: { clientId?: string }) => {
     if (message.clientId) deliveries.arrive(message.clientId);
   });
