@@ -15,22 +15,41 @@ export interface FacadeOptions {
   timeoutMs: number;
 }
 
-async function putBooking(options: FacadeOptions, bookingId: string, body: unknown): Promise<void> {
-  const response = await fetch(`${options.bridgeUrl}/api/v1/bookings/${encodeURIComponent(bookingId)}`, {
-    method: 'PUT',
-    headers: { authorization: `Bearer ${options.serviceToken}`, 'content-type': 'application/json' },
-    body: JSON.stringify(body),
-  });
-  if (response.status !== 201) throw new Error(`PUT booking: ${response.status} ${await response.text()}`);
+export interface BenchBooking {
+  bookingId: string;
+  customer: { id: string; name: string };
+  artist: { id: string; name: string };
 }
 
-export async function connect(url: string, secret: string, userId: string, role: 'customer' | 'artist'): Promise<AppSocket> {
-  const token = await new SignJWT({ role, name: userId })
+/** A booking between two new users, created over REST as the booking system does; ids start with `prefix`. */
+export async function newBenchBooking(options: Pick<FacadeOptions, 'bridgeUrl' | 'serviceToken'>, prefix: string): Promise<BenchBooking> {
+  const suffix = randomBytes(4).toString('hex');
+  const booking = {
+    bookingId: `${prefix}-${suffix}`,
+    customer: { id: `${prefix}-customer-${suffix}`, name: 'Ann Customer' },
+    artist: { id: `${prefix}-artist-${suffix}`, name: 'Bea Artist' },
+  };
+  const response = await fetch(`${options.bridgeUrl}/api/v1/bookings/${encodeURIComponent(booking.bookingId)}`, {
+    method: 'PUT',
+    headers: { authorization: `Bearer ${options.serviceToken}`, 'content-type': 'application/json' },
+    body: JSON.stringify({ customer: booking.customer, artist: booking.artist, title: 'Benchmark booking' }),
+  });
+  if (response.status !== 201) throw new Error(`PUT booking: ${response.status} ${await response.text()}`);
+  return booking;
+}
+
+/** An app's JWT, signed with the bridge's HS256 secret. */
+export function benchToken(secret: string, userId: string, role: 'customer' | 'artist'): Promise<string> {
+  return new SignJWT({ role, name: userId })
     .setProtectedHeader({ alg: 'HS256' })
     .setSubject(userId)
     .setIssuedAt()
     .setExpirationTime('1h')
     .sign(new TextEncoder().encode(secret));
+}
+
+export async function connect(url: string, secret: string, userId: string, role: 'customer' | 'artist'): Promise<AppSocket> {
+  const token = await benchToken(secret, userId, role);
   const socket: AppSocket = io(url, { auth: { token }, transports: ['websocket'], reconnection: false });
   await new Promise<void>((resolve, reject) => {
     socket.once('connect', resolve);
@@ -40,11 +59,7 @@ export async function connect(url: string, secret: string, userId: string, role:
 }
 
 export async function startFacade(options: FacadeOptions, deliveries: Deliveries): Promise<Target> {
-  const suffix = randomBytes(4).toString('hex');
-  const bookingId = `bench-${suffix}`;
-  const customer = { id: `bench-customer-${suffix}`, name: 'Ann Customer' };
-  const artist = { id: `bench-artist-${suffix}`, name: 'Bea Artist' };
-  await putBooking(options, bookingId, { customer, artist, title: 'Benchmark booking' });
+  const { bookingId, customer, artist } = await newBenchBooking(options, 'bench');
 
   const customerSocket = await connect(options.bridgeUrl, options.jwtSecret, customer.id, 'customer');
   const artistSocket = await connect(options.bridgeUrl, options.jwtSecret, artist.id, 'artist');

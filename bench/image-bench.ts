@@ -1,12 +1,11 @@
 // Photos: upload-to-delivery latency of a 3 MB, 12-megapixel JPEG (POST /images until the
 // artist's socket gets the `message`), and how much of it is decoding and re-encoding
 // (cleanImage alone on the same photo, in the same run).
-import { randomBytes, randomUUID } from 'node:crypto';
+import { randomUUID } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
-import { SignJWT } from 'jose';
 import { cleanImage, DEFAULT_IMAGE_LIMITS } from '../bridge/src/media/image-cleaner.ts';
 import { largePhotoJpeg } from '../bridge/test/support/images.ts';
-import { connect } from './facade.ts';
+import { benchToken, connect, newBenchBooking } from './facade.ts';
 import type { BenchStack } from './stack.ts';
 import { ratio, round2, summarize } from './stats.ts';
 
@@ -16,28 +15,11 @@ export interface ImageSettings {
   timeoutMs: number;
 }
 
-async function tokenFor(secret: string, userId: string): Promise<string> {
-  return new SignJWT({ role: 'customer', name: userId })
-    .setProtectedHeader({ alg: 'HS256' })
-    .setSubject(userId)
-    .setExpirationTime('1h')
-    .sign(new TextEncoder().encode(secret));
-}
-
 export async function measureImages(stack: BenchStack, settings: ImageSettings, log: (line: string) => void) {
   const photo = await largePhotoJpeg();
-  const suffix = randomBytes(4).toString('hex');
-  const bookingId = `bench-img-${suffix}`;
-  const customer = `bench-img-customer-${suffix}`;
-  const artist = `bench-img-artist-${suffix}`;
-  const put = await fetch(`${stack.bridgeUrl}/api/v1/bookings/${bookingId}`, {
-    method: 'PUT',
-    headers: { authorization: `Bearer ${stack.serviceToken}`, 'content-type': 'application/json' },
-    body: JSON.stringify({ customer: { id: customer, name: 'Ann' }, artist: { id: artist, name: 'Bea' } }),
-  });
-  if (put.status !== 201) throw new Error(`PUT booking: ${put.status}`);
-  const artistSocket = await connect(stack.bridgeUrl, stack.jwtSecret, artist, 'artist');
-  const token = await tokenFor(stack.jwtSecret, customer);
+  const { bookingId, customer, artist } = await newBenchBooking(stack, 'bench-img');
+  const artistSocket = await connect(stack.bridgeUrl, stack.jwtSecret, artist.id, 'artist');
+  const token = await benchToken(stack.jwtSecret, customer.id, 'customer');
   const arrivals = new Map<string, () => void>();
   artistSocket.on('message', (message) => message.clientId && arrivals.get(message.clientId)?.());
 

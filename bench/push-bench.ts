@@ -3,10 +3,10 @@
 // without it, interleaved in the same run: the artist of one booking has a phone registered
 // and the app in the background (every message queues and sends a push), the artist of the
 // other is in the foreground (the notifier runs and decides nothing is due).
-import { randomBytes, randomUUID } from 'node:crypto';
+import { randomUUID } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
 import type { FcmStandIn } from '../bridge/test/support/fcm-standin.ts';
-import { connect } from './facade.ts';
+import { connect, newBenchBooking } from './facade.ts';
 import type { BenchStack } from './stack.ts';
 import { ratio, summarize } from './stats.ts';
 
@@ -17,19 +17,10 @@ export interface PushSettings {
 }
 
 async function chat(stack: BenchStack, withPush: boolean) {
-  const suffix = randomBytes(4).toString('hex');
-  const bookingId = `bench-push-${withPush ? 'on' : 'off'}-${suffix}`;
-  const customer = `bench-push-customer-${suffix}`;
-  const artist = `bench-push-artist-${suffix}`;
-  const put = await fetch(`${stack.bridgeUrl}/api/v1/bookings/${bookingId}`, {
-    method: 'PUT',
-    headers: { authorization: `Bearer ${stack.serviceToken}`, 'content-type': 'application/json' },
-    body: JSON.stringify({ customer: { id: customer, name: 'Ann' }, artist: { id: artist, name: 'Bea' } }),
-  });
-  if (put.status !== 201) throw new Error(`PUT booking: ${put.status}`);
-  const customerSocket = await connect(stack.bridgeUrl, stack.jwtSecret, customer, 'customer');
-  const artistSocket = await connect(stack.bridgeUrl, stack.jwtSecret, artist, 'artist');
-  const token = `bench-fcm-${suffix}-${'x'.repeat(40)}`;
+  const { bookingId, customer, artist } = await newBenchBooking(stack, `bench-push-${withPush ? 'on' : 'off'}`);
+  const customerSocket = await connect(stack.bridgeUrl, stack.jwtSecret, customer.id, 'customer');
+  const artistSocket = await connect(stack.bridgeUrl, stack.jwtSecret, artist.id, 'artist');
+  const token = `bench-fcm-${bookingId}-${'x'.repeat(40)}`;
   if (withPush) {
     await artistSocket.timeout(10_000).emitWithAck('push:register', { kind: 'fcm', token });
     await artistSocket.timeout(10_000).emitWithAck('app:state', { state: 'background' });

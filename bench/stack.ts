@@ -1,19 +1,14 @@
 // The benchmark's own stack: real PostgreSQL (fresh databases), the bundled Synapse on it with
 // our appservice registration, and the bridge in-process, on ports apart from the tests'.
 import { randomBytes } from 'node:crypto';
-import { mkdirSync, rmSync } from 'node:fs';
-import { join } from 'node:path';
 import pg from 'pg';
 import { createApp, type App, type AppDeps } from '../bridge/src/app.ts';
 import { loadConfig } from '../bridge/src/config/config.ts';
 import { createLogger } from '../bridge/src/observability/logger.ts';
-import { renderRegistration, writeRegistration } from '../bridge/src/stack/registration.ts';
-import { loadOrCreateSecrets } from '../bridge/src/stack/secrets.ts';
-import { startSynapse, type RunningSynapse } from '../bridge/src/stack/synapse.ts';
 import { startFcmStandIn, type FcmStandIn } from '../bridge/test/support/fcm-standin.ts';
 import { createDatabase, POSTGRES_ADMIN_URL } from '../bridge/test/support/services.ts';
+import { startThrowawaySynapse } from '../bridge/test/support/throwaway-synapse.ts';
 
-const ROOT = join(import.meta.dirname, '..');
 export const BENCH_SERVER_NAME = 'booking-chat.bench';
 const SYNAPSE_PORT = 8290;
 const APPSERVICE_PORT = 9290;
@@ -45,29 +40,12 @@ async function requirePostgres(): Promise<void> {
 
 export async function startStack(log: (line: string) => void): Promise<BenchStack> {
   await requirePostgres();
-  const dataDir = join(ROOT, '.local', 'bench-synapse');
-  rmSync(dataDir, { recursive: true, force: true });
-  mkdirSync(dataDir, { recursive: true });
-  const secrets = loadOrCreateSecrets(dataDir);
-  const values = {
-    appserviceUrl: `http://127.0.0.1:${APPSERVICE_PORT}`,
-    asToken: secrets.asToken,
-    hsToken: secrets.hsToken,
-    botLocalpart: 'bookingchat',
-    serverName: BENCH_SERVER_NAME,
-  };
-
   log(`starting Synapse on :${SYNAPSE_PORT} (PostgreSQL database bookingchat_bench_synapse)`);
-  const synapse: RunningSynapse = await startSynapse({
-    dataDir,
+  const { synapse, secrets, registration } = await startThrowawaySynapse({
+    name: 'bench',
     serverName: BENCH_SERVER_NAME,
     port: SYNAPSE_PORT,
-    databaseUrl: await createDatabase('bookingchat_bench_synapse', { collateC: true }),
-    registrationFile: writeRegistration(dataDir, values),
-    registrationSharedSecret: secrets.registrationSharedSecret,
-    macaroonSecretKey: secrets.macaroonSecretKey,
-    formSecret: secrets.formSecret,
-    retentionDays: 365,
+    appservicePort: APPSERVICE_PORT,
   });
 
   const fcm = await startFcmStandIn();
@@ -96,7 +74,7 @@ export async function startStack(log: (line: string) => void): Promise<BenchStac
     });
     app = await createApp(config, {
       synapseUrl: synapse.url,
-      registration: renderRegistration(values).parsed as AppDeps['registration'],
+      registration: registration as AppDeps['registration'],
       logger: createLogger(config.logLevel),
       pushAgents: { fcm: fcm.agent },
     });

@@ -4,7 +4,6 @@ import { randomUUID } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { useHarness } from '../support/harness.ts';
 import type { Chat } from '../../src/protocol/types.ts';
-import type { AppClient } from '../support/app-client.ts';
 import { jsonRequest, newBooking, putBooking, uniqueId } from '../support/booking-system.ts';
 
 const harness = useHarness({ staff: true });

@@ -3,7 +3,6 @@
 import { randomUUID } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { useHarness } from '../support/harness.ts';
-import type { AppClient } from '../support/app-client.ts';
 import { newBooking, putBooking } from '../support/booking-system.ts';
 
 const harness = useHarness({ staff: true });

@@ -8,7 +8,6 @@ import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { useHarness } from '../support/harness.ts';
 import type { Message } from '../../src/protocol/types.ts';
-import type { AppClient } from '../support/app-client.ts';
 import { newBooking } from '../support/booking-system.ts';
 import { htmlNamedJpg, jpegWithGpsAndOrientation, jpegWithHtmlAppended, readExif, svgWithScript, truncatedJpeg } from '../support/images.ts';
 import { tokenFor } from '../support/tokens.ts';
@@ -167,7 +166,7 @@ describe('a photo sent from Element', () => {
       info: { w: 64, h: 48, mimetype: 'image/png', size: png.length },
     } as never);
     const received = await customerApp.waitForMessage((m) => m.id === event_id);
-    expect(received).toMatchObject({ kind: 'image', sender: { role: 'support' }, image: { width: 64, height: 48, mimetype: 'image/png' } });
+    expect(received).toMatchObject({ bookingId, kind: 'image', sender: { role: 'support' }, image: { width: 64, height: 48, mimetype: 'image/png' } });
     expect(received.text).toBeUndefined();
     const image = await download(received.image!.url);
     expect(image.status).toBe(200);

@@ -6,9 +6,7 @@ import { describe, expect, it } from 'vitest';
 import { useHarness } from '../support/harness.ts';
 import { inject } from 'vitest';
 import type { Message } from '../../src/protocol/types.ts';
-import type { AppClient } from '../support/app-client.ts';
 import { newBooking } from '../support/booking-system.ts';
-import type { StaffClient } from '../support/matrix-staff.ts';
 
 
 const harness = useHarness({
