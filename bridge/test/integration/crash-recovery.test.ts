@@ -9,10 +9,10 @@ import { connectApp, type AppClient } from '../support/app-client.ts';
 import { newBooking } from '../support/booking-system.ts';
 import { freshDatabase, spawnBridge, type BridgeProcess } from '../support/bridge-process.ts';
 import { inviteAsBot, startStaffClient, type StaffClient } from '../support/matrix-staff.ts';
-import { REDIS_URL } from '../support/services.ts';
+import { REDIS_URL, testPort } from '../support/services.ts';
 import pg from 'pg';
 
-const RECEIVER_PORT = 18_401;
+const RECEIVER_PORT = testPort(18_401);
 let env: Record<string, string>;
 let receiver: BridgeProcess;
 let server: BridgeProcess;
@@ -25,7 +25,7 @@ beforeAll(async () => {
   env = { DATABASE_URL: await freshDatabase(), REDIS_URL };
   // The receiver takes Synapse's transactions and is killed; the server keeps serving the apps.
   receiver = await startReceiver();
-  server = await spawnBridge({ port: 18_402, appservicePort: 18_412, env });
+  server = await spawnBridge({ port: testPort(18_402), appservicePort: testPort(18_412), env });
   staff = await startStaffClient();
 });
 

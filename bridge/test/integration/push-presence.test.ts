@@ -7,7 +7,7 @@ import { generateVAPIDKeys } from 'web-push';
 import { connectApp, type AppClient } from '../support/app-client.ts';
 import { newBooking } from '../support/booking-system.ts';
 import { freshDatabase, spawnBridge, type BridgeProcess } from '../support/bridge-process.ts';
-import { REDIS_URL } from '../support/services.ts';
+import { REDIS_URL, testPort } from '../support/services.ts';
 import { startWebPushEndpoint, type WebPushEndpoint } from '../support/webpush-endpoint.ts';
 
 let receiver: BridgeProcess;
@@ -26,8 +26,8 @@ beforeAll(async () => {
     // The local push service's certificate comes from a throwaway CA.
     NODE_EXTRA_CA_CERTS: pushService.caFile,
   };
-  receiver = await spawnBridge({ port: 18_601, appservicePort: inject('appservicePort'), env });
-  server = await spawnBridge({ port: 18_602, appservicePort: 18_612, env });
+  receiver = await spawnBridge({ port: testPort(18_601), appservicePort: inject('appservicePort'), env });
+  server = await spawnBridge({ port: testPort(18_602), appservicePort: testPort(18_612), env });
 });
 
 afterAll(async () => {

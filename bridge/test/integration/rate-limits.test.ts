@@ -6,7 +6,7 @@ import { inject } from 'vitest';
 import { connectApp, type AppClient } from '../support/app-client.ts';
 import { newBooking } from '../support/booking-system.ts';
 import { freshDatabase, spawnBridge, type BridgeProcess } from '../support/bridge-process.ts';
-import { REDIS_URL } from '../support/services.ts';
+import { REDIS_URL, testPort } from '../support/services.ts';
 import { tokenFor } from '../support/tokens.ts';
 
 let first: BridgeProcess;
@@ -21,8 +21,8 @@ beforeAll(async () => {
     RATE_LIMIT_CONNECTIONS: '4/1m',
     RATE_LIMIT_REPORTS: '2/1h',
   };
-  first = await spawnBridge({ port: 18_501, appservicePort: inject('appservicePort'), env });
-  second = await spawnBridge({ port: 18_502, appservicePort: 18_512, env });
+  first = await spawnBridge({ port: testPort(18_501), appservicePort: inject('appservicePort'), env });
+  second = await spawnBridge({ port: testPort(18_502), appservicePort: testPort(18_512), env });
 });
 
 afterAll(async () => {

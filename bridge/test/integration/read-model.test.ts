@@ -8,14 +8,14 @@ import { MessageRowCache } from '../../src/store/message-row-cache.ts';
 import { MessagesStore, type MessageRow, type NewMessageRow } from '../../src/store/messages-store.ts';
 import { SafetyStore } from '../../src/store/safety-store.ts';
 import { UsersStore } from '../../src/store/users-store.ts';
-import { createDatabase } from '../support/services.ts';
+import { createDatabase, TEST_PORT_SLOT } from '../support/services.ts';
 
 let db: Database;
 let store: MessagesStore;
 let counter = 0;
 
 beforeAll(async () => {
-  db = openDatabase(await createDatabase('bookingchat_test_read_model'));
+  db = openDatabase(await createDatabase(`bookingchat_test_read_model_${TEST_PORT_SLOT}`));
   await migrate(db);
   store = new MessagesStore(db, new MessageRowCache(1000));
   const users = new UsersStore(db);

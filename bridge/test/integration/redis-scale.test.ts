@@ -6,7 +6,7 @@ import { inject } from 'vitest';
 import { connectApp, type AppClient } from '../support/app-client.ts';
 import { newBooking } from '../support/booking-system.ts';
 import { freshDatabase, spawnBridge, type BridgeProcess } from '../support/bridge-process.ts';
-import { REDIS_URL } from '../support/services.ts';
+import { REDIS_URL, testPort } from '../support/services.ts';
 
 let first: BridgeProcess;
 let second: BridgeProcess;
@@ -15,8 +15,8 @@ const clients: AppClient[] = [];
 beforeAll(async () => {
   const env = { DATABASE_URL: await freshDatabase(), REDIS_URL };
   // Synapse pushes transactions to the first; the second only serves apps.
-  first = await spawnBridge({ port: 18_301, appservicePort: inject('appservicePort'), env });
-  second = await spawnBridge({ port: 18_302, appservicePort: 18_312, env });
+  first = await spawnBridge({ port: testPort(18_301), appservicePort: inject('appservicePort'), env });
+  second = await spawnBridge({ port: testPort(18_302), appservicePort: testPort(18_312), env });
 });
 
 afterAll(async () => {

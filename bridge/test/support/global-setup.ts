@@ -1,12 +1,12 @@
 // Integration tests share one real Synapse on real PostgreSQL, started once per run. Each test
 // file starts its own bridge (on its own fresh database) on the appservice port registered here.
 import type { TestProject } from 'vitest/node';
-import { ensureServices } from './services.ts';
+import { ensureServices, TEST_PORT_SLOT, testPort } from './services.ts';
 import { startThrowawaySynapse } from './throwaway-synapse.ts';
 
 export const TEST_SERVER_NAME = 'booking-chat.test';
-export const TEST_APPSERVICE_PORT = 9190;
-const TEST_SYNAPSE_PORT = 8190;
+export const TEST_APPSERVICE_PORT = testPort(8195);
+const TEST_SYNAPSE_PORT = testPort(8190);
 
 declare module 'vitest' {
   export interface ProvidedContext {
@@ -21,7 +21,7 @@ declare module 'vitest' {
 export default async function setup(project: TestProject) {
   await ensureServices();
   const { synapse, secrets, registration } = await startThrowawaySynapse({
-    name: 'test',
+    name: TEST_PORT_SLOT === 0 ? 'test' : `test${TEST_PORT_SLOT}`,
     serverName: TEST_SERVER_NAME,
     port: TEST_SYNAPSE_PORT,
     appservicePort: TEST_APPSERVICE_PORT,

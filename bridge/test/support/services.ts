@@ -6,6 +6,16 @@ import pg from 'pg';
 export const POSTGRES_ADMIN_URL = process.env.TEST_POSTGRES_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
 export const REDIS_URL = process.env.TEST_REDIS_URL ?? 'redis://127.0.0.1:6379';
 
+/**
+ * Several checkouts may run their suites side by side on one machine (TEST_PORT_SLOT=1, 2, …):
+ * each slot moves every fixed port a test binds by a thousand, and names its Synapse apart.
+ */
+export const TEST_PORT_SLOT = Number(process.env.TEST_PORT_SLOT ?? 0);
+
+export function testPort(base: number): number {
+  return base + TEST_PORT_SLOT * 1000;
+}
+
 function reachable(port: number): Promise<boolean> {
   return new Promise((resolve) => {
     const socket = createConnection({ host: '127.0.0.1', port }, () => {
