@@ -114,6 +114,16 @@ const envSchema = z
           ctx.addIssue({ code: 'custom', path: [name], message: 'required in production' });
         }
       }
+      // A shared secret may be known to more than one service: iss and aud keep a token minted
+      // for another of them (or another environment) from opening a socket here (RFC 8725 §3.9).
+      for (const name of ['JWT_ISSUER', 'JWT_AUDIENCE'] as const) {
+        if (env.JWT_SECRET && !env[name]) {
+          ctx.addIssue({ code: 'custom', path: [name], message: 'required in production with JWT_SECRET' });
+        }
+      }
+      if (!env.ALLOWED_ORIGINS || env.ALLOWED_ORIGINS.trim() === '*') {
+        ctx.addIssue({ code: 'custom', path: ['ALLOWED_ORIGINS'], message: 'production needs the web apps\' origins, not *' });
+      }
     }
   });
 

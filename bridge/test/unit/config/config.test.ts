@@ -49,15 +49,30 @@ describe('configuration', () => {
     expect(() => loadConfig(env)).toThrow(new RegExp(name));
   });
 
+  const productionEnv = {
+    NODE_ENV: 'production',
+    JWT_SECRET: secret,
+    JWT_ISSUER: 'https://auth.example',
+    JWT_AUDIENCE: 'booking-chat',
+    ALLOWED_ORIGINS: 'https://app.example',
+    SERVICE_TOKEN: 's'.repeat(20),
+    DATABASE_URL: 'postgres://db/chat',
+  };
+
   it('refuses production without TLS unless a proxy terminates it', () => {
-    const production = {
-      NODE_ENV: 'production',
-      JWT_SECRET: secret,
-      SERVICE_TOKEN: 's'.repeat(20),
-      DATABASE_URL: 'postgres://db/chat',
-    };
+    const production = productionEnv;
     expect(() => loadConfig(production)).toThrow(/TLS_CERT_FILE: production needs TLS/);
     expect(loadConfig({ ...production, TLS_TERMINATED_BY_PROXY: 'true' }).tlsTerminatedByProxy).toBe(true);
     expect(loadConfig({ ...production, TLS_CERT_FILE: '/c', TLS_KEY_FILE: '/k' }).tls).toBeDefined();
+  });
+
+  it.each(['JWT_ISSUER', 'JWT_AUDIENCE', 'ALLOWED_ORIGINS'])('refuses production with a shared secret and no %s', (name) => {
+    const production = { ...productionEnv, TLS_TERMINATED_BY_PROXY: 'true' };
+    expect(loadConfig(production).env).toBe('production');
+    expect(() => loadConfig({ ...production, [name]: '' })).toThrow(new RegExp(`${name}: `));
+  });
+
+  it('refuses production with every origin allowed', () => {
+    expect(() => loadConfig({ ...productionEnv, TLS_TERMINATED_BY_PROXY: 'true', ALLOWED_ORIGINS: '*' })).toThrow(/ALLOWED_ORIGINS: production/);
   });
 });
