@@ -175,7 +175,7 @@ export async function createApp(config: Config, deps: AppDeps): Promise<App> {
   const audience = new Audience(safety);
   const road = new MessageRoad({ bookings, messages, safety, audience, senders, view, arrivals, delivery, notifier, metrics, logger });
   const access = new BookingAccess(bookings);
-  const blocks = new Blocks(safety, homeserver, logger);
+  const blocks = new Blocks(safety, bookings, homeserver, logger);
   const moderation = new ModerationRoom(homeserver, safety, config.supportStaff, logger);
   await moderation.ensure();
   const chats = new ChatList(bookings, messages, users, view);

@@ -33,7 +33,7 @@ export class ChatList {
     const ids = bookings.map((b) => b.booking_id);
     const people = [...new Set(bookings.flatMap((b) => [b.customer_id, b.artist_id]))];
     const [latest, unread, users] = await Promise.all([
-      this.messages.latestPerBooking(ids),
+      this.messages.latestPerBooking(userId, ids),
       this.messages.unreadCounts(userId, ids),
       this.users.getMany(people),
     ]);

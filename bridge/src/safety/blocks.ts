@@ -3,23 +3,35 @@
 // PostgreSQL (every device, every restart) and mirrored in Matrix as the blocker's
 // m.ignored_user_list, so Element-side tools see it too.
 import type { Homeserver } from '../matrix/homeserver.ts';
+import { SUPPORT_SENDER, SYSTEM_SENDER } from '../messages/senders.ts';
 import type { Logger } from '../observability/logger.ts';
 import { AppError } from '../protocol/errors.ts';
+import type { BookingsStore } from '../store/bookings-store.ts';
 import type { SafetyStore } from '../store/safety-store.ts';
+
+/** The booking system and support staff speak for the platform: their messages are never hidden. */
+const UNBLOCKABLE = new Set([SYSTEM_SENDER.id, SUPPORT_SENDER.id]);
 
 export class Blocks {
   private readonly safety: SafetyStore;
+  private readonly bookings: BookingsStore;
   private readonly homeserver: Homeserver;
   private readonly logger: Logger;
 
-  constructor(safety: SafetyStore, homeserver: Homeserver, logger: Logger) {
+  constructor(safety: SafetyStore, bookings: BookingsStore, homeserver: Homeserver, logger: Logger) {
     this.safety = safety;
+    this.bookings = bookings;
     this.homeserver = homeserver;
     this.logger = logger;
   }
 
   async block(userId: string, targetId: string): Promise<void> {
     if (userId === targetId) throw new AppError('invalid', 'you cannot block yourself');
+    if (UNBLOCKABLE.has(targetId)) throw new AppError('invalid', 'booking and support messages cannot be blocked');
+    // Only people you share a booking with can reach you; anyone else would be a row per stranger.
+    if (!(await this.bookings.shareABooking(userId, targetId))) {
+      throw new AppError('invalid', 'you can only block someone you share a booking with');
+    }
     if (await this.safety.block(userId, targetId)) {
       await this.safety.audit({ actor: userId, action: 'user.block', target: targetId });
       await this.mirror(userId);

@@ -51,4 +51,12 @@ export class BookingsStore {
   async listForUser(userId: string): Promise<BookingRow[]> {
     return this.db<BookingRow>('bookings').where('customer_id', userId).orWhere('artist_id', userId);
   }
+
+  /** Whether the two are the customer and the artist of at least one booking. */
+  async shareABooking(a: string, b: string): Promise<boolean> {
+    const row = await this.db('bookings')
+      .where((q) => q.where({ customer_id: a, artist_id: b }).orWhere({ customer_id: b, artist_id: a }))
+      .first('booking_id');
+    return row !== undefined;
+  }
 }

@@ -240,20 +240,22 @@ export class MessagesStore {
     return cursors.map((seq, i) => cached[i] ?? fetched.get(seq)).filter((row) => row !== undefined);
   }
 
-  /** The newest message of each of these bookings. */
-  async latestPerBooking(bookingIds: string[]): Promise<Map<string, MessageRow>> {
+  /** The newest message of each of these bookings that the viewer sees (not from someone they blocked). */
+  async latestPerBooking(viewerId: string, bookingIds: string[]): Promise<Map<string, MessageRow>> {
     if (bookingIds.length === 0) return new Map();
     const result = await this.db.raw(
       `SELECT m.* FROM unnest(?::text[]) AS b(booking_id)
          CROSS JOIN LATERAL (
-           SELECT * FROM messages WHERE booking_id = b.booking_id ORDER BY seq DESC LIMIT 1
+           SELECT * FROM messages
+            WHERE booking_id = b.booking_id AND sender_id NOT IN (SELECT blocked_id FROM blocks WHERE blocker_id = ?)
+            ORDER BY seq DESC LIMIT 1
          ) m`,
-      [bookingIds],
+      [bookingIds, viewerId],
     );
     return new Map((result.rows as MessageRow[]).map((row) => [row.booking_id, row]));
   }
 
-  /** How many messages from others each booking has after the user's read marker. */
+  /** How many messages from others (less those the user blocked) each booking has after the user's read marker. */
   async unreadCounts(userId: string, bookingIds: string[]): Promise<Map<string, number>> {
     if (bookingIds.length === 0) return new Map();
     const result = await this.db.raw(
@@ -263,8 +265,9 @@ export class MessagesStore {
          LEFT JOIN messages m ON m.booking_id = b.booking_id
                              AND m.seq > coalesce(r.last_read_seq, 0)
                              AND m.sender_id <> ?
+                             AND m.sender_id NOT IN (SELECT blocked_id FROM blocks WHERE blocker_id = ?)
         GROUP BY b.booking_id`,
-      [bookingIds, userId, userId],
+      [bookingIds, userId, userId, userId],
     );
     return new Map((result.rows as { booking_id: string; unread: number }[]).map((r) => [r.booking_id, r.unread]));
   }

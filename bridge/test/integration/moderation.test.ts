@@ -5,7 +5,7 @@ import type { MatrixEvent } from 'matrix-js-sdk';
 import { describe, expect, it } from 'vitest';
 import { useHarness } from '../support/harness.ts';
 import { inject } from 'vitest';
-import type { Message } from '../../src/protocol/types.ts';
+import type { Chat, Message } from '../../src/protocol/types.ts';
 import { newBooking } from '../support/booking-system.ts';
 
 
@@ -97,8 +97,15 @@ describe('blocking', () => {
     const artistApp = await harness.app(artist.id, 'artist');
     const { message: earlier } = await artistApp.request<{ message: Message }>('message:send', { bookingId, clientId: randomUUID(), text: 'before the block' });
     await customerApp.waitForMessage((m) => m.id === earlier.id);
+    const chatOf = async (app: typeof customerApp) =>
+      (await app.request<{ chats: Chat[] }>('chats:list')).chats.find((c) => c.bookingId === bookingId)!;
+    const unblocked = await chatOf(customerApp);
+    expect(unblocked.lastMessage?.id).toBe(earlier.id);
 
     expect(await customerApp.request('user:block', { userId: artist.id })).toEqual({ ok: true });
+    const blocked = await chatOf(customerApp);
+    expect(blocked.lastMessage?.id).not.toBe(earlier.id);
+    expect(blocked.unreadCount).toBe(unblocked.unreadCount - 1);
     const otherDevice = await harness.app(customer.id);
     expect(await otherDevice.request('blocks:list')).toEqual({ ok: true, userIds: [artist.id] });
 
@@ -136,9 +143,12 @@ describe('blocking', () => {
     expect(audit.map((a: { action: string }) => a.action)).toEqual(['user.block', 'user.unblock']);
   });
 
-  it('refuses blocking oneself or a malformed user id', async () => {
+  it('refuses blocking oneself, the booking system, support, a stranger or a malformed user id', async () => {
     const me = await harness.app('self-blocker');
     expect(await me.request('user:block', { userId: 'self-blocker' })).toMatchObject({ ok: false, error: { code: 'invalid' } });
+    for (const userId of ['system', 'support', 'never-shared-a-booking']) {
+      expect(await me.request('user:block', { userId })).toMatchObject({ ok: false, error: { code: 'invalid' } });
+    }
     expect(await me.request('user:block', { userId: 'has space' })).toMatchObject({ ok: false, error: { code: 'invalid' } });
     expect(await me.request('user:block', {})).toMatchObject({ ok: false, error: { code: 'invalid' } });
   });
