@@ -10,7 +10,7 @@ import type { Homeserver } from '../matrix/homeserver.ts';
 import type { ImageSending } from '../media/image-sending.ts';
 import type { MediaUrls, MediaVariant } from '../media/media-urls.ts';
 import { AppError } from '../protocol/errors.ts';
-import { bookingIdSchema } from '../protocol/schemas.ts';
+import { bookingIdSchema, storableString } from '../protocol/schemas.ts';
 import type { MessagesStore } from '../store/messages-store.ts';
 import { bearerToken, requireUser, userOf } from './user-auth.ts';
 import { parse } from './validate.ts';
@@ -28,7 +28,7 @@ export interface MediaRoutesDeps {
 
 const uploadFieldsSchema = z.object({
   clientId: z.uuid().optional(),
-  caption: z.string().trim().min(1).max(65536).optional(),
+  caption: storableString().trim().min(1).max(65536).optional(),
 });
 
 const mediaParamsSchema = z.object({

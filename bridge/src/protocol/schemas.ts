@@ -2,32 +2,76 @@
 // inside trusts the parsed values. Unknown keys are dropped, so clients may send extensions.
 import { z } from 'zod';
 
+/**
+ * Whether PostgreSQL (text and jsonb) and JSON can carry a string: no U+0000 and no unpaired
+ * surrogate. One such string reaching the read model would be refused there, on the road every
+ * later event takes, so the edge refuses it with `invalid`.
+ */
+export function isStorable(value: string): boolean {
+  return value.isWellFormed() && !value.includes('\u0000');
+}
+
+const UNSTORABLE = 'must not hold U+0000 or an unpaired surrogate';
+
+/** Every string an app or the booking system sends is built on this. */
+export const storableString = () => z.string().refine(isStorable, UNSTORABLE);
+
+// Structured data is stored as jsonb and carried in a Matrix event: bounded, so that a deep or
+// huge value is refused here rather than overflowing a stack or a homeserver limit later.
+const DATA_MAX_DEPTH = 32;
+const DATA_MAX_VALUES = 10_000;
+
+/** Why a parsed JSON value cannot be stored as it is (undefined when it can), walked without recursion. */
+function jsonDataProblem(root: unknown): string | undefined {
+  const pending: { value: unknown; depth: number }[] = [{ value: root, depth: 0 }];
+  for (let values = 1; pending.length > 0; values++) {
+    const { value, depth } = pending.pop()!;
+    if (values > DATA_MAX_VALUES) return `at most ${DATA_MAX_VALUES} values`;
+    if (depth > DATA_MAX_DEPTH) return `at most ${DATA_MAX_DEPTH} levels deep`;
+    if (typeof value === 'string') {
+      if (!isStorable(value)) return `strings ${UNSTORABLE}`;
+    } else if (typeof value === 'object' && value !== null) {
+      for (const [key, child] of Object.entries(value)) {
+        if (!isStorable(key)) return `keys ${UNSTORABLE}`;
+        pending.push({ value: child, depth: depth + 1 });
+      }
+    } else if (!(value === null || typeof value === 'boolean' || Number.isFinite(value))) {
+      return 'JSON values only';
+    }
+  }
+  return undefined;
+}
+
+/** A JSON object whose every key and string the read model can store. */
+const storableDataSchema = z.record(z.string(), z.unknown()).superRefine((data, context) => {
+  const problem = jsonDataProblem(data);
+  if (problem) context.addIssue({ code: 'custom', message: problem });
+});
+
 /** Booking ids come from the booking system: opaque, but short and printable. */
-export const bookingIdSchema = z
-  .string()
+export const bookingIdSchema = storableString()
   .min(1)
   .max(128)
   .regex(/^[A-Za-z0-9._:-]+$/, 'letters, digits and . _ : - only');
 
 /** Platform user ids (the JWT `sub`). */
-export const userIdSchema = z
-  .string()
+export const userIdSchema = storableString()
   .min(1)
   .max(128)
   .regex(/^[\x21-\x7e]+$/, 'printable ASCII without spaces');
 
 export const roleSchema = z.enum(['customer', 'artist']);
-const nameSchema = z.string().trim().min(1).max(100);
+const nameSchema = storableString().trim().min(1).max(100);
 
 /** Text length is checked again against MESSAGE_MAX_LENGTH (too_large); this cap only guards memory. */
-const textSchema = z.string().min(1).max(65536);
+const textSchema = storableString().min(1).max(65536);
 
 export const chatsListSchema = z.object({}).optional();
 
 /** Read-model cursors are decimal; `mx:` cursors page through Synapse beyond the read model. */
-const cursorSchema = z.string().regex(/^\d{1,19}$/, 'a cursor');
-const historyCursorSchema = z.union([cursorSchema, z.string().regex(/^mx:[\x21-\x7e]{1,500}$/, 'a cursor')]);
-const eventIdSchema = z.string().regex(/^\$[\x21-\x7e]{1,254}$/, 'a message id');
+const cursorSchema = storableString().regex(/^\d{1,19}$/, 'a cursor');
+const historyCursorSchema = z.union([cursorSchema, storableString().regex(/^mx:[\x21-\x7e]{1,500}$/, 'a cursor')]);
+const eventIdSchema = storableString().regex(/^\$[\x21-\x7e]{1,254}$/, 'a message id');
 
 export const chatHistorySchema = z.object({
   bookingId: bookingIdSchema,
@@ -51,28 +95,28 @@ export const syncSchema = z.object({
 });
 
 export const systemMessageSchema = z.object({
-  type: z.string().regex(/^[a-z][a-z0-9_.-]{0,63}$/, 'a dotted lower-case name such as booking.confirmed'),
-  text: z.string().trim().min(1).max(2000).optional(),
-  data: z.record(z.string(), z.unknown()).optional(),
+  type: storableString().regex(/^[a-z][a-z0-9_.-]{0,63}$/, 'a dotted lower-case name such as booking.confirmed'),
+  text: storableString().trim().min(1).max(2000).optional(),
+  data: storableDataSchema.optional(),
 });
 
-export const messageReportSchema = z.object({ messageId: eventIdSchema, reason: z.string().trim().min(1).max(500) });
+export const messageReportSchema = z.object({ messageId: eventIdSchema, reason: storableString().trim().min(1).max(500) });
 
 export const userTargetSchema = z.object({ userId: userIdSchema });
 
 const base64url = (bytes: number, exact: boolean) =>
-  z.string().regex(/^[A-Za-z0-9_-]+={0,2}$/, 'base64url').refine((value) => {
+  storableString().regex(/^[A-Za-z0-9_-]+={0,2}$/, 'base64url').refine((value) => {
     const length = Buffer.from(value, 'base64url').length;
     return exact ? length === bytes : length >= bytes;
   }, `${exact ? '' : 'at least '}${bytes} bytes`);
 
 export const webPushSubscriptionSchema = z.object({
-  endpoint: z.url({ protocol: /^https$/ }).max(2048),
+  endpoint: z.url({ protocol: /^https$/ }).max(2048).refine(isStorable, UNSTORABLE),
   keys: z.object({ p256dh: base64url(65, true), auth: base64url(16, false) }),
 });
 
 export const pushRegisterSchema = z.discriminatedUnion('kind', [
-  z.object({ kind: z.literal('fcm'), token: z.string().regex(/^[\x21-\x7e]{20,4096}$/, 'an FCM registration token'), replaces: z.uuid().optional() }),
+  z.object({ kind: z.literal('fcm'), token: storableString().regex(/^[\x21-\x7e]{20,4096}$/, 'an FCM registration token'), replaces: z.uuid().optional() }),
   z.object({ kind: z.literal('webpush'), subscription: webPushSubscriptionSchema, replaces: z.uuid().optional() }),
 ]);
 
@@ -91,8 +135,8 @@ export const bookingUpsertSchema = z
     customer: bookingPartySchema,
     artist: bookingPartySchema,
     startsAt: z.iso.datetime({ offset: true }).optional(),
-    status: z.string().min(1).max(64).optional(),
-    title: z.string().trim().min(1).max(200).optional(),
+    status: storableString().min(1).max(64).optional(),
+    title: storableString().trim().min(1).max(200).optional(),
   })
   .refine((b) => b.customer.id !== b.artist.id, { message: 'customer and artist must differ', path: ['artist', 'id'] });
 
