@@ -1,7 +1,9 @@
 // Turns a room event into a read-model row, or undefined when apps do not show that event.
+// Every string taken into the row is made storable here: Matrix strings are never refused.
 import type { Sender } from '../protocol/types.ts';
 import type { MessageContent, NewMessageRow } from '../store/messages-store.ts';
 import { CONTENT_CLIENT_ID, CONTENT_SYSTEM, type RoomEvent } from './matrix-event.ts';
+import { storableJson, storableText } from './storable-strings.ts';
 
 const TEXT_TYPES = new Set(['m.text', 'm.notice', 'm.emote']);
 
@@ -10,7 +12,7 @@ function systemOf(content: Record<string, unknown>): { type: string; data: Recor
   if (!system || typeof system !== 'object') return undefined;
   const { type, data } = system as { type?: unknown; data?: unknown };
   if (typeof type !== 'string') return undefined;
-  return { type, data: data && typeof data === 'object' ? (data as Record<string, unknown>) : {} };
+  return { type: storableText(type), data: data && typeof data === 'object' ? (storableJson(data) as Record<string, unknown>) : {} };
 }
 
 /** Cheap first check, before looking up who sent it. */
@@ -20,8 +22,9 @@ export function mayShowInApps(event: RoomEvent): boolean {
 
 export function eventToRow(event: RoomEvent, bookingId: string, sender: Sender): NewMessageRow | undefined {
   if (!mayShowInApps(event)) return undefined;
-  const { msgtype, body } = event.content;
-  if (typeof msgtype !== 'string' || typeof body !== 'string') return undefined;
+  const { msgtype } = event.content;
+  if (typeof msgtype !== 'string' || typeof event.content.body !== 'string') return undefined;
+  const body = storableText(event.content.body);
   const clientId = event.content[CONTENT_CLIENT_ID];
   const base = {
     event_id: event.event_id,
@@ -30,8 +33,8 @@ export function eventToRow(event: RoomEvent, bookingId: string, sender: Sender):
     sender_mxid: event.sender,
     sender_id: sender.id,
     sender_role: sender.role,
-    sender_name: sender.name,
-    client_id: typeof clientId === 'string' ? clientId : null,
+    sender_name: storableText(sender.name),
+    client_id: typeof clientId === 'string' ? storableText(clientId) : null,
     created_at: new Date(event.origin_server_ts),
   };
   const system = sender.role === 'system' ? systemOf(event.content) : undefined;
@@ -41,7 +44,7 @@ export function eventToRow(event: RoomEvent, bookingId: string, sender: Sender):
     const image = imageOf(event.content);
     if (!image) return undefined;
     // With a `filename`, `body` is a caption (Matrix 1.10); without one it is just the file name.
-    const caption = typeof event.content.filename === 'string' && body !== event.content.filename ? body : undefined;
+    const caption = typeof event.content.filename === 'string' && event.content.body !== event.content.filename ? body : undefined;
     return { ...base, kind: 'image', content: caption === undefined ? { image } : { image, text: caption } };
   }
   return undefined;
@@ -52,11 +55,11 @@ function imageOf(content: Record<string, unknown>): MessageContent['image'] {
   const info = (content.info && typeof content.info === 'object' ? content.info : {}) as Record<string, unknown>;
   const number = (value: unknown) => (typeof value === 'number' && Number.isFinite(value) ? value : 0);
   return {
-    mxc: content.url,
-    thumbnailMxc: typeof info.thumbnail_url === 'string' ? info.thumbnail_url : undefined,
+    mxc: storableText(content.url),
+    thumbnailMxc: typeof info.thumbnail_url === 'string' ? storableText(info.thumbnail_url) : undefined,
     width: number(info.w),
     height: number(info.h),
-    mimetype: typeof info.mimetype === 'string' ? info.mimetype : 'application/octet-stream',
+    mimetype: typeof info.mimetype === 'string' ? storableText(info.mimetype) : 'application/octet-stream',
     size: number(info.size),
   };
 }
