@@ -1,5 +1,7 @@
 // Start: config → local stack (what the environment does not name) → createApp → listen.
-// SIGTERM/SIGINT drain: stop accepting, close sockets, then the services we started.
+// SIGTERM/SIGINT drain: stop accepting, close sockets, then the services we started. A crash
+// (an uncaught exception, SIGKILL) cannot stop them: the bundled Synapse dies with this process
+// by itself (stack/parent-death-launcher.py), PGlite runs inside it.
 import { createApp } from './app.ts';
 import { ConfigError, loadConfig } from './config/config.ts';
 import { createLogger } from './observability/logger.ts';
@@ -17,7 +19,7 @@ async function main(): Promise<void> {
     throw error;
   }
   const logger = createLogger(config.logLevel);
-  const stack = await startLocalStack(config);
+  const stack = await startLocalStack(config, logger);
   let app;
   try {
     app = await createApp(stack.config, { ...stack.deps, logger });
@@ -25,6 +27,7 @@ async function main(): Promise<void> {
     await stack.stop();
     throw error;
   }
+  stack.onHomeserverRestarted(() => void app.homeserverRecovered());
   const { port, appservicePort } = await app.listen();
   for (const line of stack.started) logger.info(`started ${line}`);
   const publicUrl = stack.config.publicUrl.replace(/:\d+$/, `:${port}`);

@@ -34,6 +34,7 @@ const envSchema = z
     PUBLIC_URL: url.optional(),
     DATA_DIR: z.string().min(1).default('.local'),
     DATABASE_URL: dbUrl.optional(),
+    EMBEDDED_POSTGRES_PORT: port.default(5439),
     REDIS_URL: z.url({ protocol: /^rediss?$/ }).optional(),
     SYNAPSE_URL: url.optional(),
     SYNAPSE_SERVER_NAME: z
@@ -136,6 +137,8 @@ export interface Config {
   publicUrl: string;
   dataDir: string;
   databaseUrl: string | undefined;
+  /** Where the embedded PGlite listens when there is no DATABASE_URL. */
+  embeddedPostgresPort: number;
   redisUrl: string | undefined;
   synapse: {
     url: string | undefined;
@@ -203,6 +206,7 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
     publicUrl: env.PUBLIC_URL ?? `${scheme}://${localHost}:${env.PORT}`,
     dataDir: resolve(env.DATA_DIR),
     databaseUrl: env.DATABASE_URL,
+    embeddedPostgresPort: env.EMBEDDED_POSTGRES_PORT,
     redisUrl: env.REDIS_URL,
     synapse: {
       url: env.SYNAPSE_URL,

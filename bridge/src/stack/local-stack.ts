@@ -3,12 +3,11 @@
 import { join } from 'node:path';
 import type { Config } from '../config/config.ts';
 import type { AppDeps } from '../app.ts';
+import type { Logger } from '../observability/logger.ts';
 import { startEmbeddedPostgres } from './embedded-postgres.ts';
 import { renderRegistration, writeRegistration } from './registration.ts';
 import { loadOrCreateSecrets, loadOrCreateVapidKeys } from './secrets.ts';
-import { startSynapse } from './synapse.ts';
-
-export const EMBEDDED_POSTGRES_PORT = 5439;
+import { superviseSynapse } from './synapse-supervisor.ts';
 
 export interface LocalStack {
   config: Config;
@@ -16,9 +15,11 @@ export interface LocalStack {
   /** What was started here, in the order to stop it. */
   stop(): Promise<void>;
   started: string[];
+  /** Called each time the bundled Synapse is back after a crash (never with SYNAPSE_URL). */
+  onHomeserverRestarted(listener: () => void): void;
 }
 
-export async function startLocalStack(config: Config): Promise<LocalStack> {
+export async function startLocalStack(config: Config, logger: Logger): Promise<LocalStack> {
   const secrets = loadOrCreateSecrets(config.dataDir);
   const stoppers: (() => Promise<void>)[] = [];
   const started: string[] = [];
@@ -37,7 +38,7 @@ export async function startLocalStack(config: Config): Promise<LocalStack> {
 
   let maxDatabaseConnections: number | undefined;
   if (!config.databaseUrl) {
-    const pg = await startEmbeddedPostgres(config.dataDir, EMBEDDED_POSTGRES_PORT);
+    const pg = await startEmbeddedPostgres(config.dataDir, config.embeddedPostgresPort);
     filled.databaseUrl = pg.url;
     maxDatabaseConnections = 1;
     stoppers.unshift(pg.stop);
@@ -52,9 +53,10 @@ export async function startLocalStack(config: Config): Promise<LocalStack> {
     serverName: config.synapse.serverName,
   };
   let synapseUrl = config.synapse.url;
+  let onHomeserverRestarted: LocalStack['onHomeserverRestarted'] = () => undefined;
   if (!synapseUrl) {
     const synapseDir = join(config.dataDir, 'synapse');
-    const synapse = await startSynapse({
+    const synapse = await superviseSynapse({
       dataDir: synapseDir,
       serverName: config.synapse.serverName,
       port: config.synapse.port,
@@ -64,8 +66,9 @@ export async function startLocalStack(config: Config): Promise<LocalStack> {
       macaroonSecretKey: secrets.macaroonSecretKey,
       formSecret: secrets.formSecret,
       retentionDays: config.retentionDays,
-    });
+    }, logger);
     synapseUrl = synapse.url;
+    onHomeserverRestarted = synapse.onRestarted;
     stoppers.unshift(synapse.stop);
     started.push(`Synapse at ${synapse.url} (${config.synapse.databaseUrl ? 'PostgreSQL' : 'SQLite'})`);
   }
@@ -78,6 +81,7 @@ export async function startLocalStack(config: Config): Promise<LocalStack> {
       maxDatabaseConnections,
     },
     started,
+    onHomeserverRestarted,
     async stop() {
       for (const stop of stoppers) await stop();
     },

@@ -1,112 +1,79 @@
-// The bundled Synapse: configuration generated from synapse-config/, run from the project's
-// virtualenv (scripts/install-synapse.sh), on PostgreSQL or, for the zero-setup default, SQLite.
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdirSync, openSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
-import pg from 'pg';
-import { renderTemplate } from './template.ts';
+// One run of the bundled Synapse, from the project's virtualenv (scripts/install-synapse.sh):
+// whatever an earlier run of the same configuration left behind is stopped first, the child
+// dies with this process, and it counts as started only once it holds its port itself and
+// answers /health.
+import { spawn, spawnSync } from 'node:child_process';
+import { closeSync, existsSync, openSync, readSync, statSync } from 'node:fs';
+import { basename, join } from 'node:path';
+import { setTimeout as delay } from 'node:timers/promises';
+import { assertPortFree } from './ports.ts';
+import { commandLine, listensOn, parentOf, procAvailable, processesWith, terminate } from './processes.ts';
+import { ensureSynapseDatabase, writeSynapseConfig, type SynapseOptions } from './synapse-config.ts';
 
-const ROOT = join(import.meta.dirname, '..', '..', '..');
-const TEMPLATES = join(ROOT, 'synapse-config');
-export const SYNAPSE_PYTHON = join(ROOT, '.local', 'synapse-venv', 'bin', 'python');
+export type { SynapseOptions } from './synapse-config.ts';
 
-export interface SynapseOptions {
-  /** Where the generated configuration, keys, media and logs live. */
-  dataDir: string;
-  serverName: string;
-  port: number;
-  bindAddress?: string;
-  /** PostgreSQL URL; SQLite in dataDir when absent. */
-  databaseUrl: string | undefined;
-  registrationFile: string;
-  registrationSharedSecret: string;
-  macaroonSecretKey: string;
-  formSecret: string;
-  /** Synapse purges messages older than this, like the bridge's read model. */
-  retentionDays: number;
-  logLevel?: string;
-}
+export const SYNAPSE_PYTHON = join(import.meta.dirname, '..', '..', '..', '.local', 'synapse-venv', 'bin', 'python');
+const LAUNCHER = join(import.meta.dirname, 'parent-death-launcher.py');
+const START_TIMEOUT_MS = 120_000;
+const STOP_GRACE_MS = 10_000;
 
 export interface RunningSynapse {
   url: string;
+  pid: number;
+  /** Settles when the process exits, with how it ended ("code 1", "signal SIGKILL"). */
+  exited: Promise<string>;
+  /** The last lines Synapse wrote to its logs during this run. */
+  logTail(): string;
   stop(): Promise<void>;
 }
 
-function databaseBlock(dataDir: string, databaseUrl: string | undefined): string {
-  if (!databaseUrl) {
-    return `  name: sqlite3\n  args:\n    database: "${join(dataDir, 'homeserver.db')}"`;
-  }
-  const u = new URL(databaseUrl);
-  const args = {
-    user: decodeURIComponent(u.username || 'postgres'),
-    password: decodeURIComponent(u.password),
-    dbname: u.pathname.slice(1),
-    host: u.hostname,
-    port: Number(u.port || 5432),
-    cp_min: 2,
-    cp_max: 10,
-  };
-  const lines = Object.entries(args)
-    .filter(([, v]) => v !== '')
-    .map(([k, v]) => `    ${k}: ${JSON.stringify(v)}`);
-  return `  name: psycopg2\n  args:\n${lines.join('\n')}`;
-}
-
-/** Synapse refuses a database whose collation is not C; create it so when it is missing. */
-export async function ensureSynapseDatabase(databaseUrl: string): Promise<void> {
-  const target = new URL(databaseUrl);
-  const name = target.pathname.slice(1);
-  const admin = new URL(databaseUrl);
-  admin.pathname = '/postgres';
-  const client = new pg.Client({ connectionString: admin.toString() });
-  await client.connect();
-  try {
-    const exists = await client.query('SELECT 1 FROM pg_database WHERE datname = $1', [name]);
-    if (exists.rowCount === 0) {
-      await client.query(
-        `CREATE DATABASE ${pg.escapeIdentifier(name)} ENCODING 'UTF8' LC_COLLATE 'C' LC_CTYPE 'C' TEMPLATE template0`,
-      );
+/**
+ * A Synapse still running on this configuration was left by an earlier run whose parent-death
+ * signal never fired (started by an older version, or re-parented some other way): it holds
+ * the port and the database, and would answer the new run's health check. It is found in the
+ * process table rather than through Synapse's pid_file, which may be stale, name a recycled pid
+ * or be gone with a wiped data folder. If its parent is a live Node process, another bridge is
+ * running on this DATA_DIR: refuse rather than take its homeserver away.
+ */
+async function stopLeftover(configPath: string): Promise<void> {
+  for (const pid of processesWith(['synapse.app.homeserver', configPath])) {
+    const parent = parentOf(pid);
+    const parentProgram = parent === undefined ? undefined : commandLine(parent)?.[0];
+    if (parent !== process.pid && parentProgram && basename(parentProgram).startsWith('node')) {
+      throw new Error(`the Synapse of ${configPath} (pid ${pid}) belongs to another running bridge (pid ${parent}): is \`npm start\` already running on this DATA_DIR?`);
     }
-  } finally {
-    await client.end();
+    await terminate(pid, STOP_GRACE_MS);
   }
 }
 
-export function writeSynapseConfig(options: SynapseOptions): string {
-  mkdirSync(options.dataDir, { recursive: true });
-  const values = {
-    DATA_DIR: options.dataDir,
-    SERVER_NAME: options.serverName,
-    PUBLIC_BASEURL: `http://127.0.0.1:${options.port}/`,
-    PORT: options.port,
-    BIND_ADDRESS: options.bindAddress ?? '127.0.0.1',
-    DATABASE: databaseBlock(options.dataDir, options.databaseUrl),
-    REGISTRATION_SHARED_SECRET: options.registrationSharedSecret,
-    MACAROON_SECRET_KEY: options.macaroonSecretKey,
-    FORM_SECRET: options.formSecret,
-    REGISTRATION_FILE: options.registrationFile,
-    LOG_LEVEL: options.logLevel ?? 'WARNING',
-    RETENTION_DAYS: options.retentionDays,
-  };
-  const configPath = join(options.dataDir, 'homeserver.yaml');
-  writeFileSync(configPath, renderTemplate(join(TEMPLATES, 'homeserver.yaml.template'), values), { mode: 0o600 });
-  writeFileSync(join(options.dataDir, 'log.config'), renderTemplate(join(TEMPLATES, 'log.config.template'), values));
-  return configPath;
-}
-
-async function waitForHealth(url: string, child: ChildProcess, timeoutMs: number): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (Date.now() < deadline) {
-    if (child.exitCode !== null) throw new Error(`Synapse exited with code ${child.exitCode}`);
+/** What Synapse writes to a file from now on: its last lines, read when something went wrong. */
+function tailFrom(path: string): () => string {
+  const offset = existsSync(path) ? statSync(path).size : 0;
+  return () => {
+    if (!existsSync(path)) return '';
+    const end = statSync(path).size;
+    const start = Math.max(offset, end - 4096);
+    const buffer = Buffer.alloc(Math.max(0, end - start));
+    const fd = openSync(path, 'r');
     try {
-      const response = await fetch(`${url}/health`);
-      if (response.ok) return;
-    } catch {
-      // not listening yet
+      readSync(fd, buffer, 0, buffer.length, start);
+    } finally {
+      closeSync(fd);
     }
-    await new Promise((r) => setTimeout(r, 250));
+    return buffer.toString('utf8').split('\n').filter(Boolean).slice(-15).join('\n');
+  };
+}
+
+function describeExit(code: number | null, signal: NodeJS.Signals | null): string {
+  return signal ? `signal ${signal}` : `code ${code}`;
+}
+
+async function answersHealth(url: string): Promise<boolean> {
+  try {
+    return (await fetch(`${url}/health`, { signal: AbortSignal.timeout(5_000) })).ok;
+  } catch {
+    return false;
   }
-  throw new Error(`Synapse did not become healthy within ${timeoutMs} ms`);
 }
 
 export async function startSynapse(options: SynapseOptions): Promise<RunningSynapse> {
@@ -115,29 +82,49 @@ export async function startSynapse(options: SynapseOptions): Promise<RunningSyna
   }
   if (options.databaseUrl) await ensureSynapseDatabase(options.databaseUrl);
   const configPath = writeSynapseConfig(options);
+  await stopLeftover(configPath);
+  const host = options.bindAddress ?? '127.0.0.1';
+  await assertPortFree(options.port, host, 'SYNAPSE_PORT', 'another Synapse (another DATA_DIR\'s `npm start`?) or another service');
   const module = ['-m', 'synapse.app.homeserver', '-c', configPath];
   if (!existsSync(join(options.dataDir, 'signing.key'))) {
     const generated = spawnSync(SYNAPSE_PYTHON, [...module, '--generate-keys'], { encoding: 'utf8' });
     if (generated.status !== 0) throw new Error(`Synapse key generation failed: ${generated.stderr}`);
   }
-  const output = openSync(join(options.dataDir, 'stdout.log'), 'a');
-  const child = spawn(SYNAPSE_PYTHON, module, { stdio: ['ignore', output, output] });
-  const url = `http://127.0.0.1:${options.port}`;
-  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
-  try {
-    await waitForHealth(url, child, 120_000);
-  } catch (error) {
-    child.kill('SIGKILL');
-    throw new Error(`${(error as Error).message}; see ${join(options.dataDir, 'homeserver.log')}`);
-  }
-  return {
-    url,
-    async stop() {
-      if (child.exitCode !== null) return;
-      child.kill('SIGTERM');
-      const killer = setTimeout(() => child.kill('SIGKILL'), 10_000);
-      await exited;
-      clearTimeout(killer);
-    },
+
+  const stdoutPath = join(options.dataDir, 'stdout.log');
+  const tails = [tailFrom(stdoutPath), tailFrom(join(options.dataDir, 'homeserver.log'))];
+  const logTail = () => tails.map((tail) => tail()).filter(Boolean).join('\n');
+  const output = openSync(stdoutPath, 'a');
+  const child = spawn(SYNAPSE_PYTHON, [LAUNCHER, String(process.pid), SYNAPSE_PYTHON, ...module], {
+    stdio: ['ignore', output, output],
+  });
+  closeSync(output);
+  const exited = new Promise<string>((resolve) => child.once('exit', (code, signal) => resolve(describeExit(code, signal))));
+  const pid = child.pid!;
+  const url = `http://${host}:${options.port}`;
+  const stop = async () => {
+    if (child.exitCode !== null || child.signalCode !== null) return;
+    child.kill('SIGTERM');
+    const killer = setTimeout(() => child.kill('SIGKILL'), STOP_GRACE_MS);
+    await exited;
+    clearTimeout(killer);
   };
+
+  // Ready means our child holds the listener and answers: a stranger on the port (the race the
+  // check above cannot close) must not make a Synapse that is about to fail look started.
+  const deadline = Date.now() + START_TIMEOUT_MS;
+  let ended: string | undefined;
+  void exited.then((how) => (ended = how));
+  for (;;) {
+    if (ended !== undefined) {
+      throw new Error(`Synapse exited during start-up (${ended}). Its log:\n${logTail() || '(empty)'}`);
+    }
+    if ((!procAvailable || listensOn(pid, options.port)) && (await answersHealth(url))) break;
+    if (Date.now() > deadline) {
+      await stop();
+      throw new Error(`Synapse did not become healthy within ${START_TIMEOUT_MS} ms. Its log:\n${logTail() || '(empty)'}`);
+    }
+    await Promise.race([exited, delay(250)]);
+  }
+  return { url, pid, exited, logTail, stop };
 }
