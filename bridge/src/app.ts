@@ -30,6 +30,8 @@ import { Homeserver } from './matrix/homeserver.ts';
 import { transactionRoutes } from './matrix/transactions.ts';
 import { MessageArrivals } from './messages/arrivals.ts';
 import { MessageHistory } from './messages/history.ts';
+import { FollowUps } from './messages/follow-ups.ts';
+import { OutboxDrainer } from './messages/outbox-drainer.ts';
 import { MessageRoad } from './messages/road.ts';
 import { SenderDirectory } from './messages/senders.ts';
 import { MessageSending } from './messages/sending.ts';
@@ -54,11 +56,13 @@ import { Reports } from './safety/reports.ts';
 import { FilterConfigWatcher } from './safety/filter-config.ts';
 import { TextScreening } from './safety/text-screening.ts';
 import { createLogger, routeBridgeLogs, type Logger } from './observability/logger.ts';
+import { FaultPoints } from './observability/fault-points.ts';
 import { createMetrics } from './observability/metrics.ts';
 import { BookingsStore } from './store/bookings-store.ts';
 import { migrate, openDatabase, type Database } from './store/database.ts';
 import { MessageRowCache } from './store/message-row-cache.ts';
 import { MessagesStore } from './store/messages-store.ts';
+import { OutboxStore } from './store/outbox-store.ts';
 import { readModelHorizon } from './store/partitions.ts';
 import { SendsStore } from './store/sends-store.ts';
 import { UsersStore } from './store/users-store.ts';
@@ -163,17 +167,21 @@ export async function createApp(config: Config, deps: AppDeps): Promise<App> {
       })
     : undefined;
   const pushWorker = new PushWorker({ store: pushStore, fcm, webPush, metrics, logger });
+  const outbox = new OutboxStore(db);
   const notifier = new PushNotifier({
     store: pushStore,
+    outbox,
     presence,
     bookings,
     messages,
     previews: config.push.previews,
     onQueued: () => pushWorker.kick(),
-    logger,
   });
   const audience = new Audience(safety);
-  const road = new MessageRoad({ bookings, messages, safety, audience, senders, view, arrivals, delivery, notifier, metrics, logger });
+  const faults = new FaultPoints(config.faultPauseAt, logger);
+  const followUps = new FollowUps({ delivery, arrivals, pushes: notifier, outbox, faults, metrics });
+  const road = new MessageRoad({ bookings, messages, audience, senders, view, followUps, metrics, logger });
+  const drainer = new OutboxDrainer({ outbox, bookings, messages, audience, view, followUps, metrics, logger });
   const access = new BookingAccess(bookings);
   const blocks = new Blocks(safety, bookings, homeserver, logger);
   const moderation = new ModerationRoom(homeserver, safety, config.supportStaff, logger);
@@ -250,6 +258,7 @@ export async function createApp(config: Config, deps: AppDeps): Promise<App> {
         ephemeral: (events) => ephemeral.handle(events),
       },
       isReady: () => ready,
+      faults,
       logger,
       metrics,
     }),
@@ -275,6 +284,7 @@ export async function createApp(config: Config, deps: AppDeps): Promise<App> {
       retention.start();
       presence.start();
       pushWorker.start();
+      drainer.start();
       // Synapse backs off after failed pushes; a ping makes it retry queued transactions now.
       homeserver.pingAppservice().catch((err) => logger.warn({ err }, 'appservice ping failed'));
       logger.info({ port, appservicePort, tls: Boolean(config.tls) }, 'bridge listening');
@@ -285,6 +295,7 @@ export async function createApp(config: Config, deps: AppDeps): Promise<App> {
       retention.stop();
       filters.close();
       await sockets.close();
+      await drainer.stop();
       await pushWorker.stop();
       await presence.stop();
       await fcm?.close();

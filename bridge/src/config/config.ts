@@ -4,6 +4,7 @@ import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
+import { FAULT_STEPS, type FaultStep } from '../observability/fault-points.ts';
 import { parseRateLimit, type RateLimit, type RateLimitKind } from '../safety/rate-limiter.ts';
 
 /** The shipped filter configuration (operators edit it, or point FILTER_CONFIG_FILE elsewhere). */
@@ -73,6 +74,7 @@ const envSchema = z
     MEDIA_URL_TTL_SECONDS: z.coerce.number().int().min(60).max(7 * 86400).default(3600),
     RETENTION_DAYS: z.coerce.number().int().min(1).max(36500).default(365),
     MESSAGE_CACHE_SIZE: z.coerce.number().int().min(0).max(10_000_000).default(50_000),
+    FAULT_PAUSE_AT: z.enum(FAULT_STEPS).optional(),
     SUPPORT_STAFF: z
       .string()
       .regex(/^\s*(@[^:\s,]+:[^\s,]+\s*(,\s*@[^:\s,]+:[^\s,]+\s*)*)?$/, 'comma-separated Matrix user ids')
@@ -164,6 +166,8 @@ export interface Config {
   retentionDays: number;
   /** Read-model rows kept in memory for history and catch-up (0: none). */
   messageCacheSize: number;
+  /** A testing aid: the step of a message's way at which the process stops (observability/fault-points.ts). */
+  faultPauseAt: FaultStep | undefined;
   mediaUrlTtlSeconds: number;
   filterConfigFile: string;
   push: {
@@ -231,6 +235,7 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
     limits: { messageMaxLength: env.MESSAGE_MAX_LENGTH },
     retentionDays: env.RETENTION_DAYS,
     messageCacheSize: env.MESSAGE_CACHE_SIZE,
+    faultPauseAt: env.FAULT_PAUSE_AT,
     mediaUrlTtlSeconds: env.MEDIA_URL_TTL_SECONDS,
     filterConfigFile: resolve(env.FILTER_CONFIG_FILE),
     push: {

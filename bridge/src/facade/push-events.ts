@@ -1,6 +1,7 @@
 // push:register, push:unregister, push:config, app:state, chat:mute and chat:unmute; and the
 // presence of every connection (an app that connects is in the foreground until it says not).
 import type { BookingAccess } from '../bookings/access.ts';
+import type { PushEndpointPolicy } from '../push/push-endpoints.ts';
 import type { Presence } from '../push/presence.ts';
 import { AppError } from '../protocol/errors.ts';
 import {
@@ -20,9 +21,10 @@ export interface PushServices {
   access: BookingAccess;
   /** The VAPID public key, when Web Push is configured. */
   webPushPublicKey: string | undefined;
+  webPushEndpoints: PushEndpointPolicy;
 }
 
-export function registerPushEvents(context: HandlerContext, { store, presence, access, webPushPublicKey }: PushServices): void {
+export function registerPushEvents(context: HandlerContext, { store, presence, access, webPushPublicKey, webPushEndpoints }: PushServices): void {
   const { socket, logger } = context;
   const userId = socket.data.userId;
   const track = (foreground: boolean) =>
@@ -36,6 +38,7 @@ export function registerPushEvents(context: HandlerContext, { store, presence, a
   });
   onEvent(context, 'push:register', pushRegisterSchema, async (request) => {
     if (request.kind === 'webpush' && !webPushPublicKey) throw new AppError('invalid', 'Web Push is not configured on this server');
+    if (request.kind === 'webpush') await webPushEndpoints.check(request.subscription.endpoint);
     const device =
       request.kind === 'fcm'
         ? { kind: 'fcm' as const, address: request.token, subscription: null }

@@ -7,6 +7,7 @@ import { z } from 'zod';
 import { bearerMatches } from '../http/service-auth.ts';
 import type { RoomEvent } from '../messages/matrix-event.ts';
 import type { RoadResult } from '../messages/road.ts';
+import type { FaultPoints } from '../observability/fault-points.ts';
 import type { Logger } from '../observability/logger.ts';
 import type { Metrics } from '../observability/metrics.ts';
 
@@ -39,6 +40,7 @@ export interface TransactionRoutesOptions {
   hsToken: string;
   sink: TransactionSink;
   isReady: () => boolean;
+  faults: FaultPoints;
   logger: Logger;
   metrics: Metrics;
 }
@@ -46,7 +48,7 @@ export interface TransactionRoutesOptions {
 const matrixError = (errcode: string, error: string) => ({ errcode, error });
 
 export function transactionRoutes(options: TransactionRoutesOptions): Router {
-  const { hsToken, sink, isReady, logger, metrics } = options;
+  const { hsToken, sink, isReady, faults, logger, metrics } = options;
   const router = Router();
   // Up to 100 events with their content: far above the library's 5 MB, which would make Synapse retry for ever.
   router.use(express.json({ limit: '50mb' }));
@@ -87,7 +89,11 @@ export function transactionRoutes(options: TransactionRoutesOptions): Router {
       timer();
     }
     metrics.transactions.inc({ outcome: 'stored' });
+    // A crash test stops a process here (FAULT_PAUSE_AT), on a transaction that stored a message.
+    const storedMessages = stored.messages.length > 0;
+    if (storedMessages) await faults.reached('after-commit');
     response.json({});
+    if (storedMessages) await faults.reached('after-answer');
     sink.deliver(stored);
     const ephemeral = body.data.ephemeral ?? body.data['de.sorunome.msc2409.ephemeral'] ?? [];
     if (ephemeral.length > 0) await sink.ephemeral(ephemeral);

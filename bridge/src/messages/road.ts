@@ -1,5 +1,6 @@
 // The one road every room event takes, whoever wrote it (DESIGN.md): Synapse pushes it in a
-// transaction → stored in the read model (idempotent) → Synapse answered → emitted to members.
+// transaction → stored in the read model (idempotent), with its follow-ups in the outbox →
+// Synapse answered → the follow-ups: emitted to members, pushes queued (follow-ups.ts).
 // Redactions take the same road: the message leaves the read model, members get message:deleted.
 import type { Logger } from '../observability/logger.ts';
 import type { Metrics } from '../observability/metrics.ts';
@@ -7,10 +8,8 @@ import type { Message } from '../protocol/types.ts';
 import type { BookingRow, BookingsStore } from '../store/bookings-store.ts';
 import type { MessagesStore, NewDeletion, NewMessageRow } from '../store/messages-store.ts';
 import type { Audience } from '../safety/audience.ts';
-import type { SafetyStore } from '../store/safety-store.ts';
-import type { MessageArrivals } from './arrivals.ts';
-import type { Delivery } from './delivery.ts';
 import { eventToRow, mayShowInApps } from './event-to-row.ts';
+import type { FollowUps } from './follow-ups.ts';
 import type { RoomEvent } from './matrix-event.ts';
 import type { MessageView } from './row-to-message.ts';
 import type { SenderDirectory } from './senders.ts';
@@ -35,14 +34,10 @@ export interface RoadResult {
 export interface MessageRoadDeps {
   bookings: BookingsStore;
   messages: MessagesStore;
-  safety: SafetyStore;
   audience: Audience;
   senders: SenderDirectory;
   view: MessageView;
-  arrivals: MessageArrivals;
-  delivery: Delivery;
-  /** Pushes to members whose apps are in the background (after the emit, off the chat's path). */
-  notifier: { notify(message: Message, recipients: string[]): void };
+  followUps: FollowUps;
   metrics: Metrics;
   logger: Logger;
 }
@@ -92,14 +87,6 @@ export class MessageRoad {
     const { inserted, deleted } = await messages.write(rows, redactions);
     metrics.transactionEvents.inc({ result: 'duplicate' }, rows.length - inserted.length);
     const bookingOf = (bookingId: string) => bookingById.get(bookingId)!;
-    for (const deletion of deleted) {
-      await this.deps.safety.audit({
-        actor: deletion.redacted_by,
-        action: 'message.redact',
-        bookingId: deletion.booking_id,
-        target: deletion.event_id,
-      });
-    }
     return {
       messages: await Promise.all(
         inserted.map(async (row) => ({
@@ -111,17 +98,11 @@ export class MessageRoad {
     };
   }
 
+  /** Runs the follow-ups of what was stored; one that fails stays in the outbox for the drainer. */
   deliver({ messages, deletions }: RoadResult): void {
-    const { delivery, arrivals, notifier, metrics } = this.deps;
-    for (const { message, recipients } of messages) {
-      delivery.emit(recipients, 'message', message);
-      delivery.announceStored(message);
-      arrivals.notify(message);
-      notifier.notify(message, recipients);
-      metrics.messagesDelivered.inc({ kind: message.kind });
-    }
-    for (const { bookingId, messageId, recipients } of deletions) {
-      delivery.emit(recipients, 'message:deleted', { bookingId, messageId });
-    }
+    const { followUps, logger } = this.deps;
+    const leftToDrainer = (err: unknown) => logger.warn({ err }, 'follow-up failed: left to the outbox drainer');
+    for (const stored of messages) followUps.message(stored).catch(leftToDrainer);
+    for (const deletion of deletions) followUps.deletion(deletion).catch(leftToDrainer);
   }
 }

@@ -61,6 +61,12 @@ export function createMetrics() {
       labelNames: ['kind'] as const,
       registers,
     }),
+    outboxDrained: new Counter({
+      name: 'bookingchat_outbox_drained_total',
+      help: 'Outbox entries a drainer finished for a process that did not, by kind (message, deletion) and outcome (done, gone, dropped)',
+      labelNames: ['kind', 'outcome'] as const,
+      registers,
+    }),
   };
 }
 

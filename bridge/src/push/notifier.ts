@@ -1,11 +1,12 @@
 // Who gets a push for a stored message, and what it says. Runs after the message has been
 // emitted (off the chat's path): members who are not the sender, did not block the sender
 // (the audience already left them out), did not mute the chat, and have no app in the
-// foreground anywhere. The pushes go into the durable queue; the worker sends them.
-import type { Logger } from '../observability/logger.ts';
+// foreground anywhere. The pushes go into the durable queue, in the statement that settles the
+// message's outbox row (so a message is queued once); the worker sends them.
 import type { Message } from '../protocol/types.ts';
 import type { BookingsStore } from '../store/bookings-store.ts';
 import type { MessagesStore } from '../store/messages-store.ts';
+import type { OutboxStore, PushJob } from '../store/outbox-store.ts';
 import type { PushStore } from '../store/push-store.ts';
 import type { Presence } from './presence.ts';
 import type { PushMessage } from './push-message.ts';
@@ -14,6 +15,7 @@ const PREVIEW_LENGTH = 120;
 
 export interface PushNotifierDeps {
   store: PushStore;
+  outbox: Pick<OutboxStore, 'settleMessage'>;
   presence: Presence;
   bookings: BookingsStore;
   messages: MessagesStore;
@@ -21,7 +23,6 @@ export interface PushNotifierDeps {
   previews: boolean;
   /** Wakes the worker after new jobs were queued. */
   onQueued: () => void;
-  logger: Logger;
 }
 
 export class PushNotifier {
@@ -31,22 +32,22 @@ export class PushNotifier {
     this.deps = deps;
   }
 
-  /** Never throws: a push problem must not disturb the chat. */
-  notify(message: Message, recipients: string[]): void {
-    this.enqueue(message, recipients).catch((err: unknown) => this.deps.logger.error({ err, messageId: message.id }, 'push not queued'));
+  /** Queues the message's pushes and settles its outbox row; when this fails, the row stays for the drainer. */
+  async queue(message: Message, recipients: string[]): Promise<void> {
+    const queued = await this.deps.outbox.settleMessage(message.id, await this.jobsFor(message, recipients));
+    if (queued > 0) this.deps.onQueued();
   }
 
-  private async enqueue(message: Message, recipients: string[]): Promise<void> {
-    const { store, presence, onQueued } = this.deps;
+  private async jobsFor(message: Message, recipients: string[]): Promise<PushJob[]> {
+    const { store, presence } = this.deps;
     const others = recipients.filter((id) => id !== message.sender.id);
-    if (others.length === 0) return;
+    if (others.length === 0) return [];
     const [muted, foreground] = await Promise.all([store.mutedAmong(message.bookingId, others), presence.foregroundAmong(others)]);
     const targets = others.filter((id) => !muted.has(id) && !foreground.has(id));
     const devices = await store.devicesOf(targets);
-    if (devices.length === 0) return;
+    if (devices.length === 0) return [];
     const badges = new Map(await Promise.all(targets.map(async (id) => [id, await this.unreadTotal(id)] as const)));
-    await store.enqueue(devices.map((device) => ({ device_id: device.id, message: this.payload(message, badges.get(device.user_id) ?? 0) })));
-    onQueued();
+    return devices.map((device) => ({ device_id: device.id, message: this.payload(message, badges.get(device.user_id) ?? 0) }));
   }
 
   private payload(message: Message, badge: number): PushMessage {

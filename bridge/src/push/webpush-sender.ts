@@ -1,7 +1,9 @@
 // Browser pushes through the Web Push protocol (RFC 8030), VAPID (RFC 8292) and aes128gcm
 // payload encryption (RFC 8291), with the `web-push` package.
-import type { Agent } from 'node:https';
+import { Agent } from 'node:https';
 import webpush from 'web-push';
+import { AppError } from '../protocol/errors.ts';
+import { UNRESOLVED, type PushEndpointPolicy } from './push-endpoints.ts';
 import { boundedCollapseKey, DEFAULT_PUSH_TTL_SECONDS, type PushMessage } from './push-message.ts';
 import { delivered, fromWebPushError, type PushOutcome } from './push-outcome.ts';
 
@@ -18,9 +20,14 @@ export interface WebPushSenderOptions {
   subject: string;
   ttlSeconds?: number;
   timeoutMs?: number;
+  /** Where pushes may go: checked again at each send (a stored endpoint may predate the policy). */
+  endpoints: PushEndpointPolicy;
   /** Only for proxies and tests; production leaves it out. */
   agent?: Agent;
 }
+
+/** How soon to try again an endpoint whose name did not resolve. */
+const UNRESOLVED_RETRY_MS = 60_000;
 
 /** RFC 8030 §5.4: a topic is at most 32 characters of the URL-safe base64 alphabet. */
 const TOPIC_LENGTH = 32;
@@ -29,19 +36,27 @@ export class WebPushSender {
   private readonly vapidDetails: { subject: string; publicKey: string; privateKey: string };
   private readonly ttlSeconds: number;
   private readonly timeoutMs: number;
-  private readonly agent: Agent | undefined;
+  private readonly endpoints: PushEndpointPolicy;
+  private readonly agent: Agent;
 
   constructor(options: WebPushSenderOptions) {
     this.vapidDetails = { subject: options.subject, publicKey: options.vapidPublicKey, privateKey: options.vapidPrivateKey };
     this.ttlSeconds = options.ttlSeconds ?? DEFAULT_PUSH_TTL_SECONDS;
     this.timeoutMs = options.timeoutMs ?? 10_000;
-    this.agent = options.agent;
+    this.endpoints = options.endpoints;
+    this.agent = options.agent ?? new Agent({ keepAlive: true, lookup: options.endpoints.lookup });
     // Signs a throwaway token so a bad key or subject stops the start-up rather than every push.
     webpush.getVapidHeaders('https://push.invalid', options.subject, options.vapidPublicKey, options.vapidPrivateKey, 'aes128gcm');
   }
 
   async send(subscription: WebPushSubscription, message: PushMessage): Promise<PushOutcome> {
     if (!isUsable(subscription)) return { ok: false, gone: true, reason: 'webpush/invalid-subscription' };
+    try {
+      await this.endpoints.check(subscription.endpoint);
+    } catch (error) {
+      if (error instanceof AppError && error.reason === UNRESOLVED) return { ok: false, gone: false, retryAfterMs: UNRESOLVED_RETRY_MS, reason: 'webpush/unresolved' };
+      return { ok: false, gone: true, reason: 'webpush/endpoint-not-allowed' };
+    }
     try {
       await webpush.sendNotification(subscription, JSON.stringify(message), {
         vapidDetails: this.vapidDetails,
@@ -50,7 +65,7 @@ export class WebPushSender {
         urgency: 'high',
         topic: boundedCollapseKey(message.collapseKey, TOPIC_LENGTH),
         timeout: this.timeoutMs,
-        ...(this.agent ? { agent: this.agent } : {}),
+        agent: this.agent,
       });
       return delivered;
     } catch (error) {

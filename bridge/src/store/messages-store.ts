@@ -3,6 +3,7 @@
 import type { BookingRow } from './bookings-store.ts';
 import type { Database } from './database.ts';
 import { MessageRowCache } from './message-row-cache.ts';
+import { recordFollowUps } from './outbox-store.ts';
 import { runPrepared, type PreparedStatement } from './prepared.ts';
 
 export interface MessageContent {
@@ -137,7 +138,8 @@ export class MessagesStore {
 
   /**
    * Stores new messages once each (idempotent on event id; a message deleted before is not
-   * stored again) and applies deletions, in one transaction; returns what changed.
+   * stored again) and applies deletions, in one transaction with their outbox rows (and the
+   * redactions' audit entries); returns what changed.
    * Writers queue on one lock so that cursors commit in the order they were handed out: a
    * reader that has seen cursor N can never later find a message below N appear.
    */
@@ -173,6 +175,8 @@ export class MessagesStore {
           .returning('*');
         if (tombstone) deleted.push(tombstone);
       }
+      // Committed together with what it follows: a crash after the commit cannot lose it.
+      await recordFollowUps(trx, inserted, deleted);
       return { inserted: inserted.sort((a, b) => Number(BigInt(a.seq) - BigInt(b.seq))), deleted };
     });
     // Only once committed: a rolled-back row must not be served from the cache.

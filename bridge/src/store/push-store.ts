@@ -1,5 +1,6 @@
-// Devices, muted chats and the push queue (claimed with SKIP LOCKED, so any number of bridge
-// processes share the work and no job is sent twice at once).
+// Devices, muted chats and the push queue (filled with the outbox's settling, outbox-store.ts;
+// claimed with SKIP LOCKED, so any number of bridge processes share the work and no job is sent
+// twice at once).
 import { randomUUID } from 'node:crypto';
 import type { PushMessage } from '../push/push-message.ts';
 import type { Database } from './database.ts';
@@ -81,11 +82,6 @@ export class PushStore {
       .andWhere((q) => q.whereNull('until').orWhere('until', '>', this.db.fn.now()))
       .select('user_id');
     return new Set(rows.map((r: { user_id: string }) => r.user_id));
-  }
-
-  async enqueue(jobs: { device_id: string; message: PushMessage }[]): Promise<void> {
-    if (jobs.length === 0) return;
-    await this.db('push_jobs').insert(jobs.map((job) => ({ device_id: job.device_id, message: JSON.stringify(job.message) })));
   }
 
   /**

@@ -21,6 +21,25 @@ export type AuditAction =
   | 'user.unblock'
   | 'message.redact';
 
+export interface AuditEntry {
+  actor: string;
+  action: AuditAction;
+  bookingId?: string;
+  target?: string;
+  details?: Record<string, unknown>;
+}
+
+/** An audit_log row (also written inside other stores' transactions: see outbox-store.ts). */
+export function auditRow(entry: AuditEntry) {
+  return {
+    actor: entry.actor,
+    action: entry.action,
+    booking_id: entry.bookingId ?? null,
+    target: entry.target ?? null,
+    details: JSON.stringify(entry.details ?? {}),
+  };
+}
+
 export class SafetyStore {
   private readonly db: Database;
 
@@ -66,14 +85,8 @@ export class SafetyStore {
     await this.db('reports').where({ id: reportId }).update({ moderation_event_id: eventId });
   }
 
-  async audit(entry: { actor: string; action: AuditAction; bookingId?: string; target?: string; details?: Record<string, unknown> }): Promise<void> {
-    await this.db('audit_log').insert({
-      actor: entry.actor,
-      action: entry.action,
-      booking_id: entry.bookingId ?? null,
-      target: entry.target ?? null,
-      details: JSON.stringify(entry.details ?? {}),
-    });
+  async audit(entry: AuditEntry): Promise<void> {
+    await this.db('audit_log').insert(auditRow(entry));
   }
 
   async getSetting(key: string): Promise<string | undefined> {

@@ -25,6 +25,7 @@ beforeAll(async () => {
     WEBPUSH_VAPID_PRIVATE_KEY: vapid.privateKey,
     // The local push service's certificate comes from a throwaway CA.
     NODE_EXTRA_CA_CERTS: pushService.caFile,
+    WEBPUSH_ALLOWED_HOSTS: pushService.allowedHost,
   };
   receiver = await spawnBridge({ port: testPort(18_601), appservicePort: inject('appservicePort'), env });
   server = await spawnBridge({ port: testPort(18_602), appservicePort: testPort(18_612), env });

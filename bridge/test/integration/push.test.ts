@@ -32,6 +32,8 @@ async function chatWithBackgroundCustomer() {
   return { ...booking, phone, token, deviceId, artistApp };
 }
 
+const withKeys = (endpoint: string) => ({ endpoint, keys: { p256dh: 'A'.repeat(87), auth: 'A'.repeat(22) } });
+
 async function send(client: AppClient, bookingId: string, text: string): Promise<Message> {
   return (await client.request<{ message: Message }>('message:send', { bookingId, clientId: randomUUID(), text })).message;
 }
@@ -46,6 +48,7 @@ const harness = useHarness({
       WEBPUSH_VAPID_PUBLIC_KEY: vapid.publicKey,
       WEBPUSH_VAPID_PRIVATE_KEY: vapid.privateKey,
       WEBPUSH_SUBJECT: 'mailto:ops@booking-chat.test',
+      WEBPUSH_ALLOWED_HOSTS: pushService.allowedHost,
       },
       pushAgents: { fcm: fcm.agent, webPush: pushService.agent },
     };
@@ -160,6 +163,12 @@ describe('Web Push', () => {
     ['an http endpoint', { endpoint: 'http://push.example/x', keys: { p256dh: 'A'.repeat(87), auth: 'A'.repeat(22) } }],
     ['a short p256dh key', { endpoint: 'https://push.example/x', keys: { p256dh: 'AAAA', auth: 'A'.repeat(22) } }],
     ['no keys', { endpoint: 'https://push.example/x' }],
+    // Server-side request forgery: the push worker would POST wherever the endpoint points.
+    ['the appservice port', withKeys('https://127.0.0.1:9000/_matrix/app/v1/transactions/1')],
+    ['a cloud metadata address', withKeys('https://169.254.169.254/latest/meta-data/')],
+    ['a private network address', withKeys('https://10.0.0.1/push')],
+    ['a loopback IPv6 address', withKeys('https://[::1]/push')],
+    ['a host that is no push service', withKeys('https://push.example/x')],
   ])('refuses a subscription with %s', async (_label, subscription) => {
     const me = await harness.app('web-user');
     expect(await me.request('push:register', { kind: 'webpush', subscription })).toMatchObject({ ok: false, error: { code: 'invalid' } });

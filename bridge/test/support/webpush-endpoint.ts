@@ -28,6 +28,8 @@ export interface ReceivedPush {
 
 export interface WebPushEndpoint {
   origin: string;
+  /** Its host and port, as WEBPUSH_ALLOWED_HOSTS must list it (a loopback push service is never allowed by default). */
+  allowedHost: string;
   /** The CA that signed its certificate (for NODE_EXTRA_CA_CERTS in bridge processes). */
   caFile: string;
   /** Trusts the push service's certificate (its throwaway CA only). */
@@ -100,6 +102,7 @@ export async function startWebPushEndpoint(): Promise<WebPushEndpoint> {
 
   return {
     origin,
+    allowedHost: new URL(origin).host,
     caFile: certs.caFile,
     agent,
     received,

@@ -9,14 +9,13 @@ function notifier(options: { previews: boolean; muted?: string[]; foreground?: s
     store: {
       mutedAmong: async () => new Set(options.muted ?? []),
       devicesOf: async (ids: string[]) => ids.map((id) => ({ id: `device-of-${id}`, user_id: id })),
-      enqueue: async (jobs: typeof queued) => void queued.push(...jobs),
     } as never,
+    outbox: { settleMessage: async (_messageId: string, jobs: typeof queued) => queued.push(...jobs) },
     presence: { foregroundAmong: async () => new Set(options.foreground ?? []) } as never,
     bookings: { listForUser: async () => [{ booking_id: 'b1' }, { booking_id: 'b2' }] } as never,
     messages: { unreadCounts: async () => new Map([['b1', 2], ['b2', 3]]) } as never,
     previews: options.previews,
     onQueued: () => undefined,
-    logger: { error: () => undefined } as never,
   });
   return { subject, queued };
 }
@@ -32,13 +31,10 @@ const message = (over: Partial<Message> = {}): Message => ({
   ...over,
 });
 
-const flush = () => new Promise((r) => setTimeout(r, 10));
-
 describe('what a push says and to whom', () => {
   it('previews the text (shortened), badges the total unread count, collapses per chat', async () => {
     const { subject, queued } = notifier({ previews: true });
-    subject.notify(message(), ['ann', 'bea']);
-    await flush();
+    await subject.queue(message(), ['ann', 'bea']);
     expect(queued).toHaveLength(1);
     expect(queued[0]).toMatchObject({ device_id: 'device-of-bea', message: { title: 'Ann', badge: 5, collapseKey: 'booking-b1', bookingId: 'b1', messageId: '$m' } });
     expect(queued[0]!.message.body).toHaveLength(120);
@@ -46,18 +42,16 @@ describe('what a push says and to whom', () => {
 
   it('says only "New message" when previews are off, and "Photo" for images', async () => {
     const off = notifier({ previews: false });
-    off.subject.notify(message(), ['ann', 'bea']);
+    await off.subject.queue(message(), ['ann', 'bea']);
     const on = notifier({ previews: true });
-    on.subject.notify(message({ kind: 'image', text: undefined }), ['ann', 'bea']);
-    await flush();
+    await on.subject.queue(message({ kind: 'image', text: undefined }), ['ann', 'bea']);
     expect(off.queued[0]!.message.body).toBe('New message');
     expect(on.queued[0]!.message.body).toBe('Photo');
   });
 
   it('skips the sender, muted chats and foreground apps', async () => {
     const { subject, queued } = notifier({ previews: true, muted: ['bea'], foreground: ['cleo'] });
-    subject.notify(message(), ['ann', 'bea', 'cleo']);
-    await flush();
+    await subject.queue(message(), ['ann', 'bea', 'cleo']);
     expect(queued).toEqual([]);
   });
 });

@@ -2,6 +2,7 @@
 // with the subscription's private key (see support/webpush-endpoint.ts).
 import webpush from 'web-push';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { PushEndpointPolicy } from '../../../src/push/push-endpoints.ts';
 import type { PushMessage } from '../../../src/push/push-message.ts';
 import { WebPushSender } from '../../../src/push/webpush-sender.ts';
 import { startWebPushEndpoint, type WebPushEndpoint } from '../../support/webpush-endpoint.ts';
@@ -26,6 +27,8 @@ beforeAll(async () => {
   service = await startWebPushEndpoint();
   sender = new WebPushSender({
     vapidPublicKey: vapid.publicKey, vapidPrivateKey: vapid.privateKey, subject, agent: service.agent, ttlSeconds: 600,
+    // The service, and a port on the same host where nothing listens (an unreachable push service).
+    endpoints: new PushEndpointPolicy([service.allowedHost, '127.0.0.1:1']),
   });
 });
 
@@ -104,11 +107,19 @@ describe('push service answers', () => {
     expect(await sender.send(broken, message)).toEqual({ ok: false, gone: true, reason: 'webpush/invalid-subscription' });
     expect(service.received.length + service.rejected.length).toBe(before);
   });
+
+  it('an endpoint the allow-list does not name is gone without a request (a subscription stored before the policy)', async () => {
+    const before = service.received.length + service.rejected.length;
+    const elsewhere = { ...service.subscribe(vapid.publicKey), endpoint: 'https://127.0.0.1:9000/_matrix/app/v1/transactions/1' };
+    expect(await sender.send(elsewhere, message)).toEqual({ ok: false, gone: true, reason: 'webpush/endpoint-not-allowed' });
+    expect(service.received.length + service.rejected.length).toBe(before);
+  });
 });
 
 describe('configuration', () => {
   it('a bad VAPID key or subject is refused at start-up', () => {
-    expect(() => new WebPushSender({ vapidPublicKey: 'short', vapidPrivateKey: vapid.privateKey, subject })).toThrow();
-    expect(() => new WebPushSender({ vapidPublicKey: vapid.publicKey, vapidPrivateKey: vapid.privateKey, subject: 'push@example' })).toThrow();
+    const endpoints = new PushEndpointPolicy([service.allowedHost]);
+    expect(() => new WebPushSender({ vapidPublicKey: 'short', vapidPrivateKey: vapid.privateKey, subject, endpoints })).toThrow();
+    expect(() => new WebPushSender({ vapidPublicKey: vapid.publicKey, vapidPrivateKey: vapid.privateKey, subject: 'push@example', endpoints })).toThrow();
   });
 });

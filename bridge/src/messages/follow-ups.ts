@@ -1,0 +1,45 @@
+// What follows a stored message or deletion once Synapse has been answered: the live emit to the
+// members' sockets (on every process), waking a sender waiting for it, and the pushes. The
+// storing process runs them at once; the outbox drainer runs them for what a process left undone
+// (it died, or a step failed), so each runs at least once (docs/architecture.md, "The outbox").
+import type { FaultPoints } from '../observability/fault-points.ts';
+import type { Metrics } from '../observability/metrics.ts';
+import type { Message } from '../protocol/types.ts';
+import type { OutboxStore } from '../store/outbox-store.ts';
+import type { MessageArrivals } from './arrivals.ts';
+import type { Delivery } from './delivery.ts';
+import type { StoredDeletion, StoredMessage } from './road.ts';
+
+export interface FollowUpsDeps {
+  delivery: Delivery;
+  arrivals: MessageArrivals;
+  /** Queues the pushes for members whose apps are in the background, settling the message's outbox row. */
+  pushes: { queue(message: Message, recipients: string[]): Promise<void> };
+  outbox: Pick<OutboxStore, 'settle'>;
+  faults: FaultPoints;
+  metrics: Metrics;
+}
+
+export class FollowUps {
+  private readonly deps: FollowUpsDeps;
+
+  constructor(deps: FollowUpsDeps) {
+    this.deps = deps;
+  }
+
+  /** Emits before anything is awaited (nothing stands between the commit and the chat), then queues the pushes. */
+  async message({ message, recipients }: StoredMessage): Promise<void> {
+    const { delivery, arrivals, pushes, faults, metrics } = this.deps;
+    delivery.emit(recipients, 'message', message);
+    delivery.announceStored(message);
+    arrivals.notify(message);
+    metrics.messagesDelivered.inc({ kind: message.kind });
+    await faults.reached('after-emit');
+    await pushes.queue(message, recipients);
+  }
+
+  async deletion({ bookingId, messageId, recipients }: StoredDeletion): Promise<void> {
+    this.deps.delivery.emit(recipients, 'message:deleted', { bookingId, messageId });
+    await this.deps.outbox.settle('deletion', messageId);
+  }
+}
