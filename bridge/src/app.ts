@@ -5,7 +5,6 @@ import http, { type RequestListener } from 'node:http';
 import https, { type Agent } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import express from 'express';
-import { Redis } from 'ioredis';
 import { BookingAccess } from './bookings/access.ts';
 import { BookingChats } from './bookings/booking-chats.ts';
 import { ChatList } from './bookings/chat-list.ts';
@@ -58,6 +57,8 @@ import { TextScreening } from './safety/text-screening.ts';
 import { createLogger, routeBridgeLogs, type Logger } from './observability/logger.ts';
 import { FaultPoints } from './observability/fault-points.ts';
 import { createMetrics } from './observability/metrics.ts';
+import { DependencyHealth } from './outages/dependency-health.ts';
+import { closeRedis, openRedis } from './outages/shared-redis.ts';
 import { BookingsStore } from './store/bookings-store.ts';
 import { migrate, openDatabase, type Database } from './store/database.ts';
 import { MessageRowCache } from './store/message-row-cache.ts';
@@ -130,8 +131,7 @@ export async function createApp(config: Config, deps: AppDeps): Promise<App> {
   const tlsOptions = config.tls && { cert: readFileSync(config.tls.certFile), key: readFileSync(config.tls.keyFile) };
   const publicServer = tlsOptions ? https.createServer(tlsOptions, onRequest) : http.createServer(onRequest);
 
-  const redis = config.redisUrl ? new Redis(config.redisUrl, { maxRetriesPerRequest: 3 }) : undefined;
-  redis?.on('error', (err) => logger.warn({ err }, 'redis connection error'));
+  const redis = config.redisUrl ? openRedis(config.redisUrl, new DependencyHealth('redis', metrics, logger), logger) : undefined;
   const limiter = new RateLimiter(config.rateLimits, redis);
   const verifier = new JwtVerifier(config.jwt);
   const sockets = createSocketServer(publicServer, {
@@ -238,11 +238,15 @@ export async function createApp(config: Config, deps: AppDeps): Promise<App> {
       }),
     ],
     health: healthRoutes(metrics.registry, {
-      database: () => db.raw('SELECT 1'),
-      homeserver: async () => {
-        const response = await fetch(`${deps.synapseUrl}/health`);
-        if (!response.ok) throw new Error(`homeserver answered ${response.status}`);
+      required: {
+        database: () => db.raw('SELECT 1'),
+        homeserver: async () => {
+          const response = await fetch(`${deps.synapseUrl}/health`);
+          if (!response.ok) throw new Error(`homeserver answered ${response.status}`);
+        },
       },
+      // Without Redis the bridge serves on (see outages/shared-redis.ts): degraded, not down.
+      optional: redis ? { redis: () => redis.ping() } : {},
     }),
   });
 
@@ -307,7 +311,7 @@ export async function createApp(config: Config, deps: AppDeps): Promise<App> {
         }),
       );
       await homeserver.close();
-      await redis?.quit().catch(() => undefined);
+      if (redis) await closeRedis(redis);
       await db.destroy();
     },
   };

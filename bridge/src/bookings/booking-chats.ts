@@ -1,5 +1,6 @@
 // A booking's chat lifecycle: PUT /bookings/:id creates its room with the customer and the
 // artist in it, or brings an existing one up to date. Idempotent.
+import { onHomeserver } from '../matrix/errors.ts';
 import type { Homeserver } from '../matrix/homeserver.ts';
 import type { Delivery } from '../messages/delivery.ts';
 import { membersOf } from '../messages/road.ts';
@@ -69,17 +70,35 @@ export class BookingChats {
     }
   }
 
+  /** The user is stored only once the homeserver has them: a PUT retried after an outage finishes the job. */
   private async ensureUser(userId: string, name: string): Promise<void> {
     const { homeserver, users } = this.deps;
-    const { changed } = await users.upsert({ user_id: userId, matrix_user_id: homeserver.ids.appUser(userId), name });
-    if (!changed) return;
+    if ((await users.get(userId))?.name === name) return;
     const intent = homeserver.intentFor(userId);
-    await intent.ensureRegistered();
-    await intent.setDisplayName(name);
+    await onHomeserver(async () => {
+      await intent.ensureRegistered();
+      await intent.setDisplayName(name);
+    });
+    await users.upsert({ user_id: userId, matrix_user_id: homeserver.ids.appUser(userId), name });
   }
 
   private async create(bookingId: string, fields: BookingFields): Promise<UpsertResult> {
     const { homeserver, bookings, logger } = this.deps;
+    const roomId = await onHomeserver(() => this.createRoom(bookingId, fields));
+    const inserted = await bookings.insert(bookingId, roomId, fields);
+    if (inserted) {
+      logger.info({ bookingId, roomId }, 'booking chat created');
+      return { booking: inserted, created: true, changed: true };
+    }
+    // Another bridge process created this booking's room at the same time and stored it first.
+    await onHomeserver(() => homeserver.bot.leave(roomId, 'duplicate booking room'));
+    const winner = (await bookings.get(bookingId))!;
+    return this.update(winner, fields);
+  }
+
+  /** A room with both members joined. */
+  private async createRoom(bookingId: string, fields: BookingFields): Promise<string> {
+    const { homeserver } = this.deps;
     const members = [fields.customer_id, fields.artist_id];
     const roomId: string = await homeserver.bot.matrixClient.createRoom({
       preset: 'private_chat',
@@ -99,19 +118,10 @@ export class BookingChats {
       },
     });
     for (const id of members) await homeserver.intentFor(id).join(roomId);
-    const inserted = await bookings.insert(bookingId, roomId, fields);
-    if (inserted) {
-      logger.info({ bookingId, roomId }, 'booking chat created');
-      return { booking: inserted, created: true, changed: true };
-    }
-    // Another bridge process created this booking's room at the same time and stored it first.
-    await homeserver.bot.leave(roomId, 'duplicate booking room');
-    const winner = (await bookings.get(bookingId))!;
-    return this.update(winner, fields);
+    return roomId;
   }
 
   private async update(existing: BookingRow, fields: BookingFields): Promise<UpsertResult> {
-    const { homeserver, bookings } = this.deps;
     const changed =
       existing.customer_id !== fields.customer_id ||
       existing.artist_id !== fields.artist_id ||
@@ -119,7 +129,14 @@ export class BookingChats {
       existing.status !== fields.status ||
       existing.starts_at?.getTime() !== fields.starts_at?.getTime();
     if (!changed) return { booking: existing, created: false, changed: false };
+    await onHomeserver(() => this.updateRoom(existing, fields));
+    const booking = await this.deps.bookings.update(existing.booking_id, fields);
+    return { booking, created: false, changed: true };
+  }
 
+  /** Members in and out, and the room's name, as the booking now says. */
+  private async updateRoom(existing: BookingRow, fields: BookingFields): Promise<void> {
+    const { homeserver } = this.deps;
     const before = new Set([existing.customer_id, existing.artist_id]);
     const after = new Set([fields.customer_id, fields.artist_id]);
     for (const id of after) {
@@ -131,7 +148,5 @@ export class BookingChats {
       if (!after.has(id)) await homeserver.bot.kick(existing.room_id, homeserver.ids.appUser(id), 'no longer on this booking');
     }
     if (fields.title && fields.title !== existing.title) await homeserver.bot.setRoomName(existing.room_id, fields.title);
-    const booking = await bookings.update(existing.booking_id, fields);
-    return { booking, created: false, changed: true };
   }
 }

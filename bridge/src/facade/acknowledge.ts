@@ -3,7 +3,8 @@
 import type { z } from 'zod';
 import type { Logger } from '../observability/logger.ts';
 import type { Metrics } from '../observability/metrics.ts';
-import { AppError, toErrorBody } from '../protocol/errors.ts';
+import { toClientError } from '../outages/client-errors.ts';
+import { AppError } from '../protocol/errors.ts';
 import type { Ack } from '../protocol/types.ts';
 import type { BridgeSocket } from './socket-server.ts';
 
@@ -32,7 +33,7 @@ export function onEvent<S extends z.ZodType, R extends object>(
       response = { ok: true, ...(await handler(parsed.data)) };
     } catch (error) {
       if (!(error instanceof AppError)) logger.error({ err: error, event, userId: socket.data.userId }, 'event failed');
-      response = { ok: false, error: toErrorBody(error) };
+      response = { ok: false, error: toClientError(error).toBody() };
     }
     metrics.socketEvents.inc({ event, outcome: response.ok ? 'ok' : response.error.code });
     ack?.(response);

@@ -1,6 +1,6 @@
 // Verifies the platform's JWTs (RFC 8725): pinned algorithms, `exp` required, `iss`/`aud`
 // checked when configured. HS256 with a shared secret, or asymmetric keys from a JWKS URL.
-import { createRemoteJWKSet, jwtVerify, type JWTPayload } from 'jose';
+import { createRemoteJWKSet, errors, jwtVerify, type JWTPayload, type JWTVerifyGetKey } from 'jose';
 import { z } from 'zod';
 import type { Config } from '../config/config.ts';
 import { AppError } from '../protocol/errors.ts';
@@ -25,7 +25,7 @@ export class JwtVerifier {
       requiredClaims: ['exp', 'sub'],
     };
     if (jwt.jwksUrl) {
-      const keys = createRemoteJWKSet(new URL(jwt.jwksUrl));
+      const keys = keySetOrUnavailable(createRemoteJWKSet(new URL(jwt.jwksUrl)));
       const algorithms = ['RS256', 'ES256', 'EdDSA'];
       this.verifyToken = async (token) => (await jwtVerify(token, keys, { ...options, algorithms })).payload;
     } else if (jwt.secret) {
@@ -43,11 +43,27 @@ export class JwtVerifier {
     let payload: JWTPayload;
     try {
       payload = await this.verifyToken(token);
-    } catch {
+    } catch (error) {
+      if (error instanceof AppError) throw error;
       throw new AppError('unauthorized', 'invalid or expired token');
     }
     const claims = claimsSchema.safeParse(payload);
     if (!claims.success) throw new AppError('unauthorized', 'the token lacks a valid sub or role');
     return { userId: claims.data.sub, role: claims.data.role, name: claims.data.name ?? claims.data.sub };
   }
+}
+
+/**
+ * A key set that cannot be fetched (unreachable, slow, or answering garbage) says nothing about
+ * the token: the app must retry, not sign in again. Only "no key for this token" is the token's fault.
+ */
+function keySetOrUnavailable(keys: JWTVerifyGetKey): JWTVerifyGetKey {
+  return async (header, token) => {
+    try {
+      return await keys(header, token);
+    } catch (error) {
+      if (error instanceof errors.JWKSNoMatchingKey || error instanceof errors.JWKSMultipleMatchingKeys) throw error;
+      throw new AppError('unavailable', 'cannot check tokens right now; retry later', 5);
+    }
+  };
 }

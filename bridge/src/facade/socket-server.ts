@@ -6,6 +6,7 @@ import type { Redis } from 'ioredis';
 import { Server, type Socket } from 'socket.io';
 import type { Logger } from '../observability/logger.ts';
 import type { Metrics } from '../observability/metrics.ts';
+import { closeRedis } from '../outages/shared-redis.ts';
 import { AppError } from '../protocol/errors.ts';
 import type { ClientToServerEvents, InterServerEvents, ServerToClientEvents, SocketData } from '../protocol/events.ts';
 import type { JwtVerifier } from './jwt.ts';
@@ -51,12 +52,8 @@ export function createSocketServer(httpServer: HttpServer, options: SocketServer
     },
   });
 
-  // The adapter publishes on the shared client and needs a connection of its own to subscribe.
-  const subscriber = options.redis?.duplicate();
-  if (options.redis && subscriber) {
-    subscriber.on('error', (err) => logger.warn({ err }, 'redis subscriber connection error'));
-    io.adapter(createAdapter(options.redis, subscriber));
-  }
+  const adapterClients = options.redis && redisAdapterClients(options.redis, logger);
+  if (adapterClients) io.adapter(createAdapter(adapterClients.publisher, adapterClients.subscriber));
 
   io.use(async (socket, next) => {
     try {
@@ -64,7 +61,10 @@ export function createSocketServer(httpServer: HttpServer, options: SocketServer
       await options.admit(socket.data.userId);
       next();
     } catch (error) {
-      const body = error instanceof AppError ? error.toBody() : { code: 'unauthorized', message: 'unauthorized' };
+      // Only the verifier says `unauthorized` (a bad or expired token: the app signs in again).
+      // Anything else is a dependency failing, and the app must keep its session and retry.
+      if (!(error instanceof AppError)) logger.warn({ err: error }, 'handshake failed');
+      const body = error instanceof AppError ? error.toBody() : HANDSHAKE_UNAVAILABLE.toBody();
       next(Object.assign(new Error(body.message), { data: body }));
     }
   });
@@ -77,11 +77,30 @@ export function createSocketServer(httpServer: HttpServer, options: SocketServer
 
   return {
     io,
-    clustered: subscriber !== undefined,
+    clustered: adapterClients !== undefined,
     async close() {
       io.disconnectSockets(true);
       await new Promise<void>((resolve) => io.close(() => resolve()));
-      await subscriber?.quit().catch(() => undefined);
+      if (adapterClients) await Promise.all([closeRedis(adapterClients.publisher), closeRedis(adapterClients.subscriber)]);
     },
   };
+}
+
+const HANDSHAKE_UNAVAILABLE = new AppError('unavailable', 'cannot admit connections right now; retry later', 2);
+
+/**
+ * The adapter's two connections. It publishes without awaiting (@socket.io/redis-adapter 8.3):
+ * a publish that fails while Redis is down would be an unhandled rejection, which ends the
+ * process, so its publisher drops failed publishes (the apps' `sync` recovers what did not
+ * reach their sockets). Its subscriber queues its SUBSCRIBEs until Redis answers, however long
+ * that takes, and ioredis subscribes again after each reconnection.
+ */
+function redisAdapterClients(redis: Redis, logger: Logger): { publisher: Redis; subscriber: Redis } {
+  const publisher = redis.duplicate();
+  const publish = publisher.publish.bind(publisher) as (channel: string, message: string | Buffer) => Promise<number>;
+  publisher.publish = ((channel: string, message: string | Buffer) => publish(channel, message).catch(() => 0)) as Redis['publish'];
+  const subscriber = redis.duplicate({ enableOfflineQueue: true, maxRetriesPerRequest: null, commandTimeout: undefined });
+  // The shared connection reports the outage; these two only say so at debug.
+  for (const client of [publisher, subscriber]) client.on('error', (err) => logger.debug({ err }, 'redis adapter connection error'));
+  return { publisher, subscriber };
 }

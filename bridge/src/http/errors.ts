@@ -1,7 +1,8 @@
 // Errors → HTTP answers, once for every route: { error: { code, message } } with the mapped status.
 import type { ErrorRequestHandler, RequestHandler } from 'express';
 import type { Logger } from '../observability/logger.ts';
-import { AppError, HTTP_STATUS, toErrorBody } from '../protocol/errors.ts';
+import { toClientError } from '../outages/client-errors.ts';
+import { AppError, HTTP_STATUS } from '../protocol/errors.ts';
 
 /** What body-parser and friends throw: they carry a status and a type. */
 function fromParserError(error: { status?: number; type?: string }): AppError | undefined {
@@ -15,7 +16,7 @@ export function errorHandler(logger: Logger): ErrorRequestHandler {
   return (error, request, response, _next) => {
     const appError = error instanceof AppError ? error : fromParserError(error);
     if (!appError) logger.error({ err: error, requestId: request.id, path: request.path }, 'request failed');
-    const body = toErrorBody(appError ?? error);
+    const body = toClientError(appError ?? error).toBody();
     if (body.retryAfter !== undefined) response.setHeader('Retry-After', String(body.retryAfter));
     response.status(HTTP_STATUS[body.code]).json({ error: body });
   };

@@ -18,3 +18,12 @@ export function fromMatrixError(error: unknown): AppError {
   if (errcode === 'M_TOO_LARGE') return new AppError('too_large', 'too large for the homeserver');
   return new AppError('unavailable', 'the homeserver is not reachable; retry later', 1);
 }
+
+/** Runs calls to the homeserver; a failure becomes the protocol error it means (`unavailable` while it is down). */
+export async function onHomeserver<T>(calls: () => Promise<T>): Promise<T> {
+  try {
+    return await calls();
+  } catch (error) {
+    throw fromMatrixError(error);
+  }
+}

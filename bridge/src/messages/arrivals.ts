@@ -7,6 +7,12 @@ import type { MessageView } from './row-to-message.ts';
 
 /** How long a send waits for its event to come back from Synapse before answering `unavailable`. */
 const STORE_WAIT_MS = 15_000;
+/**
+ * How often a waiting send looks in the read model itself. Another process that stored the
+ * event signals it through Redis; while Redis is down that signal is lost, and the send would
+ * otherwise wait out STORE_WAIT_MS for a message that is already there.
+ */
+const RECHECK_MS = 1_000;
 
 export class MessageArrivals {
   private readonly waiters = new Map<string, Set<(message: Message) => void>>();
@@ -27,17 +33,23 @@ export class MessageArrivals {
 
   /** The message as the read model holds it, once stored; `unavailable` if that takes too long. */
   async stored(eventId: string, timeoutMs = STORE_WAIT_MS): Promise<Message> {
-    const wait = this.waitFor(eventId, timeoutMs);
-    const row = await this.messages.getByEventId(eventId);
-    if (row) {
-      wait.cancel();
-      return this.view.toMessage(row);
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      const left = deadline - Date.now();
+      // Waiting first, then looking: an arrival between the two is not missed.
+      const wait = this.waitFor(eventId, Math.max(0, Math.min(RECHECK_MS, left)));
+      const row = await this.messages.getByEventId(eventId);
+      if (row) {
+        wait.cancel();
+        return this.view.toMessage(row);
+      }
+      if (left <= 0) {
+        wait.cancel();
+        throw new AppError('unavailable', 'sent, but not confirmed yet: retry with the same id', 1);
+      }
+      const arrived = await wait.promise;
+      if (arrived) return arrived;
     }
-    const arrived = await wait.promise;
-    if (arrived) return arrived;
-    const late = await this.messages.getByEventId(eventId);
-    if (late) return this.view.toMessage(late);
-    throw new AppError('unavailable', 'sent, but not confirmed yet: retry with the same id', 1);
   }
 
   /** Resolves with the message once notified, or with undefined after `timeoutMs` or `cancel()`. */

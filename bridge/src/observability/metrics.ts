@@ -55,6 +55,12 @@ export function createMetrics() {
       labelNames: ['kind', 'outcome'] as const,
       registers,
     }),
+    dependencyUp: new Gauge({
+      name: 'bookingchat_dependency_up',
+      help: 'Whether a service the bridge depends on answers (1) or not (0), by dependency',
+      labelNames: ['dependency'] as const,
+      registers,
+    }),
     messagesDelivered: new Counter({
       name: 'bookingchat_messages_delivered_total',
       help: 'Messages stored in the read model and emitted to apps, by kind',

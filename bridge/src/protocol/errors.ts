@@ -57,9 +57,3 @@ export class AppError extends Error {
     return body;
   }
 }
-
-/** Anything thrown becomes a client-safe body: internal details stay in the logs. */
-export function toErrorBody(error: unknown): ErrorBody {
-  if (error instanceof AppError) return error.toBody();
-  return { code: 'internal', message: 'internal error' };
-}

@@ -1,7 +1,10 @@
 // Which users have an app in the foreground, across every bridge process: each foreground
-// socket is an entry with an expiry, in a Redis sorted set per user (in memory with one
-// process). The owning process refreshes its entries; a crashed process's entries lapse.
+// socket is an entry with an expiry, in a Redis sorted set per user. The owning process
+// refreshes its entries; a crashed process's entries lapse. With one process, or while Redis is
+// down, this process's own sockets are the answer: a user in the foreground only on another
+// process then gets a push they did not need, never misses one.
 import type { Redis } from 'ioredis';
+import { isReady } from '../outages/shared-redis.ts';
 
 const TTL_MS = 60_000;
 const REFRESH_MS = 20_000;
@@ -11,33 +14,28 @@ export class Presence {
   private readonly redis: Redis | undefined;
   /** This process's foreground sockets: userId → socket ids. */
   private readonly local = new Map<string, Set<string>>();
-  /** Without Redis: userId → socket id → expiry. */
-  private readonly memory = new Map<string, Map<string, number>>();
   private timer: NodeJS.Timeout | undefined;
 
   constructor(redis: Redis | undefined) {
     this.redis = redis;
   }
 
+  /**
+   * Never fails: a write Redis misses is made again by the next refresh (an erase it misses
+   * lapses with its entry's expiry).
+   */
   async set(userId: string, socketId: string, foreground: boolean): Promise<void> {
     const sockets = this.local.get(userId) ?? new Set<string>();
     if (foreground) sockets.add(socketId);
     else sockets.delete(socketId);
     if (sockets.size > 0) this.local.set(userId, sockets);
     else this.local.delete(userId);
-    await (foreground ? this.write(userId, [socketId]) : this.erase(userId, socketId));
+    await (foreground ? this.write(userId, [socketId]) : this.erase(userId, socketId)).catch(() => undefined);
   }
 
   /** The users among these with at least one app in the foreground. */
   async foregroundAmong(userIds: string[]): Promise<Set<string>> {
-    const now = Date.now();
-    if (!this.redis) {
-      return new Set(userIds.filter((id) => [...(this.memory.get(id)?.values() ?? [])].some((expiry) => expiry > now)));
-    }
-    const pipeline = this.redis.pipeline();
-    for (const id of userIds) pipeline.zcount(key(id), now, '+inf');
-    const counts = (await pipeline.exec()) ?? [];
-    return new Set(userIds.filter((_id, i) => Number(counts[i]?.[1] ?? 0) > 0));
+    return (await this.sharedForeground(userIds)) ?? new Set(userIds.filter((id) => this.local.has(id)));
   }
 
   start(): void {
@@ -53,14 +51,24 @@ export class Presence {
     this.local.clear();
   }
 
-  private async write(userId: string, socketIds: string[]): Promise<void> {
-    const expiry = Date.now() + TTL_MS;
-    if (!this.redis) {
-      const entries = this.memory.get(userId) ?? new Map<string, number>();
-      for (const id of socketIds) entries.set(id, expiry);
-      this.memory.set(userId, entries);
-      return;
+  /** Across every process, or undefined when Redis cannot say now. */
+  private async sharedForeground(userIds: string[]): Promise<Set<string> | undefined> {
+    if (!isReady(this.redis)) return undefined;
+    const now = Date.now();
+    const pipeline = this.redis.pipeline();
+    for (const id of userIds) pipeline.zcount(key(id), now, '+inf');
+    try {
+      const counts = (await pipeline.exec()) ?? [];
+      if (counts.some(([error]) => error)) return undefined;
+      return new Set(userIds.filter((_id, i) => Number(counts[i]?.[1] ?? 0) > 0));
+    } catch {
+      return undefined;
     }
+  }
+
+  private async write(userId: string, socketIds: string[]): Promise<void> {
+    if (!isReady(this.redis)) return;
+    const expiry = Date.now() + TTL_MS;
     await this.redis
       .multi()
       .zadd(key(userId), ...socketIds.flatMap((id) => [expiry, id]))
@@ -70,10 +78,6 @@ export class Presence {
   }
 
   private async erase(userId: string, socketId: string): Promise<void> {
-    if (!this.redis) {
-      this.memory.get(userId)?.delete(socketId);
-      return;
-    }
-    await this.redis.zrem(key(userId), socketId);
+    if (isReady(this.redis)) await this.redis.zrem(key(userId), socketId);
   }
 }

@@ -1,6 +1,8 @@
 // Per-user flood control: fixed windows counted in Redis when several bridge processes run
-// (one count across all of them), in memory otherwise.
+// (one count across all of them), in memory otherwise — and in memory while Redis is down or
+// slow: a Redis outage must never refuse a connection or a send.
 import type { Redis } from 'ioredis';
+import { isReady } from '../outages/shared-redis.ts';
 import { AppError } from '../protocol/errors.ts';
 
 export type RateLimitKind = 'message' | 'upload' | 'report' | 'connection';
@@ -40,11 +42,20 @@ export class RateLimiter {
   async consume(kind: RateLimitKind, userId: string): Promise<void> {
     const limit = this.limits[kind];
     const key = `bookingchat:rl:${kind}:${userId}`;
-    const [count, msLeft] = this.redis
-      ? ((await this.redis.eval(CONSUME, 1, key, limit.windowMs)) as [number, number])
-      : this.consumeInMemory(key, limit);
+    const [count, msLeft] = (await this.consumeShared(key, limit)) ?? this.consumeInMemory(key, limit);
     if (count > limit.points) {
       throw new AppError('rate_limited', `too many ${kind} attempts; retry later`, Math.max(1, Math.ceil(msLeft / 1000)));
+    }
+  }
+
+  /** The count across every process, or undefined when Redis cannot give it now. */
+  private async consumeShared(key: string, limit: RateLimit): Promise<[number, number] | undefined> {
+    if (!isReady(this.redis)) return undefined;
+    try {
+      return (await this.redis.eval(CONSUME, 1, key, limit.windowMs)) as [number, number];
+    } catch {
+      // The connection reports the outage (once); this one count is kept in memory.
+      return undefined;
     }
   }
 

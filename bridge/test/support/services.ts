@@ -46,9 +46,10 @@ export async function ensureServices(): Promise<void> {
   );
 }
 
-/** A fresh, empty database for one test file's bridge. */
-export async function createDatabase(name: string, options: { collateC?: boolean } = {}): Promise<string> {
-  const client = new pg.Client({ connectionString: POSTGRES_ADMIN_URL });
+/** A fresh, empty database for one test file's bridge (on the shared server unless `adminUrl` names another). */
+export async function createDatabase(name: string, options: { collateC?: boolean; adminUrl?: string } = {}): Promise<string> {
+  const adminUrl = options.adminUrl ?? POSTGRES_ADMIN_URL;
+  const client = new pg.Client({ connectionString: adminUrl });
   await client.connect();
   try {
     await client.query(`DROP DATABASE IF EXISTS ${pg.escapeIdentifier(name)} WITH (FORCE)`);
@@ -57,7 +58,7 @@ export async function createDatabase(name: string, options: { collateC?: boolean
   } finally {
     await client.end();
   }
-  const url = new URL(POSTGRES_ADMIN_URL);
+  const url = new URL(adminUrl);
   url.pathname = `/${name}`;
   return url.toString();
 }
