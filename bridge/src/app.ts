@@ -26,6 +26,7 @@ import { bookingRoutes } from './http/booking-routes.ts';
 import { createHttpApp } from './http/http-app.ts';
 import { healthRoutes } from './http/health-routes.ts';
 import { Homeserver } from './matrix/homeserver.ts';
+import { HomeserverHealth } from './matrix/homeserver-health.ts';
 import { transactionRoutes } from './matrix/transactions.ts';
 import { MessageArrivals } from './messages/arrivals.ts';
 import { MessageHistory } from './messages/history.ts';
@@ -42,6 +43,7 @@ import { mediaRoutes } from './http/media-routes.ts';
 import { CatchUp } from './messages/catch-up.ts';
 import { EphemeralEvents } from './messages/ephemeral.ts';
 import { Receipts } from './messages/receipts.ts';
+import { Reconciliation } from './messages/reconciliation.ts';
 import { ReadModelRetention } from './messages/retention.ts';
 import { TypingIndicators } from './messages/typing.ts';
 import { SystemMessages } from './bookings/system-messages.ts';
@@ -65,6 +67,7 @@ import { MessageRowCache } from './store/message-row-cache.ts';
 import { MessagesStore } from './store/messages-store.ts';
 import { OutboxStore } from './store/outbox-store.ts';
 import { readModelHorizon } from './store/partitions.ts';
+import { ReconciliationStore } from './store/reconciliation-store.ts';
 import { SendsStore } from './store/sends-store.ts';
 import { UsersStore } from './store/users-store.ts';
 
@@ -86,6 +89,12 @@ export interface App {
   logger: Logger;
   /** Starts both listeners; returns the ports actually bound. */
   listen(): Promise<{ port: number; appservicePort: number }>;
+  /**
+   * The homeserver is back after an outage (the bundled Synapse restarted under `npm start`; the
+   * health watcher calls it too): ping the appservice and reconcile. Resolves when that
+   * reconciliation pass has ended; never rejects.
+   */
+  homeserverRecovered(): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -181,6 +190,18 @@ export async function createApp(config: Config, deps: AppDeps): Promise<App> {
   const faults = new FaultPoints(config.faultPauseAt, logger);
   const followUps = new FollowUps({ delivery, arrivals, pushes: notifier, outbox, faults, metrics });
   const road = new MessageRoad({ bookings, messages, audience, senders, view, followUps, metrics, logger });
+  const reconciliation = new Reconciliation({
+    // Embedded PGlite has one connection, which a held lock would take from the pass itself.
+    store: new ReconciliationStore(db, { lockPasses: deps.maxDatabaseConnections !== 1 }),
+    homeserver,
+    road,
+    horizon: () => readModelHorizon(db),
+    days: config.reconciliation.days,
+    maxRooms: config.reconciliation.maxRooms,
+    metrics,
+    logger,
+  });
+  const homeserverHealth = new HomeserverHealth({ url: deps.synapseUrl, onRecovered: () => void homeserverRecovered(), logger });
   const drainer = new OutboxDrainer({ outbox, bookings, messages, audience, view, followUps, metrics, logger });
   const access = new BookingAccess(bookings);
   const blocks = new Blocks(safety, bookings, homeserver, logger);
@@ -240,10 +261,7 @@ export async function createApp(config: Config, deps: AppDeps): Promise<App> {
     health: healthRoutes(metrics.registry, {
       required: {
         database: () => db.raw('SELECT 1'),
-        homeserver: async () => {
-          const response = await fetch(`${deps.synapseUrl}/health`);
-          if (!response.ok) throw new Error(`homeserver answered ${response.status}`);
-        },
+        homeserver: () => homeserverHealth.check(),
       },
       // Without Redis the bridge serves on (see outages/shared-redis.ts): degraded, not down.
       optional: redis ? { redis: () => redis.ping() } : {},
@@ -276,6 +294,14 @@ export async function createApp(config: Config, deps: AppDeps): Promise<App> {
       ? https.createServer(tlsOptions, appserviceApp)
       : http.createServer(appserviceApp);
 
+  // Synapse backs off after failed pushes; a ping makes it retry queued transactions now.
+  const pingAppservice = () => void homeserver.pingAppservice().catch((err) => logger.warn({ err }, 'appservice ping failed'));
+  const homeserverRecovered = () => {
+    logger.info('homeserver recovered');
+    pingAppservice();
+    return reconciliation.request('homeserver recovered');
+  };
+
   return {
     db,
     homeserver,
@@ -289,14 +315,19 @@ export async function createApp(config: Config, deps: AppDeps): Promise<App> {
       presence.start();
       pushWorker.start();
       drainer.start();
-      // Synapse backs off after failed pushes; a ping makes it retry queued transactions now.
-      homeserver.pingAppservice().catch((err) => logger.warn({ err }, 'appservice ping failed'));
+      pingAppservice();
+      homeserverHealth.start();
+      // In the background: start-up never waits for Synapse's history.
+      void reconciliation.request('start-up');
       logger.info({ port, appservicePort, tls: Boolean(config.tls) }, 'bridge listening');
       return { port, appservicePort };
     },
+    homeserverRecovered,
     async close() {
       ready = false;
       retention.stop();
+      homeserverHealth.stop();
+      await reconciliation.stop();
       filters.close();
       await sockets.close();
       await drainer.stop();

@@ -74,6 +74,8 @@ const envSchema = z
     MEDIA_URL_TTL_SECONDS: z.coerce.number().int().min(60).max(7 * 86400).default(3600),
     RETENTION_DAYS: z.coerce.number().int().min(1).max(36500).default(365),
     MESSAGE_CACHE_SIZE: z.coerce.number().int().min(0).max(10_000_000).default(50_000),
+    RECONCILIATION_DAYS: z.coerce.number().int().min(1).max(365).default(7),
+    RECONCILIATION_MAX_ROOMS: z.coerce.number().int().min(0).max(1_000_000).default(1000),
     FAULT_PAUSE_AT: z.enum(FAULT_STEPS).optional(),
     SUPPORT_STAFF: z
       .string()
@@ -166,6 +168,8 @@ export interface Config {
   retentionDays: number;
   /** Read-model rows kept in memory for history and catch-up (0: none). */
   messageCacheSize: number;
+  /** Which bookings are compared with the homeserver at start-up and when it comes back. */
+  reconciliation: { days: number; maxRooms: number };
   /** A testing aid: the step of a message's way at which the process stops (observability/fault-points.ts). */
   faultPauseAt: FaultStep | undefined;
   mediaUrlTtlSeconds: number;
@@ -235,6 +239,7 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
     limits: { messageMaxLength: env.MESSAGE_MAX_LENGTH },
     retentionDays: env.RETENTION_DAYS,
     messageCacheSize: env.MESSAGE_CACHE_SIZE,
+    reconciliation: { days: env.RECONCILIATION_DAYS, maxRooms: env.RECONCILIATION_MAX_ROOMS },
     faultPauseAt: env.FAULT_PAUSE_AT,
     mediaUrlTtlSeconds: env.MEDIA_URL_TTL_SECONDS,
     filterConfigFile: resolve(env.FILTER_CONFIG_FILE),

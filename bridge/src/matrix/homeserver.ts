@@ -2,7 +2,9 @@
 // matrix-appservice-bridge's intents. Inbound transactions are handled in transactions.ts.
 import { createHash } from 'node:crypto';
 import { AppServiceRegistration, Bridge, type Intent } from 'matrix-appservice-bridge';
+import type { RoomEvent } from '../messages/matrix-event.ts';
 import { MatrixIds } from './ids.ts';
+import { roomEventSchema } from './room-event-schema.ts';
 
 export interface HomeserverOptions {
   url: string;
@@ -63,16 +65,37 @@ export class Homeserver {
     position: { from?: string; beforeEventId?: string },
     limit: number,
   ): Promise<{ events: Record<string, unknown>[]; end?: string }> {
-    const client = this.bot.matrixClient;
-    const room = encodeURIComponent(roomId);
     let from = position.from;
     if (!from && position.beforeEventId) {
-      const context = await client.doRequest('GET', `/_matrix/client/v3/rooms/${room}/context/${encodeURIComponent(position.beforeEventId)}`, { limit: 0 });
+      const path = `/_matrix/client/v3/rooms/${encodeURIComponent(roomId)}/context/${encodeURIComponent(position.beforeEventId)}`;
+      const context = await this.bot.matrixClient.doRequest('GET', path, { limit: 0 });
       from = context.start as string;
     }
-    const query: Record<string, string | number> = { dir: 'b', limit, filter: JSON.stringify({ types: ['m.room.message'] }) };
+    return this.pageBack(roomId, from, limit, ['m.room.message']);
+  }
+
+  /**
+   * One page of a room's messages and redactions, newest first, going back from `from` (a
+   * pagination token) or the room's end; anything that is not a well-formed room event is left out.
+   */
+  async roomEventsBefore(roomId: string, from: string | undefined, limit: number): Promise<{ events: RoomEvent[]; end?: string }> {
+    const page = await this.pageBack(roomId, from, limit, ['m.room.message', 'm.room.redaction']);
+    const events = page.events.flatMap((raw) => {
+      const parsed = roomEventSchema.safeParse(raw);
+      return parsed.success ? [parsed.data] : [];
+    });
+    return { events, end: page.end };
+  }
+
+  private async pageBack(
+    roomId: string,
+    from: string | undefined,
+    limit: number,
+    types: string[],
+  ): Promise<{ events: Record<string, unknown>[]; end?: string }> {
+    const query: Record<string, string | number> = { dir: 'b', limit, filter: JSON.stringify({ types }) };
     if (from) query.from = from;
-    const page = await client.doRequest('GET', `/_matrix/client/v3/rooms/${room}/messages`, query);
+    const page = await this.bot.matrixClient.doRequest('GET', `/_matrix/client/v3/rooms/${encodeURIComponent(roomId)}/messages`, query);
     return { events: page.chunk ?? [], end: page.end };
   }
 

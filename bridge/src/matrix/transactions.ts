@@ -10,18 +10,7 @@ import type { RoadResult } from '../messages/road.ts';
 import type { FaultPoints } from '../observability/fault-points.ts';
 import type { Logger } from '../observability/logger.ts';
 import type { Metrics } from '../observability/metrics.ts';
-
-const roomEventSchema = z.object({
-  event_id: z.string().min(1),
-  room_id: z.string().min(1),
-  sender: z.string().min(1),
-  type: z.string().min(1),
-  origin_server_ts: z.number(),
-  content: z.record(z.string(), z.unknown()),
-  state_key: z.string().optional(),
-  redacts: z.string().optional(),
-  unsigned: z.record(z.string(), z.unknown()).optional(),
-});
+import { roomEventSchema } from './room-event-schema.ts';
 
 const transactionSchema = z.object({
   events: z.array(z.unknown()).default([]),

@@ -46,7 +46,7 @@ export function membersOf(booking: BookingRow): string[] {
   return [booking.customer_id, booking.artist_id];
 }
 
-function redactedEventId(event: RoomEvent): string | undefined {
+export function redactedEventId(event: RoomEvent): string | undefined {
   if (event.type !== 'm.room.redaction') return undefined;
   // Room versions 11 and later carry the target in the content.
   const target = event.redacts ?? event.content.redacts;

@@ -67,6 +67,18 @@ export function createMetrics() {
       labelNames: ['kind'] as const,
       registers,
     }),
+    reconciledEvents: new Counter({
+      name: 'bookingchat_reconciled_events_total',
+      help: 'Events the homeserver had and the read model lacked, recovered by reconciliation, by kind (message, deletion)',
+      labelNames: ['kind'] as const,
+      registers,
+    }),
+    reconciliationPasses: new Counter({
+      name: 'bookingchat_reconciliation_passes_total',
+      help: 'Reconciliation passes, by outcome (completed, skipped: another process held the lock, failed)',
+      labelNames: ['outcome'] as const,
+      registers,
+    }),
     outboxDrained: new Counter({
       name: 'bookingchat_outbox_drained_total',
       help: 'Outbox entries a drainer finished for a process that did not, by kind (message, deletion) and outcome (done, gone, dropped)',

@@ -1,0 +1,169 @@
+// Reconciliation with the homeserver: events Synapse has but the read model never stored (Synapse
+// persisted them and crashed before sending the transaction; the read model restored from an
+// older backup) are fetched back from Synapse and put on the one road, so apps get them live and
+// by `sync`, once each. Runs at start-up and whenever the homeserver comes back, in the
+// background, one pass at a time.
+import type { Homeserver } from '../matrix/homeserver.ts';
+import type { Logger } from '../observability/logger.ts';
+import type { Metrics } from '../observability/metrics.ts';
+import type { ActiveRoom, KnownEvents, ReconciliationStore } from '../store/reconciliation-store.ts';
+import { eventToRow } from './event-to-row.ts';
+import type { RoomEvent } from './matrix-event.ts';
+import { redactedEventId, type MessageRoad } from './road.ts';
+import { SUPPORT_SENDER } from './senders.ts';
+
+const DAY_MS = 86_400_000;
+const PAGE_SIZE = 100;
+/** How far back one room is compared: its newest 1,000 messages and redactions. */
+const MAX_PAGES = 10;
+/** Rooms compared at once: Synapse answers /messages in tens of milliseconds, so a few suffice. */
+const CONCURRENCY = 4;
+
+export interface ReconciliationDeps {
+  store: ReconciliationStore;
+  homeserver: Pick<Homeserver, 'roomEventsBefore'>;
+  road: Pick<MessageRoad, 'store' | 'deliver'>;
+  /** Messages created before this are not kept by the read model (null: all are). */
+  horizon: () => Promise<Date | null>;
+  /** Bookings active (updated, or with a message) within this many days are compared. */
+  days: number;
+  /** At most this many of them, the most recently active first. */
+  maxRooms: number;
+  metrics: Metrics;
+  logger: Logger;
+}
+
+interface PassTotals {
+  rooms: number;
+  messages: number;
+  deletions: number;
+  failedRooms: number;
+  firstError?: unknown;
+}
+
+/**
+ * Whether apps would see this event at all. Who sent it changes what the row says, never whether
+ * there is one, so any sender does for the question.
+ */
+function becomesMessage(event: RoomEvent): boolean {
+  return eventToRow(event, '', SUPPORT_SENDER) !== undefined;
+}
+
+/** A redaction of a message the read model still holds, or a message it neither holds nor deleted. */
+function isMissing(event: RoomEvent, known: KnownEvents): boolean {
+  const target = redactedEventId(event);
+  if (target) return known.stored.has(target);
+  return !known.stored.has(event.event_id) && !known.deleted.has(event.event_id) && becomesMessage(event);
+}
+
+export class Reconciliation {
+  private readonly deps: ReconciliationDeps;
+  private current: Promise<void> | undefined;
+  private queued: Promise<void> | undefined;
+  private stopping = false;
+
+  constructor(deps: ReconciliationDeps) {
+    this.deps = deps;
+  }
+
+  /**
+   * Starts a pass, or, while one runs, queues one more after it (the running pass may already
+   * have compared the rooms the caller is worried about). Resolves when the pass that covers
+   * this request has ended; never rejects.
+   */
+  request(reason: string): Promise<void> {
+    if (this.stopping) return Promise.resolve();
+    if (!this.current) return this.begin(reason);
+    this.queued ??= this.current.then(() => this.begin(reason));
+    return this.queued;
+  }
+
+  /** Lets the room being compared finish, starts no other, and waits for it. */
+  async stop(): Promise<void> {
+    this.stopping = true;
+    await this.queued;
+    await this.current;
+  }
+
+  private begin(reason: string): Promise<void> {
+    this.queued = undefined;
+    if (this.stopping) return Promise.resolve();
+    this.current = this.pass(reason).finally(() => (this.current = undefined));
+    return this.current;
+  }
+
+  private async pass(reason: string): Promise<void> {
+    const { store, metrics, logger } = this.deps;
+    const started = Date.now();
+    const totals: PassTotals = { rooms: 0, messages: 0, deletions: 0, failedRooms: 0 };
+    try {
+      const ran = await store.whileLocked(async () => {
+        const rooms = await store.recentlyActive(new Date(Date.now() - this.deps.days * DAY_MS), this.deps.maxRooms);
+        totals.rooms = rooms.length;
+        await forEachAtMost(CONCURRENCY, rooms, (room) => this.compareRoom(room, totals));
+      });
+      metrics.reconciliationPasses.inc({ outcome: ran ? 'completed' : 'skipped' });
+      const { firstError: err, ...counts } = totals;
+      logger[totals.failedRooms > 0 ? 'warn' : 'info'](
+        { reason, ...(ran ? counts : { skipped: 'another process is reconciling' }), err, durationMs: Date.now() - started },
+        'reconciliation pass',
+      );
+    } catch (err) {
+      metrics.reconciliationPasses.inc({ outcome: 'failed' });
+      logger.error({ err, reason, durationMs: Date.now() - started }, 'reconciliation pass failed');
+    }
+  }
+
+  private async compareRoom(room: ActiveRoom, totals: PassTotals): Promise<void> {
+    if (this.stopping) return;
+    try {
+      const missing = await this.missingEvents(room);
+      // Oldest first, as Synapse would have sent them; in pages, so that the read model's write
+      // lock is never held long against live transactions.
+      for (let end = missing.length; end > 0; end -= PAGE_SIZE) {
+        const result = await this.deps.road.store(missing.slice(Math.max(0, end - PAGE_SIZE), end).reverse());
+        this.deps.road.deliver(result);
+        totals.messages += result.messages.length;
+        totals.deletions += result.deletions.length;
+        this.deps.metrics.reconciledEvents.inc({ kind: 'message' }, result.messages.length);
+        this.deps.metrics.reconciledEvents.inc({ kind: 'deletion' }, result.deletions.length);
+      }
+    } catch (err) {
+      totals.failedRooms += 1;
+      totals.firstError ??= err;
+    }
+  }
+
+  /**
+   * Pages back from the room's newest event until a page holds nothing missing (the read model
+   * was in step there; going one page past the newest event it knows also catches a gap below
+   * events that did arrive), the read model's horizon, the room's start, or MAX_PAGES. Newest first.
+   */
+  private async missingEvents(room: ActiveRoom): Promise<RoomEvent[]> {
+    const horizon = (await this.deps.horizon())?.getTime() ?? 0;
+    const missing: RoomEvent[] = [];
+    let from: string | undefined;
+    for (let page = 0; page < MAX_PAGES && !this.stopping; page++) {
+      const { events, end } = await this.deps.homeserver.roomEventsBefore(room.room_id, from, PAGE_SIZE);
+      const kept = events.filter((event) => event.origin_server_ts >= horizon);
+      const ids = kept.flatMap((event) => {
+        const target = redactedEventId(event);
+        return target ? [event.event_id, target] : [event.event_id];
+      });
+      const known = await this.deps.store.known(ids);
+      const found = kept.filter((event) => isMissing(event, known));
+      missing.push(...found);
+      if (found.length === 0 || kept.length < PAGE_SIZE || !end) break;
+      from = end;
+    }
+    return missing;
+  }
+}
+
+async function forEachAtMost<T>(limit: number, items: T[], work: (item: T) => Promise<void>): Promise<void> {
+  let next = 0;
+  const worker = async () => {
+    while (next < items.length) await work(items[next++]!);
+  };
+  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
+}
