@@ -256,6 +256,7 @@ export async function createApp(config: Config, deps: AppDeps): Promise<App> {
         homeserver,
         maxImageBytes: config.images.maxBytes,
         thumbnailSize: config.images.thumbnailSize,
+        downloadTimeoutMs: config.images.downloadTimeoutMs,
       }),
     ],
     health: healthRoutes(metrics.registry, {

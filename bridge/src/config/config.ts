@@ -63,6 +63,7 @@ const envSchema = z
     MESSAGE_MAX_LENGTH: z.coerce.number().int().min(1).max(65536).default(4000),
     IMAGE_MAX_BYTES: z.coerce.number().int().min(1024).max(100 * 1024 * 1024).default(10 * 1024 * 1024),
     IMAGE_MAX_PIXELS: z.coerce.number().int().min(10_000).max(200_000_000).default(40_000_000),
+    MEDIA_DOWNLOAD_TIMEOUT_MS: z.coerce.number().int().min(100).max(300_000).default(10_000),
     FCM_SERVICE_ACCOUNT_FILE: z.string().min(1).optional(),
     FCM_SERVICE_ACCOUNT_JSON: z.string().min(2).optional(),
     WEBPUSH_VAPID_PUBLIC_KEY: z.string().regex(/^[A-Za-z0-9_-]{80,100}$/, 'a URL-safe base64 P-256 public key').optional(),
@@ -180,7 +181,8 @@ export interface Config {
     previews: boolean;
     ttlSeconds: number;
   };
-  images: { maxBytes: number; maxPixels: number; thumbnailSize: number };
+  /** downloadTimeoutMs: how long Synapse may take to start a media download, or pause in one. */
+  images: { maxBytes: number; maxPixels: number; thumbnailSize: number; downloadTimeoutMs: number };
   supportStaff: string[];
   rateLimits: Record<RateLimitKind, RateLimit>;
 }
@@ -260,7 +262,12 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
       previews: env.PUSH_PREVIEWS,
       ttlSeconds: env.PUSH_TTL_SECONDS,
     },
-    images: { maxBytes: env.IMAGE_MAX_BYTES, maxPixels: env.IMAGE_MAX_PIXELS, thumbnailSize: 320 },
+    images: {
+      maxBytes: env.IMAGE_MAX_BYTES,
+      maxPixels: env.IMAGE_MAX_PIXELS,
+      thumbnailSize: 320,
+      downloadTimeoutMs: env.MEDIA_DOWNLOAD_TIMEOUT_MS,
+    },
     supportStaff: env.SUPPORT_STAFF.split(',').map((id) => id.trim()).filter(Boolean),
     rateLimits: {
       message: env.RATE_LIMIT_MESSAGES,

@@ -15,6 +15,13 @@ function fromParserError(error: { status?: number; type?: string }): AppError | 
 export function errorHandler(logger: Logger): ErrorRequestHandler {
   return (error, request, response, _next) => {
     const appError = error instanceof AppError ? error : fromParserError(error);
+    if (response.headersSent) {
+      // Part of the body is out (a media download whose upstream failed): no error body can
+      // follow it. Closing the connection is how the client learns the response is broken.
+      logger.warn({ err: error, requestId: request.id, path: request.path }, 'response cut after its headers');
+      request.socket.destroy();
+      return;
+    }
     if (!appError) logger.error({ err: error, requestId: request.id, path: request.path }, 'request failed');
     const body = toClientError(appError ?? error).toBody();
     if (body.retryAfter !== undefined) response.setHeader('Retry-After', String(body.retryAfter));

@@ -1,6 +1,5 @@
 // Apps' media routes: image upload (multipart) and downloads that check the right to see the
 // image before streaming it from Synapse (whose authenticated media checks no membership).
-import { Readable } from 'node:stream';
 import { Router, type Request } from 'express';
 import multer from 'multer';
 import { z } from 'zod';
@@ -12,6 +11,7 @@ import type { MediaUrls, MediaVariant } from '../media/media-urls.ts';
 import { AppError } from '../protocol/errors.ts';
 import { bookingIdSchema, storableString } from '../protocol/schemas.ts';
 import type { MessagesStore } from '../store/messages-store.ts';
+import { proxyMedia } from './media-proxy.ts';
 import { bearerToken, requireUser, userOf } from './user-auth.ts';
 import { parse } from './validate.ts';
 
@@ -24,6 +24,8 @@ export interface MediaRoutesDeps {
   homeserver: Homeserver;
   maxImageBytes: number;
   thumbnailSize: number;
+  /** How long Synapse may take to start a download, and stay silent in the middle of one. */
+  downloadTimeoutMs: number;
 }
 
 const uploadFieldsSchema = z.object({
@@ -64,17 +66,21 @@ export function mediaRoutes(deps: MediaRoutesDeps): Router {
   const download = (variant: MediaVariant) => async (request: Request, response: import('express').Response) => {
     const params = parse(mediaParamsSchema, request.params, 'path');
     await authorize(deps, request, params, variant);
-    const upstream = await deps.homeserver.fetchMedia(params.server, params.mediaId, variant, deps.thumbnailSize);
-    if (!upstream.ok || !upstream.body) throw new AppError(upstream.status === 404 ? 'not_found' : 'unavailable', 'media not available');
-    const type = upstream.headers.get('content-type')?.split(';')[0]?.trim() ?? '';
-    response.setHeader('Content-Type', INLINE_TYPES.has(type) ? type : 'application/octet-stream');
-    response.setHeader('Content-Disposition', INLINE_TYPES.has(type) ? 'inline' : 'attachment');
-    response.setHeader('X-Content-Type-Options', 'nosniff');
-    response.setHeader('Content-Security-Policy', "default-src 'none'; sandbox");
-    response.setHeader('Cache-Control', 'private, max-age=3600');
-    const length = upstream.headers.get('content-length');
-    if (length) response.setHeader('Content-Length', length);
-    Readable.fromWeb(upstream.body as never).pipe(response);
+    await proxyMedia(
+      response,
+      deps.downloadTimeoutMs,
+      (signal) => deps.homeserver.fetchMedia(params.server, params.mediaId, variant, deps.thumbnailSize, signal),
+      (upstream) => {
+        const type = upstream.headers.get('content-type')?.split(';')[0]?.trim() ?? '';
+        response.setHeader('Content-Type', INLINE_TYPES.has(type) ? type : 'application/octet-stream');
+        response.setHeader('Content-Disposition', INLINE_TYPES.has(type) ? 'inline' : 'attachment');
+        response.setHeader('X-Content-Type-Options', 'nosniff');
+        response.setHeader('Content-Security-Policy', "default-src 'none'; sandbox");
+        response.setHeader('Cache-Control', 'private, max-age=3600');
+        const length = upstream.headers.get('content-length');
+        if (length) response.setHeader('Content-Length', length);
+      },
+    );
   };
   router.get('/media/:bookingId/:server/:mediaId', download('image'));
   router.get('/media/:bookingId/:server/:mediaId/thumbnail', download('thumbnail'));

@@ -101,14 +101,15 @@ export class Homeserver {
 
   /**
    * Fetches media from the homeserver's authenticated media API as the appservice (which may
-   * read any media: callers check the requester's right to it first).
+   * read any media: callers check the requester's right to it first). The signal aborts the
+   * request and its body.
    */
-  async fetchMedia(server: string, mediaId: string, variant: 'image' | 'thumbnail', thumbnailSize: number): Promise<Response> {
+  async fetchMedia(server: string, mediaId: string, variant: 'image' | 'thumbnail', thumbnailSize: number, signal: AbortSignal): Promise<Response> {
     const path =
       variant === 'image'
         ? `download/${encodeURIComponent(server)}/${encodeURIComponent(mediaId)}`
         : `thumbnail/${encodeURIComponent(server)}/${encodeURIComponent(mediaId)}?width=${thumbnailSize}&height=${thumbnailSize}&method=scale`;
-    return fetch(`${this.url}/_matrix/client/v1/media/${path}`, { headers: { authorization: `Bearer ${this.asToken}` } });
+    return fetch(`${this.url}/_matrix/client/v1/media/${path}`, { headers: { authorization: `Bearer ${this.asToken}` }, signal });
   }
 
   async close(): Promise<void> {
