@@ -32,6 +32,7 @@ import { MessageArrivals } from './messages/arrivals.ts';
 import { MessageHistory } from './messages/history.ts';
 import { FollowUps } from './messages/follow-ups.ts';
 import { OutboxDrainer } from './messages/outbox-drainer.ts';
+import { ReadModelWriter } from './messages/read-model-writer.ts';
 import { MessageRoad } from './messages/road.ts';
 import { SenderDirectory } from './messages/senders.ts';
 import { MessageSending } from './messages/sending.ts';
@@ -65,6 +66,7 @@ import { BookingsStore } from './store/bookings-store.ts';
 import { migrate, openDatabase, type Database } from './store/database.ts';
 import { MessageRowCache } from './store/message-row-cache.ts';
 import { MessagesStore } from './store/messages-store.ts';
+import { DeadLettersStore } from './store/dead-letters-store.ts';
 import { OutboxStore } from './store/outbox-store.ts';
 import { readModelHorizon } from './store/partitions.ts';
 import { ReconciliationStore } from './store/reconciliation-store.ts';
@@ -189,7 +191,8 @@ export async function createApp(config: Config, deps: AppDeps): Promise<App> {
   const audience = new Audience(safety);
   const faults = new FaultPoints(config.faultPauseAt, logger);
   const followUps = new FollowUps({ delivery, arrivals, pushes: notifier, outbox, faults, metrics });
-  const road = new MessageRoad({ bookings, messages, audience, senders, view, followUps, metrics, logger });
+  const writer = new ReadModelWriter({ messages, deadLetters: new DeadLettersStore(db), metrics, logger });
+  const road = new MessageRoad({ bookings, writer, audience, senders, view, followUps, metrics, logger });
   const reconciliation = new Reconciliation({
     // Embedded PGlite has one connection, which a held lock would take from the pass itself.
     store: new ReconciliationStore(db, { lockPasses: deps.maxDatabaseConnections !== 1 }),
@@ -276,7 +279,7 @@ export async function createApp(config: Config, deps: AppDeps): Promise<App> {
     transactionRoutes({
       hsToken: deps.registration.hs_token,
       sink: {
-        store: (events) => road.store(events),
+        store: (events, txnId) => road.store(events, txnId),
         deliver: (stored) => road.deliver(stored),
         ephemeral: (events) => ephemeral.handle(events),
       },

@@ -20,7 +20,8 @@ const transactionSchema = z.object({
 });
 
 export interface TransactionSink {
-  store(events: RoomEvent[]): Promise<RoadResult>;
+  /** Sets aside events the read model refuses; throws only when it cannot be reached (answered 500). */
+  store(events: RoomEvent[], txnId: string): Promise<RoadResult>;
   deliver(stored: RoadResult): void;
   ephemeral(events: unknown[]): Promise<void>;
 }
@@ -67,7 +68,7 @@ export function transactionRoutes(options: TransactionRoutesOptions): Router {
     const timer = metrics.transactionDuration.startTimer();
     let stored: RoadResult;
     try {
-      stored = await sink.store(events);
+      stored = await sink.store(events, request.params.txnId);
     } catch (err) {
       // Synapse retries the whole transaction later; nothing was acknowledged.
       metrics.transactions.inc({ outcome: 'failed' });

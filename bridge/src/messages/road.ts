@@ -6,9 +6,10 @@ import type { Logger } from '../observability/logger.ts';
 import type { Metrics } from '../observability/metrics.ts';
 import type { Message } from '../protocol/types.ts';
 import type { BookingRow, BookingsStore } from '../store/bookings-store.ts';
-import type { MessagesStore, NewDeletion, NewMessageRow } from '../store/messages-store.ts';
+import type { NewMessageRow } from '../store/messages-store.ts';
 import type { Audience } from '../safety/audience.ts';
 import { eventToRow, mayShowInApps } from './event-to-row.ts';
+import type { Entry, ReadModelWriter } from './read-model-writer.ts';
 import type { FollowUps } from './follow-ups.ts';
 import type { RoomEvent } from './matrix-event.ts';
 import type { MessageView } from './row-to-message.ts';
@@ -33,7 +34,8 @@ export interface RoadResult {
 
 export interface MessageRoadDeps {
   bookings: BookingsStore;
-  messages: MessagesStore;
+  /** Writes to the read model, setting aside events it refuses (dead letters). */
+  writer: ReadModelWriter;
   audience: Audience;
   senders: SenderDirectory;
   view: MessageView;
@@ -60,32 +62,43 @@ export class MessageRoad {
     this.deps = deps;
   }
 
-  /** Stores what apps see of these events; returns only what changed, in cursor order. */
-  async store(events: RoomEvent[]): Promise<RoadResult> {
-    const { bookings, messages, senders, metrics } = this.deps;
+  /**
+   * Stores what apps see of these events; returns only what changed, in cursor order. An event
+   * that cannot be stored is set aside (dead letters), never thrown: only a failure to reach the
+   * database is, so that the caller retries. `txnId` names the transaction they came in.
+   */
+  async store(events: RoomEvent[], txnId?: string): Promise<RoadResult> {
+    const { bookings, writer, senders, metrics } = this.deps;
     const bookingByRoom = new Map<string, BookingRow | undefined>();
     const bookingById = new Map<string, BookingRow>();
-    const rows: NewMessageRow[] = [];
-    const redactions: NewDeletion[] = [];
+    const entries: Entry[] = [];
+    const unconvertible: { event: RoomEvent; error: unknown }[] = [];
     for (const event of events) {
       if (!bookingByRoom.has(event.room_id)) bookingByRoom.set(event.room_id, await bookings.getByRoom(event.room_id));
       const booking = bookingByRoom.get(event.room_id);
       if (booking) bookingById.set(booking.booking_id, booking);
       const redacted = booking && redactedEventId(event);
       if (redacted) {
-        redactions.push({ event_id: redacted, redacted_by: event.sender });
+        entries.push({ event, deletion: { event_id: redacted, redacted_by: event.sender } });
         metrics.transactionEvents.inc({ result: 'redaction' });
         continue;
       }
-      const row =
-        booking && mayShowInApps(event)
-          ? eventToRow(event, booking.booking_id, await senders.resolve(event.sender, booking))
-          : undefined;
-      if (row) rows.push(row);
+      let row: NewMessageRow | undefined;
+      if (booking && mayShowInApps(event)) {
+        const sender = await senders.resolve(event.sender, booking);
+        try {
+          row = eventToRow(event, booking.booking_id, sender);
+        } catch (error) {
+          unconvertible.push({ event, error });
+          continue;
+        }
+      }
+      if (row) entries.push({ event, row });
       metrics.transactionEvents.inc({ result: row ? 'message' : 'ignored' });
     }
-    const { inserted, deleted } = await messages.write(rows, redactions);
-    metrics.transactionEvents.inc({ result: 'duplicate' }, rows.length - inserted.length);
+    const { inserted, deleted } = await writer.write(entries, txnId);
+    for (const { event, error } of unconvertible) await writer.setAside(event, error, txnId);
+    metrics.transactionEvents.inc({ result: 'duplicate' }, entries.filter((entry) => 'row' in entry).length - inserted.length);
     const bookingOf = (bookingId: string) => bookingById.get(bookingId)!;
     return {
       messages: await Promise.all(

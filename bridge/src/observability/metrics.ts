@@ -61,6 +61,11 @@ export function createMetrics() {
       labelNames: ['dependency'] as const,
       registers,
     }),
+    deadLetters: new Counter({
+      name: 'bookingchat_dead_letters_total',
+      help: 'Room events the read model could not store even alone, set aside in dead_letters (docs/operations.md)',
+      registers,
+    }),
     messagesDelivered: new Counter({
       name: 'bookingchat_messages_delivered_total',
       help: 'Messages stored in the read model and emitted to apps, by kind',
