@@ -8,6 +8,11 @@ interface MatrixFailure {
   retryAfterMs?: number;
 }
 
+/** The homeserver refused the request's parameters (400), as it does a pagination token it never gave out. */
+export function isBadRequest(error: unknown): boolean {
+  return (error as MatrixFailure | null)?.statusCode === 400;
+}
+
 export function fromMatrixError(error: unknown): AppError {
   if (error instanceof AppError) return error;
   const failure = (error ?? {}) as MatrixFailure;

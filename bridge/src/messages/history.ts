@@ -3,8 +3,9 @@
 // for rooms older than the read model). Cursors of the Synapse pages are `mx:` + its token;
 // messages read from Synapse carry cursor "0": they are history only, never in `sync`.
 import type { BookingAccess } from '../bookings/access.ts';
-import { fromMatrixError } from '../matrix/errors.ts';
+import { fromMatrixError, isBadRequest } from '../matrix/errors.ts';
 import type { Homeserver } from '../matrix/homeserver.ts';
+import { AppError } from '../protocol/errors.ts';
 import type { ChatHistoryRequest } from '../protocol/schemas.ts';
 import type { Message } from '../protocol/types.ts';
 import type { BookingRow } from '../store/bookings-store.ts';
@@ -66,6 +67,8 @@ export class MessageHistory {
     try {
       page = await this.deps.homeserver.messagesBefore(booking.room_id, position, limit);
     } catch (error) {
+      // Refused parameters can only be the `mx:` cursor the client gave: the bridge's own positions are sound.
+      if (position.from && isBadRequest(error)) throw new AppError('invalid', 'before: a cursor');
       throw fromMatrixError(error);
     }
     const messages: Message[] = [];

@@ -68,8 +68,9 @@ const textSchema = storableString().min(1).max(65536);
 
 export const chatsListSchema = z.object({}).optional();
 
-/** Read-model cursors are decimal; `mx:` cursors page through Synapse beyond the read model. */
-const cursorSchema = storableString().regex(/^\d{1,19}$/, 'a cursor');
+/** Read-model cursors are decimal, at most PostgreSQL's bigint; `mx:` cursors page through Synapse beyond the read model. */
+const MAX_CURSOR = 2n ** 63n - 1n;
+const cursorSchema = storableString().refine((value) => /^\d{1,19}$/.test(value) && BigInt(value) <= MAX_CURSOR, 'a cursor');
 const historyCursorSchema = z.union([cursorSchema, storableString().regex(/^mx:[\x21-\x7e]{1,500}$/, 'a cursor')]);
 const eventIdSchema = storableString().regex(/^\$[\x21-\x7e]{1,254}$/, 'a message id');
 
