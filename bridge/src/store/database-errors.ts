@@ -22,8 +22,9 @@ export function isDataError(error: unknown): boolean {
 // 53300: too many connections.
 const OUTAGE_STATES = /^(08...|57P0[1-3]|53300)$/;
 const NETWORK_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'ENOTFOUND', 'EAI_AGAIN', 'EHOSTUNREACH', 'ENETUNREACH']);
-// pg's own errors when a connection dies under a query carry no code, only these messages.
-const LOST_CONNECTION = /^Connection terminated|not queryable|Connection ended/;
+// pg's own errors when a connection dies under a query carry no code, only these messages
+// (knex puts the statement in front of them).
+const LOST_CONNECTION = /Connection terminated|not queryable|Connection ended/;
 
 /** The database could not be reached or dropped the connection: retrying later may succeed. */
 export function isDatabaseOutage(error: unknown): boolean {

@@ -22,6 +22,7 @@ describe('what a database failure means', () => {
       pgError('53300'),
       Object.assign(new Error('Knex: Timeout acquiring a connection.'), { name: 'KnexTimeoutError' }),
       new Error('Connection terminated unexpectedly'),
+      new Error('select * from "bookings" where "booking_id" = $1 limit $2 - Connection terminated unexpectedly'),
       new AggregateError([pgError('ECONNREFUSED')], ''),
     ];
     for (const error of outages) {
