@@ -27,7 +27,14 @@ export async function superviseSynapse(
 ): Promise<SupervisedSynapse> {
   const log = logger.child({ component: 'synapse-supervisor' });
   const listeners: (() => void)[] = [];
-  let current: RunningSynapse = await startSynapse(options);
+  const start = async () => {
+    const running = await startSynapse(options);
+    if (running.stoppedLeftovers.length > 0) {
+      log.warn({ pids: running.stoppedLeftovers }, 'stopped a Synapse an earlier run of this DATA_DIR left running');
+    }
+    return running;
+  };
+  let current = await start();
   let stopping = false;
   let delayMs = backoff.firstMs;
   let timer: NodeJS.Timeout | undefined;
@@ -52,7 +59,7 @@ export async function superviseSynapse(
 
   const restart = async () => {
     try {
-      const next = await startSynapse(options);
+      const next = await start();
       if (stopping) return next.stop();
       current = next;
       watch(next);

@@ -22,6 +22,8 @@ export interface RunningSynapse {
   pid: number;
   /** Settles when the process exits, with how it ended ("code 1", "signal SIGKILL"). */
   exited: Promise<string>;
+  /** Synapses of this configuration left running by an earlier run, stopped before this one started. */
+  stoppedLeftovers: number[];
   /** The last lines Synapse wrote to its logs during this run. */
   logTail(): string;
   stop(): Promise<void>;
@@ -35,8 +37,9 @@ export interface RunningSynapse {
  * or be gone with a wiped data folder. If its parent is a live Node process, another bridge is
  * running on this DATA_DIR: refuse rather than take its homeserver away.
  */
-async function stopLeftover(configPath: string): Promise<void> {
-  for (const pid of processesWith(['synapse.app.homeserver', configPath])) {
+async function stopLeftovers(configPath: string): Promise<number[]> {
+  const leftovers = processesWith(['synapse.app.homeserver', configPath]);
+  for (const pid of leftovers) {
     const parent = parentOf(pid);
     const parentProgram = parent === undefined ? undefined : commandLine(parent)?.[0];
     if (parent !== process.pid && parentProgram && basename(parentProgram).startsWith('node')) {
@@ -44,6 +47,7 @@ async function stopLeftover(configPath: string): Promise<void> {
     }
     await terminate(pid, STOP_GRACE_MS);
   }
+  return leftovers;
 }
 
 /** What Synapse writes to a file from now on: its last lines, read when something went wrong. */
@@ -82,7 +86,7 @@ export async function startSynapse(options: SynapseOptions): Promise<RunningSyna
   }
   if (options.databaseUrl) await ensureSynapseDatabase(options.databaseUrl);
   const configPath = writeSynapseConfig(options);
-  await stopLeftover(configPath);
+  const stoppedLeftovers = await stopLeftovers(configPath);
   const host = options.bindAddress ?? '127.0.0.1';
   await assertPortFree(options.port, host, 'SYNAPSE_PORT', 'another Synapse (another DATA_DIR\'s `npm start`?) or another service');
   const module = ['-m', 'synapse.app.homeserver', '-c', configPath];
@@ -126,5 +130,5 @@ export async function startSynapse(options: SynapseOptions): Promise<RunningSyna
     }
     await Promise.race([exited, delay(250)]);
   }
-  return { url, pid, exited, logTail, stop };
+  return { url, pid, exited, stoppedLeftovers, logTail, stop };
 }
