@@ -1,6 +1,7 @@
 // No poison event (issue #10): a string PostgreSQL cannot hold never stops the road. Apps and
 // the booking system get `invalid` for it; strings from Matrix are stored made storable; an event
 // the read model still refuses is set aside in dead_letters, counted, and delivery goes on.
+import { execFile } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { inject } from 'vitest';
@@ -106,7 +107,43 @@ describe('an event the read model cannot store', () => {
     expect(await (await fetch(`${harness.bridge.url}/metrics`)).text()).toMatch(/^bookingchat_dead_letters_total [1-9]/m);
     await stillDelivers(bookingId, customerApp, artistApp);
   });
+
+  it('can be replayed by an operator once its cause is gone, and is delivered then', async () => {
+    const { roomId, customerApp } = await chat();
+    const poison = staffEvent(roomId, 'replayed later', { origin_server_ts: -8.64e15 });
+    expect(await pushTransaction([poison])).toBe(200);
+    const letter = () => harness.bridge.app.db('dead_letters').where({ event_id: poison.event_id }).first();
+    const { id } = await letter();
+
+    const refused = await deadLettersCommand('replay', String(id));
+    expect(refused).toMatchObject({ code: 1, stdout: expect.stringContaining(`#${id}: refused again`) });
+    expect(await letter()).toMatchObject({ attempts: 2, replayed_at: null });
+
+    // As after a fix: the event is now one the read model takes.
+    await harness.bridge.app.db('dead_letters').where({ id }).update({ event: JSON.stringify({ ...poison, origin_server_ts: Date.now() }) });
+    expect((await deadLettersCommand('list')).stdout).toContain(`#${id} ${poison.event_id}`);
+    expect(await deadLettersCommand('replay', String(id))).toMatchObject({ code: 0, stdout: expect.stringMatching(new RegExp(`#${id}: replayed \\(replay-${id}-\\d+\\)`)) });
+    expect((await customerApp.waitForMessage((m) => m.id === poison.event_id)).text).toBe('replayed later');
+    expect((await letter()).replayed_at).toBeInstanceOf(Date);
+    expect((await deadLettersCommand('list')).stdout).not.toContain(`#${id} `);
+  });
 });
+
+/** `npm run dead-letters -- …` as an operator runs it, against this file's bridge. */
+function deadLettersCommand(...args: string[]): Promise<{ code: number | null; stdout: string }> {
+  const env = {
+    PATH: process.env.PATH,
+    NODE_ENV: 'test',
+    DATABASE_URL: harness.bridge.databaseUrl,
+    HS_TOKEN: harness.bridge.config.appservice.hsToken,
+    APPSERVICE_URL: `http://127.0.0.1:${harness.bridge.appservicePort}`,
+  };
+  return new Promise((resolve) => {
+    execFile(process.execPath, ['scripts/dead-letters.ts', ...args], { env, timeout: 30_000 }, (error, stdout) => {
+      resolve({ code: error ? (typeof error.code === 'number' ? error.code : -1) : 0, stdout });
+    });
+  });
+}
 
 describe('input edges', () => {
   it('a cursor beyond PostgreSQL bigint and a garbage mx: cursor are invalid', async () => {
