@@ -96,15 +96,25 @@ describe('an event the read model cannot store', () => {
     const poison = staffEvent(roomId, 'from before time', { origin_server_ts: -8.64e15 });
     // Synapse's client API refuses an unpaired surrogate; a transaction could still carry one.
     const lone = staffEvent(roomId, 'lone \ud800 surrogate');
+    // From the bot, system data too deep to be turned into a row.
+    let data: Record<string, unknown> = {};
+    for (let i = 0; i < 100; i++) data = { deeper: data };
+    const deep = staffEvent(roomId, 'deep', {
+      sender: `@bookingchat:${inject('serverName')}`,
+      content: { msgtype: 'm.notice', body: 'deep', 'com.bookingchat.system': { type: 'booking.note', data } },
+    });
     const good = staffEvent(roomId, 'after the poison');
-    expect(await pushTransaction([poison, lone, good])).toBe(200);
+    expect(await pushTransaction([poison, lone, deep, good])).toBe(200);
 
     expect((await customerApp.waitForMessage((m) => m.id === good.event_id)).text).toBe('after the poison');
     expect(customerApp.received.find((m) => m.id === lone.event_id)?.text).toBe('lone \uFFFD surrogate');
-    const letters = await harness.bridge.app.db('dead_letters').where({ room_id: roomId });
-    expect(letters).toMatchObject([{ event_id: poison.event_id, sqlstate: '22008', attempts: 1, replayed_at: null }]);
+    const letters = await harness.bridge.app.db('dead_letters').where({ room_id: roomId }).orderBy('id');
+    expect(letters).toMatchObject([
+      { event_id: poison.event_id, sqlstate: '22008', attempts: 1, replayed_at: null },
+      { event_id: deep.event_id, sqlstate: null, error: expect.stringMatching(/nested deeper/) },
+    ]);
     expect(JSON.parse(letters[0].event)).toEqual(poison);
-    expect(await (await fetch(`${harness.bridge.url}/metrics`)).text()).toMatch(/^bookingchat_dead_letters_total [1-9]/m);
+    expect(await (await fetch(`${harness.bridge.url}/metrics`)).text()).toMatch(/^bookingchat_dead_letters_total [2-9]/m);
     await stillDelivers(bookingId, customerApp, artistApp);
   });
 
