@@ -12,7 +12,8 @@ export default defineConfig({
       {
         test: {
           name: 'integration',
-          include: ['bridge/test/integration/**/*.test.ts'],
+          // The client SDK's tests run against a real bridge too, so they share this Synapse.
+          include: ['bridge/test/integration/**/*.test.ts', 'packages/client/test/**/*.test.ts'],
           globalSetup: ['bridge/test/support/global-setup.ts'],
           // One Synapse pushes to one appservice port: integration files take turns.
           fileParallelism: false,

@@ -105,9 +105,11 @@ export const messageReportSchema = z.object({ messageId: eventIdSchema, reason: 
 
 export const userTargetSchema = z.object({ userId: userIdSchema });
 
+// The decoded length by arithmetic (every 4 characters carry 3 bytes), not Buffer: this module
+// is shared with the client SDK, which runs where Node's APIs do not.
 const base64url = (bytes: number, exact: boolean) =>
   storableString().regex(/^[A-Za-z0-9_-]+={0,2}$/, 'base64url').refine((value) => {
-    const length = Buffer.from(value, 'base64url').length;
+    const length = Math.floor((value.replace(/=+$/, '').length * 3) / 4);
     return exact ? length === bytes : length >= bytes;
   }, `${exact ? '' : 'at least '}${bytes} bytes`);
 

@@ -1,0 +1,207 @@
+// createChatClient: one object for an app's chats. It wires the connection (reconnection and
+// tokens), the catch-up (cursor and de-duplication) and the outbox (sends that survive
+// disconnects and restarts), and turns the protocol's events into the app's.
+import type { ServerToClientEvents } from '../../../bridge/src/protocol/events.ts';
+import type { Chat, Message } from '../../../bridge/src/protocol/types.ts';
+import type { BackoffOptions } from './backoff.ts';
+import { CatchUp, type Deletion } from './catch-up.ts';
+import { ChatError } from './chat-error.ts';
+import { Connection, type ChatStatus, type PayloadOf, type RequestName, type ResultOf } from './connection.ts';
+import { Emitter } from './emitter.ts';
+import { uploadImage, type NativeFile, type UploadProgress } from './image-upload.ts';
+import { Outbox, type FailedSend, type OutboxEntry, type SavedOutbox } from './outbox.ts';
+import { memoryStorage, StoredValue, type ChatStorage } from './storage.ts';
+
+export interface ChatClientOptions {
+  /** The bridge's base URL, e.g. `https://chat.example.com` (Socket.io and REST). */
+  url: string;
+  /** The user's JWT. Called before the first connection and again whenever the server refuses or expires the last one. */
+  token: () => Promise<string> | string;
+  /** Where the outbox and the sync cursor live (default: `memoryStorage()`). One signed-in user per storage. */
+  storage?: ChatStorage;
+  /** Prefix of the storage keys (default `booking-chat`): lets one storage hold several users. */
+  storageKey?: string;
+  /** Delays between connection attempts (default 0.5 s doubling to 30 s, with jitter). */
+  reconnect?: BackoffOptions;
+  /** Delays between retries of a send refused without `retryAfter` (default as `reconnect`). */
+  retry?: BackoffOptions;
+  /** Socket.io transports (default WebSocket only, which React Native needs). */
+  transports?: ('websocket' | 'polling')[];
+  /** How long a request may wait for its answer (default 15 s). */
+  requestTimeoutMs?: number;
+  /** How long a send may wait for its answer (default 20 s: the server answers within 15 s). */
+  sendTimeoutMs?: number;
+  /** How long the server may take to accept a refreshed token (default 5 s). */
+  refreshTimeoutMs?: number;
+  /** How long after a live message a sync moves the stored cursor past it (default 1 s). */
+  trailingSyncMs?: number;
+}
+
+type ServerEvent<E extends keyof ServerToClientEvents> = Parameters<ServerToClientEvents[E]>[0];
+export type TypingEvent = ServerEvent<'typing'>;
+export type ReceiptEvent = ServerEvent<'receipt'>;
+
+export interface ChatEvents {
+  /** Every message of the user's chats (their own included), once per id: live, caught up, or acknowledged. */
+  message: (message: Message) => void;
+  /** Staff removed a message: drop it (may come twice: live and by sync). */
+  'message:deleted': (deletion: Deletion) => void;
+  typing: (event: TypingEvent) => void;
+  receipt: (event: ReceiptEvent) => void;
+  'chat:updated': (chat: Chat) => void;
+  status: (status: ChatStatus) => void;
+  /** The outbox changed: read `pending()` and `failed()` again. */
+  outbox: () => void;
+  /** A send was refused for good (also for sends queued before a restart, whose promise is gone). */
+  'send:failed': (failure: FailedSend) => void;
+}
+
+export interface SendImageOptions {
+  caption?: string;
+  onProgress?: (progress: UploadProgress) => void;
+  /** Reuse to retry an upload whose answer was lost: the server returns the first message. */
+  clientId?: string;
+  /** The file name sent with a Blob (default `image`). */
+  filename?: string;
+}
+
+export interface ChatClient {
+  readonly status: ChatStatus;
+  on<K extends keyof ChatEvents>(event: K, listener: ChatEvents[K]): () => void;
+  off<K extends keyof ChatEvents>(event: K, listener: ChatEvents[K]): void;
+  /** Connects (and keeps reconnecting); resolves once connected and caught up. */
+  connect(): Promise<void>;
+  /** Queued at once (and kept in storage) whether online or not; resolves with the stored message. */
+  send(bookingId: string, text: string): Promise<Message>;
+  /** Sends not acknowledged yet, oldest first. */
+  pending(bookingId?: string): OutboxEntry[];
+  /** Sends refused for good, kept for the app to show; `dismissFailed` forgets one. */
+  failed(bookingId?: string): FailedSend[];
+  dismissFailed(clientId: string): Promise<void>;
+  sendImage(bookingId: string, image: Blob | NativeFile, options?: SendImageOptions): Promise<Message>;
+  history(bookingId: string, options?: { before?: string; limit?: number }): Promise<{ messages: Message[]; before?: string }>;
+  chats(): Promise<Chat[]>;
+  markRead(bookingId: string, messageId: string): Promise<void>;
+  setTyping(bookingId: string, typing: boolean): void;
+  block(userId: string): Promise<void>;
+  unblock(userId: string): Promise<void>;
+  report(messageId: string, reason: string): Promise<{ reportId: string }>;
+  /** Disconnects and stops; pending sends stay in storage (their promises reject with `closed`). */
+  close(): Promise<void>;
+}
+
+const LIVE_EVENTS = ['message:deleted', 'typing', 'receipt', 'chat:updated'] as const;
+
+export function createChatClient(options: ChatClientOptions): ChatClient {
+  const storage = options.storage ?? memoryStorage();
+  const prefix = options.storageKey ?? 'booking-chat';
+  const requestTimeoutMs = options.requestTimeoutMs ?? 15_000;
+  const events = new Emitter<ChatEvents>();
+  const url = options.url.replace(/\/+$/, '');
+
+  const request = <E extends RequestName>(event: E, payload: PayloadOf<E>): Promise<ResultOf<E>> =>
+    connection.request(event, payload, requestTimeoutMs);
+
+  const catchUp = new CatchUp({
+    cursor: new StoredValue<string>(storage, `${prefix}:cursor`),
+    page: (since) => request('sync', since === undefined ? {} : { since }),
+    newest: async () => {
+      const cursors = (await request('chats:list', {})).chats.flatMap((chat) => (chat.lastMessage ? [BigInt(chat.lastMessage.cursor)] : []));
+      return cursors.length === 0 ? undefined : String(cursors.reduce((a, b) => (a > b ? a : b)));
+    },
+    message: (message) => events.emit('message', message),
+    deleted: (deletion) => events.emit('message:deleted', deletion),
+    seenLimit: 10_000,
+    trailingSyncMs: options.trailingSyncMs ?? 1_000,
+  });
+
+  const outbox = new Outbox({
+    saved: new StoredValue<SavedOutbox>(storage, `${prefix}:outbox`),
+    send: async (entry) =>
+      (await connection.request('message:send', { bookingId: entry.bookingId, clientId: entry.clientId, text: entry.text }, options.sendTimeoutMs ?? 20_000)).message,
+    sent: (message) => catchUp.deliver(message),
+    failed: (failure) => events.emit('send:failed', failure),
+    changed: () => events.emit('outbox'),
+    retry: options.retry ?? options.reconnect,
+  });
+
+  const connection: Connection = new Connection({
+    url,
+    token: options.token,
+    reconnect: options.reconnect,
+    transports: options.transports ?? ['websocket'],
+    refreshTimeoutMs: options.refreshTimeoutMs ?? 5_000,
+    prepare: async () => {
+      await outbox.loaded;
+      await catchUp.sync();
+    },
+    onStatus: (status) => {
+      if (status === 'online') outbox.resume();
+      else outbox.suspend();
+      events.emit('status', status);
+    },
+  });
+
+  connection.socket.on('message', (message) => catchUp.live(message));
+  for (const name of LIVE_EVENTS) {
+    (connection.socket.on as (event: string, listener: (payload: unknown) => void) => void)(name, (payload) =>
+      (events.emit as (event: string, payload: unknown) => void)(name, payload),
+    );
+  }
+
+  return {
+    get status() {
+      return connection.status;
+    },
+    on: (event, listener) => events.on(event, listener),
+    off: (event, listener) => events.off(event, listener),
+    connect: () => connection.start(),
+    send: (bookingId, text) => outbox.add(bookingId, text),
+    pending: (bookingId) => outbox.pending(bookingId),
+    failed: (bookingId) => outbox.failed(bookingId),
+    dismissFailed: (clientId) => outbox.dismiss(clientId),
+    async sendImage(bookingId, image, imageOptions = {}) {
+      const upload = async () =>
+        uploadImage({
+          endpoint: `${url}/api/v1/bookings/${encodeURIComponent(bookingId)}/images`,
+          token: await connection.currentToken(),
+          image,
+          caption: imageOptions.caption,
+          clientId: imageOptions.clientId ?? globalThis.crypto.randomUUID(),
+          filename: imageOptions.filename ?? 'image',
+          onProgress: imageOptions.onProgress,
+        });
+      const message = await upload().catch((error: unknown) => {
+        if (!(error instanceof ChatError && error.code === 'unauthorized')) throw error;
+        // The token expired since the socket connected: once more with a fresh one.
+        connection.forgetToken();
+        return upload();
+      });
+      catchUp.deliver(message);
+      return message;
+    },
+    async history(bookingId, page = {}) {
+      const { messages, before } = await request('chat:history', { bookingId, ...page });
+      return before === undefined ? { messages } : { messages, before };
+    },
+    chats: async () => (await request('chats:list', {})).chats,
+    async markRead(bookingId, messageId) {
+      await request('message:read', { bookingId, messageId });
+    },
+    setTyping: (bookingId, typing) => connection.signal('typing', { bookingId, typing }),
+    async block(userId) {
+      await request('user:block', { userId });
+    },
+    async unblock(userId) {
+      await request('user:unblock', { userId });
+    },
+    async report(messageId, reason) {
+      const { reportId } = await request('message:report', { messageId, reason });
+      return { reportId };
+    },
+    async close() {
+      await connection.close();
+      await Promise.all([outbox.close(), catchUp.close()]);
+    },
+  };
+}
