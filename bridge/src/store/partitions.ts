@@ -12,6 +12,9 @@ export function partitionName(month: Date): string {
 
 const PARTITION_NAME = /^messages_(\d{4})_(\d{2})$/;
 
+// Any constant works: it only has to be the same in every bridge process.
+const PARTITIONS_LOCK = 0x70617274;
+
 /**
  * Creates the partitions from `monthsBack` before `now` to `monthsAhead` after it; idempotent.
  * Rows that landed in the DEFAULT partition for that month move into the new one, so creating
@@ -30,7 +33,11 @@ export async function ensureMonthlyPartitions(
     if (existing.has(name)) continue;
     // DDL takes no bind parameters; both bounds are ISO strings made here, not input.
     const bounds = `FROM ('${from.toISOString()}') TO ('${monthStart(now, offset + 1).toISOString()}')`;
-    await db.transaction(async (trx) => {
+    const made = await db.transaction(async (trx) => {
+      // Several processes start together: one creates each partition, the others find it made.
+      await trx.raw('SELECT pg_advisory_xact_lock(?)', [PARTITIONS_LOCK]);
+      const { rows } = await trx.raw('SELECT to_regclass(?) IS NOT NULL AS present', [name]);
+      if (rows[0].present) return false;
       await trx.raw('CREATE TABLE ?? (LIKE messages INCLUDING DEFAULTS INCLUDING CONSTRAINTS)', [name]);
       await trx.raw(
         `WITH moved AS (DELETE FROM messages_default WHERE created_at >= ? AND created_at < ? RETURNING *)
@@ -38,8 +45,9 @@ export async function ensureMonthlyPartitions(
         [from.toISOString(), monthStart(now, offset + 1).toISOString(), name],
       );
       await trx.raw(`ALTER TABLE messages ATTACH PARTITION ?? FOR VALUES ${bounds}`, [name]);
+      return true;
     });
-    created.push(name);
+    if (made) created.push(name);
   }
   return created;
 }
