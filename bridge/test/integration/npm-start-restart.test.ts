@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import { setTimeout as delay } from 'node:timers/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Message } from '../../src/protocol/types.ts';
-import { exitedWithin, isRunning, listensOn, parentOf } from '../../src/stack/processes.ts';
+import { exitedWithin, isRunning, listensOn, parentOf, terminate } from '../../src/stack/processes.ts';
 import { SYNAPSE_PYTHON } from '../../src/stack/synapse.ts';
 import { connectApp, type AppClient } from '../support/app-client.ts';
 import { newBooking } from '../support/booking-system.ts';
@@ -98,6 +98,8 @@ beforeAll(() => {
 afterAll(async () => {
   for (const client of clients) client.close();
   await bridge?.stop();
+  // Should a test have failed with a Synapse left behind, it does not outlive its data.
+  for (const pid of synapsesOf(dataDir)) await terminate(pid, 10_000);
   rmSync(dataDir, { recursive: true, force: true });
 });
 
@@ -177,6 +179,16 @@ describe('npm start that cannot own what it needs', () => {
     return server;
   }
 
+  /** The exit code of a start that must fail; one that comes up instead is stopped and fails the test. */
+  async function failedStart(start: NpmStart): Promise<number | NodeJS.Signals> {
+    const cameUp = await start.waitForLine('booking-chat is up', 90_000).then(() => true, () => false);
+    if (cameUp || (start.child.exitCode === null && start.child.signalCode === null)) {
+      await start.stop();
+      throw new Error(`npm start did not fail:\n${start.output()}`);
+    }
+    return start.exited;
+  }
+
   beforeAll(async () => {
     await bridge?.stop();
     bridge = undefined;
@@ -186,9 +198,8 @@ describe('npm start that cannot own what it needs', () => {
     const stranger = await holdPort(PORTS[setting]);
     try {
       const start = npmStart(env);
-      expect(await start.exited).not.toBe(0);
+      expect(await failedStart(start)).not.toBe(0);
       expect(start.output()).toContain(`${setting} ${PORTS[setting]} on 127.0.0.1 is already in use by pid ${process.pid}`);
-      expect(start.output()).not.toContain('booking-chat is up');
       expect(synapsesOf(dataDir)).toEqual([]);
     } finally {
       stranger.close();
@@ -205,7 +216,7 @@ describe('npm start that cannot own what it needs', () => {
         DATABASE_URL: await freshDatabase(),
         SYNAPSE_DATABASE_URL: await createDatabase(`bookingchat_npm_start_${randomUUID().slice(0, 8)}`),
       });
-      expect(await start.exited).not.toBe(0);
+      expect(await failedStart(start)).not.toBe(0);
       expect(start.output()).toContain('Synapse exited during start-up');
       expect(start.output()).toContain('Database has incorrect collation');
     } finally {
