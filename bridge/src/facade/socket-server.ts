@@ -79,7 +79,9 @@ export function createSocketServer(httpServer: HttpServer, options: SocketServer
     io,
     clustered: adapterClients !== undefined,
     async close() {
-      io.disconnectSockets(true);
+      // This process's sockets only: through the Redis adapter, io.disconnectSockets() would
+      // disconnect every app on every process when one of them drains.
+      io.local.disconnectSockets(true);
       await new Promise<void>((resolve) => io.close(() => resolve()));
       if (adapterClients) await Promise.all([closeRedis(adapterClients.publisher), closeRedis(adapterClients.subscriber)]);
     },

@@ -14,6 +14,8 @@ export interface BridgeProcess {
   child: ChildProcess;
   /** Everything the process printed. */
   output(): string;
+  /** Resolves once the process has printed this text (rejects if it exits or takes too long). */
+  printed(text: string, timeoutMs?: number): Promise<void>;
   stop(signal?: NodeJS.Signals): Promise<void>;
 }
 
@@ -48,24 +50,28 @@ export async function spawnBridge(options: { port: number; appservicePort: numbe
   child.stdout!.on('data', (chunk) => (output += chunk));
   child.stderr!.on('data', (chunk) => (output += chunk));
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
-  await new Promise<void>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`bridge did not start:\n${output}`)), 60_000);
-    const check = () => {
-      if (output.includes('booking-chat is up')) {
+  const printed = (text: string, timeoutMs = 60_000) =>
+    new Promise<void>((resolve, reject) => {
+      const settle = (error?: Error) => {
         clearTimeout(timer);
-        resolve();
-      }
-    };
-    child.stdout!.on('data', check);
-    child.once('exit', (code) => {
-      clearTimeout(timer);
-      reject(new Error(`bridge exited with ${code}:\n${output}`));
+        child.stdout!.off('data', check);
+        child.off('exit', onExit);
+        if (error) reject(error);
+        else resolve();
+      };
+      const check = () => output.includes(text) && settle();
+      const onExit = (code: number | null) => settle(new Error(`bridge exited with ${code} before printing "${text}":\n${output}`));
+      const timer = setTimeout(() => settle(new Error(`bridge did not print "${text}" within ${timeoutMs} ms:\n${output}`)), timeoutMs);
+      child.stdout!.on('data', check);
+      child.once('exit', onExit);
+      check();
     });
-  });
+  await printed('booking-chat is up');
   return {
     url: `http://127.0.0.1:${options.port}`,
     child,
     output: () => output,
+    printed,
     async stop(signal = 'SIGTERM') {
       if (child.exitCode === null && child.signalCode === null) child.kill(signal);
       await exited;
