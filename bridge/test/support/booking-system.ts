@@ -1,6 +1,6 @@
 // The booking system's side: REST calls with the service token (over HTTPS with a given CA).
 import { randomBytes } from 'node:crypto';
-import { request as httpRequest } from 'node:http';
+import { request as httpRequest, type IncomingHttpHeaders } from 'node:http';
 import { request as httpsRequest } from 'node:https';
 import { TEST_SERVICE_TOKEN } from './bridge.ts';
 
@@ -14,7 +14,12 @@ export interface RequestOptions {
   headers?: Record<string, string>;
 }
 
-export function jsonRequest(method: string, url: string, body: unknown, options: RequestOptions = {}): Promise<{ status: number; body: any }> {
+export function jsonRequest(
+  method: string,
+  url: string,
+  body: unknown,
+  options: RequestOptions = {},
+): Promise<{ status: number; headers: IncomingHttpHeaders; body: any }> {
   const payload = typeof body === 'string' ? body : JSON.stringify(body);
   const send = url.startsWith('https:') ? httpsRequest : httpRequest;
   return new Promise((resolve, reject) => {
@@ -35,7 +40,7 @@ export function jsonRequest(method: string, url: string, body: unknown, options:
         response.on('data', (chunk: Buffer) => chunks.push(chunk));
         response.on('end', () => {
           const text = Buffer.concat(chunks).toString('utf8');
-          resolve({ status: response.statusCode ?? 0, body: text ? JSON.parse(text) : undefined });
+          resolve({ status: response.statusCode ?? 0, headers: response.headers, body: text ? JSON.parse(text) : undefined });
         });
       },
     );
