@@ -1,4 +1,6 @@
-import { SignJWT } from 'jose';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { exportJWK, generateKeyPair, SignJWT } from 'jose';
 import { describe, expect, it } from 'vitest';
 import { JwtVerifier } from '../../../src/facade/jwt.ts';
 
@@ -33,5 +35,39 @@ describe('the handshake token', () => {
     ['missing', async () => undefined],
   ])('refuses a token %s', async (_label, make) => {
     await expect(verifier.verify(await make())).rejects.toMatchObject({ code: 'unauthorized' });
+  });
+});
+
+describe('the handshake token against a key set URL', () => {
+  async function serveKeySet(keys: object[]): Promise<{ url: string; close(): Promise<void> }> {
+    const server = createServer((_request, response) => response.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ keys })));
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/jwks`;
+    return { url, close: () => new Promise((resolve) => server.close(() => resolve())) };
+  }
+
+  async function signed(kid: string) {
+    const { privateKey, publicKey } = await generateKeyPair('ES256');
+    const jwt = await new SignJWT({ role: 'artist' }).setProtectedHeader({ alg: 'ES256', kid }).setSubject('u1').setExpirationTime('5m').sign(privateKey);
+    return { jwt, jwk: { ...(await exportJWK(publicKey)), kid, alg: 'ES256' } };
+  }
+
+  it('is unavailable, not unauthorized, while the key set cannot be fetched', async () => {
+    const keySet = await serveKeySet([]);
+    await keySet.close();
+    const remote = new JwtVerifier({ secret: undefined, jwksUrl: keySet.url, issuer: undefined, audience: undefined });
+    await expect(remote.verify((await signed('k1')).jwt)).rejects.toMatchObject({ code: 'unavailable', retryAfter: expect.any(Number) });
+  });
+
+  it('accepts a token signed with a listed key and refuses one whose key is not listed', async () => {
+    const listed = await signed('k1');
+    const keySet = await serveKeySet([listed.jwk]);
+    try {
+      const remote = new JwtVerifier({ secret: undefined, jwksUrl: keySet.url, issuer: undefined, audience: undefined });
+      expect(await remote.verify(listed.jwt)).toMatchObject({ userId: 'u1' });
+      await expect(remote.verify((await signed('k2')).jwt)).rejects.toMatchObject({ code: 'unauthorized' });
+    } finally {
+      await keySet.close();
+    }
   });
 });
