@@ -65,6 +65,8 @@ export function createSocketServer(httpServer: HttpServer, options: SocketServer
       // Anything else is a dependency failing, and the app must keep its session and retry.
       if (!(error instanceof AppError)) logger.warn({ err: error }, 'handshake failed');
       const body = error instanceof AppError ? error.toBody() : HANDSHAKE_UNAVAILABLE.toBody();
+      // Counted, not logged: refused handshakes come in floods (an expired token, a key set outage).
+      metrics.socketEvents.inc({ event: 'handshake', outcome: body.code });
       next(Object.assign(new Error(body.message), { data: body }));
     }
   });
