@@ -56,6 +56,7 @@ export class Outbox {
   private readonly waiters = new Map<string, Waiter>();
   private readonly draining = new Set<string>();
   private online: AbortController | undefined;
+  private closed = false;
 
   constructor(options: OutboxOptions) {
     this.options = options;
@@ -69,6 +70,7 @@ export class Outbox {
 
   /** Queues a send (stored before this resolves to the caller's await); resolves once acknowledged. */
   async add(bookingId: string, text: string): Promise<Message> {
+    if (this.closed) throw new ChatError('closed', 'the client was closed');
     const entry: OutboxEntry = { clientId: globalThis.crypto.randomUUID(), bookingId, text, queuedAt: new Date().toISOString() };
     const acknowledged = new Promise<Message>((resolve, reject) => this.waiters.set(entry.clientId, { resolve, reject }));
     // close() may reject it before it is handed to the caller: that is not an unhandled rejection.
@@ -109,6 +111,7 @@ export class Outbox {
 
   /** Stops sending; what is pending stays in storage for the next client on it. */
   async close(): Promise<void> {
+    this.closed = true;
     this.suspend();
     for (const waiter of this.waiters.values()) waiter.reject(new ChatError('closed', 'the client was closed; the send stays queued in storage'));
     this.waiters.clear();
