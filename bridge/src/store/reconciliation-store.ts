@@ -17,7 +17,7 @@ export interface KnownEvents {
 
 // Any constant works: it only has to be the same in every bridge process (and differ from the
 // read model's write lock).
-const PASS_LOCK = 0x72656363;
+export const RECONCILIATION_LOCK = 0x72656363;
 
 interface RawConnection {
   query(sql: string, values: unknown[]): Promise<{ rows: Record<string, unknown>[] }>;
@@ -79,13 +79,13 @@ export class ReconciliationStore {
     }
     const connection = (await this.db.client.acquireConnection()) as RawConnection;
     try {
-      const { rows } = await connection.query('SELECT pg_try_advisory_lock($1) AS locked', [PASS_LOCK]);
+      const { rows } = await connection.query('SELECT pg_try_advisory_lock($1) AS locked', [RECONCILIATION_LOCK]);
       if (!rows[0]?.locked) return false;
       try {
         await pass();
         return true;
       } finally {
-        await connection.query('SELECT pg_advisory_unlock($1)', [PASS_LOCK]).catch(() => undefined);
+        await connection.query('SELECT pg_advisory_unlock($1)', [RECONCILIATION_LOCK]).catch(() => undefined);
       }
     } finally {
       await this.db.client.releaseConnection(connection);

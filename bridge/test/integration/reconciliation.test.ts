@@ -3,8 +3,10 @@
 // bridge starts or the homeserver returns: live and by sync, once each, and what moderation
 // deleted stays deleted. Simulated by deleting rows from the read model behind the bridge's back.
 import { randomUUID } from 'node:crypto';
+import pg from 'pg';
 import { describe, expect, it } from 'vitest';
 import type { Message } from '../../src/protocol/types.ts';
+import { RECONCILIATION_LOCK } from '../../src/store/reconciliation-store.ts';
 import { connectApp, type AppClient } from '../support/app-client.ts';
 import { newBooking } from '../support/booking-system.ts';
 import { spawnBridge } from '../support/bridge-process.ts';
@@ -52,6 +54,12 @@ async function writtenChat() {
   return { ...booking, customerApp, artistApp, start, kept: written.filter((id) => id !== redacted), redacted };
 }
 
+async function passes(outcome: string): Promise<number> {
+  const metrics = await (await fetch(`${harness.bridge.url}/metrics`)).text();
+  const line = metrics.split('\n').find((l) => l.startsWith(`bookingchat_reconciliation_passes_total{outcome="${outcome}"}`));
+  return Number(line?.split(' ')[1] ?? 0);
+}
+
 /** "Synapse has them, the bridge never stored them": the rows go, no tombstone is written. */
 async function loseReadModelRows(bookingId: string): Promise<void> {
   await harness.bridge.app.db('messages').where({ booking_id: bookingId }).delete();
@@ -87,6 +95,24 @@ describe('reconciliation with the homeserver', () => {
     expect(live.sort()).toEqual([...chat.kept, after.id].sort());
     const again = await syncAll(chat.artistApp, chat.start);
     expect(again.messages.map((m) => m.id).sort()).toEqual([...chat.kept, after.id].sort());
+  });
+
+  it('one process at a time: while another holds the pass, this one skips it', async () => {
+    const chat = await writtenChat();
+    await loseReadModelRows(chat.bookingId);
+    const other = new pg.Client({ connectionString: harness.bridge.databaseUrl });
+    await other.connect();
+    try {
+      await other.query('SELECT pg_advisory_lock($1)', [RECONCILIATION_LOCK]);
+      await harness.bridge.app.homeserverRecovered();
+      expect(await passes('skipped')).toBe(1);
+      expect((await syncAll(chat.artistApp, chat.start)).messages).toEqual([]);
+      await other.query('SELECT pg_advisory_unlock($1)', [RECONCILIATION_LOCK]);
+    } finally {
+      await other.end();
+    }
+    await harness.bridge.app.homeserverRecovered();
+    expect((await syncAll(chat.artistApp, chat.start)).messages.map((m) => m.id).sort()).toEqual([...chat.kept].sort());
   });
 
   it('a bridge process starting on a read model that missed messages brings them back', async () => {
