@@ -130,10 +130,11 @@ export class Connection {
       await dropped;
       return this.reconnectAtOnce ? ((this.reconnectAtOnce = false), 0) : backoff.next();
     } catch (error) {
-      const refused = error as { data?: { code?: string; retryAfter?: number } };
+      // A refused handshake carries its error in `data`; a failed catch-up is a ChatError.
+      const refusal = error instanceof ChatError ? error : (error as { data?: { code?: string; retryAfter?: number } }).data;
       // An expired or revoked token: ask the app for a new one before the next attempt.
-      if (refused.data?.code === 'unauthorized') this.forgetToken();
-      return Math.max(backoff.next(), (refused.data?.retryAfter ?? 0) * 1000);
+      if (refusal?.code === 'unauthorized') this.forgetToken();
+      return Math.max(backoff.next(), (refusal?.retryAfter ?? 0) * 1000);
     }
   }
 
