@@ -117,7 +117,7 @@ export async function createApp(config: Config, deps: AppDeps): Promise<App> {
   routeBridgeLogs(logger);
   const metrics = createMetrics();
 
-  const db = openDatabase(required(config.databaseUrl, 'DATABASE_URL'), { maxConnections: deps.maxDatabaseConnections });
+  const db = openDatabase(required(config.databaseUrl, 'DATABASE_URL'), { maxConnections: deps.maxDatabaseConnections, logger });
   await migrate(db);
   const retention = new ReadModelRetention(db, config.retentionDays, logger);
   await retention.run();

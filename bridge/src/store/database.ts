@@ -3,15 +3,25 @@ import { readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import knexFactory, { type Knex } from 'knex';
+import type { Logger } from '../observability/logger.ts';
 
 export type Database = Knex;
 
 const MIGRATIONS_DIR = join(import.meta.dirname, '..', '..', '..', 'migrations');
 
-export function openDatabase(url: string, options: { maxConnections?: number } = {}): Database {
+export function openDatabase(url: string, options: { maxConnections?: number; logger?: Logger } = {}): Database {
+  const logger = options.logger?.child({ component: 'knex' });
   return knexFactory({
     client: 'pg',
     connection: url,
+    // knex's own lines (a connection lost, one that could not be made) go to the one log stream
+    // rather than to the console.
+    log: logger && {
+      warn: (message: string) => logger.warn(message),
+      error: (message: string) => logger.error(message),
+      deprecate: (message: string) => logger.warn(message),
+      debug: (message: string) => logger.debug(message),
+    },
     pool: {
       min: 0,
       max: options.maxConnections ?? 10,
