@@ -35,7 +35,10 @@ function jsonDataProblem(root: unknown): string | undefined {
         if (!isStorable(key)) return `keys ${UNSTORABLE}`;
         pending.push({ value: child, depth: depth + 1 });
       }
-    } else if (!(value === null || typeof value === 'boolean' || Number.isFinite(value))) {
+    } else if (typeof value === 'number') {
+      // Matrix events are canonical JSON: the homeserver refuses fractions and integers beyond 2^53.
+      if (!Number.isSafeInteger(value)) return 'numbers must be integers within ±(2^53 - 1)';
+    } else if (!(value === null || typeof value === 'boolean')) {
       return 'JSON values only';
     }
   }

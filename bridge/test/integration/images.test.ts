@@ -10,21 +10,14 @@ import { useHarness } from '../support/harness.ts';
 import type { Message } from '../../src/protocol/types.ts';
 import { newBooking } from '../support/booking-system.ts';
 import { htmlNamedJpg, jpegWithGpsAndOrientation, jpegWithHtmlAppended, readExif, svgWithScript, truncatedJpeg } from '../support/images.ts';
+import { uploadImage } from '../support/media-client.ts';
 import { tokenFor } from '../support/tokens.ts';
 
 let browser: Browser;
 const harness = useHarness({ staff: true });
 
-async function upload(bookingId: string, userId: string, image: Buffer, fields: Record<string, string> = {}, filename = 'IMG_0001.jpg') {
-  const form = new FormData();
-  form.set('image', new Blob([new Uint8Array(image)], { type: 'image/jpeg' }), filename);
-  for (const [name, value] of Object.entries(fields)) form.set(name, value);
-  const response = await fetch(`${harness.bridge.url}/api/v1/bookings/${bookingId}/images`, {
-    method: 'POST',
-    headers: { authorization: `Bearer ${await tokenFor(userId)}` },
-    body: form,
-  });
-  return { status: response.status, body: (await response.json()) as any };
+function upload(bookingId: string, userId: string, image: Buffer, fields: Record<string, string> = {}, filename?: string) {
+  return uploadImage(harness.bridge.url, bookingId, userId, image, fields, filename);
 }
 
 async function download(url: string, token?: string) {

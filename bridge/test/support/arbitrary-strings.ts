@@ -37,3 +37,9 @@ export function* stringsIn(value: unknown): Generator<string> {
     }
   }
 }
+
+/** Every number in a JSON value. */
+export function* numbersIn(value: unknown): Generator<number> {
+  if (typeof value === 'number') yield value;
+  else if (value && typeof value === 'object') for (const child of Object.values(value)) yield* numbersIn(child);
+}
