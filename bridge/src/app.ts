@@ -15,8 +15,10 @@ import { JwtVerifier } from './facade/jwt.ts';
 import { registerMessageEvents } from './facade/message-events.ts';
 import { registerSafetyEvents } from './facade/safety-events.ts';
 import { registerPushEvents } from './facade/push-events.ts';
+import { limitSocketToToken } from './facade/token-lifetime.ts';
 import { FcmSender } from './push/fcm-sender.ts';
 import { PushNotifier } from './push/notifier.ts';
+import { PushEndpointPolicy } from './push/push-endpoints.ts';
 import { Presence } from './push/presence.ts';
 import { PushWorker } from './push/push-worker.ts';
 import { WebPushSender } from './push/webpush-sender.ts';
@@ -167,6 +169,7 @@ export async function createApp(config: Config, deps: AppDeps): Promise<App> {
   const fcm = config.push.fcmServiceAccount
     ? new FcmSender({ serviceAccount: config.push.fcmServiceAccount, httpAgent: deps.pushAgents?.fcm, ttlSeconds: config.push.ttlSeconds })
     : undefined;
+  const webPushEndpoints = new PushEndpointPolicy(config.push.webPushAllowedHosts);
   const webPushConfig = config.push.webPush;
   const webPush = webPushConfig
     ? new WebPushSender({
@@ -174,6 +177,7 @@ export async function createApp(config: Config, deps: AppDeps): Promise<App> {
         vapidPrivateKey: webPushConfig.privateKey,
         subject: webPushConfig.subject,
         ttlSeconds: config.push.ttlSeconds,
+        endpoints: webPushEndpoints,
         agent: deps.pushAgents?.webPush,
       })
     : undefined;
@@ -233,7 +237,7 @@ export async function createApp(config: Config, deps: AppDeps): Promise<App> {
     blocks,
     limiter,
   };
-  const pushServices = { store: pushStore, presence, access, webPushPublicKey: webPushConfig?.publicKey };
+  const pushServices = { store: pushStore, presence, access, webPushPublicKey: webPushConfig?.publicKey, webPushEndpoints };
   const bookingChats = new BookingChats({ homeserver, bookings, users, chats, delivery, logger });
   const systemMessages = new SystemMessages(homeserver, bookings, arrivals);
 
@@ -243,6 +247,7 @@ export async function createApp(config: Config, deps: AppDeps): Promise<App> {
     registerMessageEvents(context, messageServices);
     registerSafetyEvents(context, safetyServices);
     registerPushEvents(context, pushServices);
+    limitSocketToToken(context, verifier);
   });
 
   const images = new ImageSending(outgoing, homeserver, config.images, config.limits.messageMaxLength);

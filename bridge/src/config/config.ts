@@ -5,6 +5,7 @@ import { resolve } from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
 import { FAULT_STEPS, type FaultStep } from '../observability/fault-points.ts';
+import { DEFAULT_WEBPUSH_ALLOWED_HOSTS, HOST_PATTERN } from '../push/push-endpoints.ts';
 import { parseRateLimit, type RateLimit, type RateLimitKind } from '../safety/rate-limiter.ts';
 
 /** The shipped filter configuration (operators edit it, or point FILTER_CONFIG_FILE elsewhere). */
@@ -69,6 +70,11 @@ const envSchema = z
     WEBPUSH_VAPID_PUBLIC_KEY: z.string().regex(/^[A-Za-z0-9_-]{80,100}$/, 'a URL-safe base64 P-256 public key').optional(),
     WEBPUSH_VAPID_PRIVATE_KEY: z.string().regex(/^[A-Za-z0-9_-]{40,50}$/, 'a URL-safe base64 P-256 private key').optional(),
     WEBPUSH_SUBJECT: z.string().regex(/^(mailto:|https:)/, 'a mailto: or https: contact').optional(),
+    WEBPUSH_ALLOWED_HOSTS: z
+      .string()
+      .transform((text) => text.split(',').map((host) => host.trim()).filter(Boolean))
+      .pipe(z.array(z.string().regex(HOST_PATTERN, 'host patterns such as *.push.apple.com or push.internal:8443')).min(1))
+      .default(DEFAULT_WEBPUSH_ALLOWED_HOSTS),
     PUSH_PREVIEWS: bool.default(true),
     PUSH_TTL_SECONDS: z.coerce.number().int().min(0).max(2_419_200).default(3600),
     FILTER_CONFIG_FILE: z.string().min(1).default(DEFAULT_FILTER_CONFIG),
@@ -178,6 +184,8 @@ export interface Config {
   push: {
     fcmServiceAccount: { file: string } | { json: string } | undefined;
     webPush: { publicKey: string; privateKey: string; subject: string } | undefined;
+    /** Host patterns a Web Push endpoint must match. */
+    webPushAllowedHosts: string[];
     previews: boolean;
     ttlSeconds: number;
   };
@@ -259,6 +267,7 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
               subject: env.WEBPUSH_SUBJECT ?? `mailto:support@${env.SYNAPSE_SERVER_NAME.split(':')[0]}`,
             }
           : undefined,
+      webPushAllowedHosts: env.WEBPUSH_ALLOWED_HOSTS,
       previews: env.PUSH_PREVIEWS,
       ttlSeconds: env.PUSH_TTL_SECONDS,
     },

@@ -49,7 +49,9 @@ export class JwtVerifier {
     }
     const claims = claimsSchema.safeParse(payload);
     if (!claims.success) throw new AppError('unauthorized', 'the token lacks a valid sub or role');
-    return { userId: claims.data.sub, role: claims.data.role, name: claims.data.name ?? claims.data.sub };
+    // `exp` is required by the verification above.
+    const expiresAt = payload.exp! * 1000;
+    return { userId: claims.data.sub, role: claims.data.role, name: claims.data.name ?? claims.data.sub, expiresAt };
   }
 }
 

@@ -14,6 +14,7 @@ import type {
   syncSchema,
   typingSchema,
   userTargetSchema,
+  authRefreshSchema,
 } from './schemas.ts';
 
 type Reply<T> = (response: Ack<T>) => void;
@@ -45,6 +46,8 @@ export interface ClientToServerEvents {
   /** Extension: no pushes for this chat (until a time, or until chat:unmute). */
   'chat:mute': (payload: z.input<typeof chatMuteSchema>, ack: Reply<Record<string, never>>) => void;
   'chat:unmute': (payload: z.input<typeof chatUnmuteSchema>, ack: Reply<Record<string, never>>) => void;
+  /** A new token for the same user, extending this socket's life (after `auth:expired`, or before). */
+  'auth:refresh': (payload: z.input<typeof authRefreshSchema>, ack: Reply<{ expiresAt: string }>) => void;
 }
 
 export interface ServerToClientEvents {
@@ -53,6 +56,8 @@ export interface ServerToClientEvents {
   typing: (event: { bookingId: string; userId: string; typing: boolean }) => void;
   receipt: (event: { bookingId: string; userId: string; messageId: string }) => void;
   'chat:updated': (chat: Chat) => void;
+  /** The socket's token expired: send `auth:refresh` before the grace period ends, or be disconnected. */
+  'auth:expired': (event: Record<string, never>) => void;
 }
 
 /** Events between bridge processes (through the Redis adapter). */
@@ -66,4 +71,6 @@ export interface SocketData {
   userId: string;
   role: 'customer' | 'artist';
   name: string;
+  /** When the socket's token expires (ms since the epoch). */
+  expiresAt: number;
 }

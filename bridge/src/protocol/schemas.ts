@@ -108,6 +108,8 @@ export const messageReportSchema = z.object({ messageId: eventIdSchema, reason: 
 
 export const userTargetSchema = z.object({ userId: userIdSchema });
 
+export const authRefreshSchema = z.object({ token: z.string().min(1).max(8192) });
+
 // The decoded length by arithmetic (every 4 characters carry 3 bytes), not Buffer: this module
 // is shared with the client SDK, which runs where Node's APIs do not.
 const base64url = (bytes: number, exact: boolean) =>
