@@ -6,19 +6,7 @@ import type { Ack } from '../../../bridge/src/protocol/types.ts';
 import { Backoff, pause, type BackoffOptions } from './backoff.ts';
 import { ChatError } from './chat-error.ts';
 
-/**
- * Token refresh on an open socket (issue #11): the server says `auth:expired` shortly before it
- * drops a socket whose token expired, and may accept `auth:refresh { token }`. Declared here
- * until the server's event maps carry them.
- */
-interface TokenServerEvents {
-  'auth:expired': (event: Record<string, never>) => void;
-}
-interface TokenClientEvents {
-  'auth:refresh': (payload: { token: string }, ack: (response: Ack<{ expiresAt: string }>) => void) => void;
-}
-
-export type ChatSocket = Socket<ServerToClientEvents & TokenServerEvents, ClientToServerEvents & TokenClientEvents>;
+export type ChatSocket = Socket<ServerToClientEvents, ClientToServerEvents>;
 export type ChatStatus = 'connecting' | 'online' | 'offline';
 export type RequestName = keyof ClientToServerEvents;
 export type PayloadOf<E extends RequestName> = Parameters<ClientToServerEvents[E]>[0];
@@ -172,7 +160,7 @@ export class Connection {
     this.forgetToken();
     try {
       const token = await this.currentToken();
-      const answer = await (this.socket.timeout(this.options.refreshTimeoutMs).emitWithAck as unknown as (e: string, p: unknown) => Promise<Ack<object>>)('auth:refresh', { token });
+      const answer = await this.socket.timeout(this.options.refreshTimeoutMs).emitWithAck('auth:refresh', { token });
       if (answer.ok) return;
       if (answer.error.code === 'unauthorized') this.forgetToken();
     } catch {
