@@ -66,11 +66,15 @@ export async function startLocalStack(config: Config, logger: Logger): Promise<L
       macaroonSecretKey: secrets.macaroonSecretKey,
       formSecret: secrets.formSecret,
       retentionDays: config.retentionDays,
+      workers: config.synapse.workers,
+      redisUrl: config.redisUrl,
+      replicationSecret: secrets.replicationSecret,
     }, logger);
     synapseUrl = synapse.url;
     onHomeserverRestarted = synapse.onRestarted;
     stoppers.unshift(synapse.stop);
-    started.push(`Synapse at ${synapse.url} (${config.synapse.databaseUrl ? 'PostgreSQL' : 'SQLite'})`);
+    const workers = config.synapse.workers > 0 ? `, main process + ${config.synapse.workers} event persisters + appservice sender` : '';
+    started.push(`Synapse at ${synapse.url} (${config.synapse.databaseUrl ? 'PostgreSQL' : 'SQLite'}${workers})`);
   }
 
   return {

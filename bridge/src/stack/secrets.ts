@@ -13,6 +13,8 @@ export interface LocalSecrets {
   formSecret: string;
   jwtSecret: string;
   serviceToken: string;
+  /** Synapse's worker_replication_secret (SYNAPSE_WORKERS). */
+  replicationSecret: string;
 }
 
 const NAMES: (keyof LocalSecrets)[] = [
@@ -23,6 +25,7 @@ const NAMES: (keyof LocalSecrets)[] = [
   'formSecret',
   'jwtSecret',
   'serviceToken',
+  'replicationSecret',
 ];
 
 export function loadOrCreateSecrets(dataDir: string): LocalSecrets {

@@ -1,8 +1,10 @@
-// The bundled Synapse under `npm start`, kept running: when it dies it is started again after a
-// backoff (1 s doubling to 30 s, back to 1 s once a run has lasted a minute), and listeners hear
-// when it is back, so that the bridge can have Synapse flush what it queued meanwhile.
+// The bundled Synapse under `npm start`, kept running: each of its processes (the main process,
+// and with SYNAPSE_WORKERS its workers) is started again when it dies, after a backoff (1 s
+// doubling to 30 s, back to 1 s once a run has lasted a minute), and listeners hear when one is
+// back, so that the bridge can have Synapse flush what it queued meanwhile.
 import type { Logger } from '../observability/logger.ts';
-import { startSynapse, type RunningSynapse, type SynapseOptions } from './synapse.ts';
+import { startSynapseRouter } from './synapse-router.ts';
+import { prepareSynapse, startSynapseProcess, type RunningSynapse, type SynapseOptions } from './synapse.ts';
 
 export interface RestartBackoff {
   firstMs: number;
@@ -19,22 +21,72 @@ export interface SupervisedSynapse {
   stop(): Promise<void>;
 }
 
-/** Starts Synapse (a failed first start rejects: `npm start` stops) and restarts it whenever it dies. */
+/** Starts every process in order (a failed first start rejects: `npm start` stops) and restarts whichever dies. */
 export async function superviseSynapse(
   options: SynapseOptions,
   logger: Logger,
   backoff: RestartBackoff = SYNAPSE_RESTART_BACKOFF,
 ): Promise<SupervisedSynapse> {
-  const log = logger.child({ component: 'synapse-supervisor' });
+  const host = options.bindAddress ?? '127.0.0.1';
+  const files = await prepareSynapse(options);
   const listeners: (() => void)[] = [];
+  const supervised: SupervisedProcess[] = [];
+  const stopAll = async () => {
+    // Workers first, the main process last: the reverse of the start order.
+    for (const process of [...supervised].reverse()) await process.stop();
+  };
+  try {
+    for (const config of files.processes) {
+      supervised.push(
+        await superviseProcess(() => startSynapseProcess(config, options.dataDir, host), logger, backoff, () => listeners.forEach((l) => l())),
+      );
+    }
+  } catch (err) {
+    await stopAll();
+    throw err;
+  }
+  let url = supervised[0]!.url;
+  let stopRouter = async (): Promise<void> => undefined;
+  if (files.topology.persisters.length > 0) {
+    const router = await startSynapseRouter(files.topology, options.port, host).catch(async (err) => {
+      await stopAll();
+      throw err;
+    });
+    url = router.url;
+    stopRouter = router.stop;
+  }
+  return {
+    url,
+    onRestarted: (listener) => void listeners.push(listener),
+    async stop() {
+      await stopRouter();
+      await stopAll();
+    },
+  };
+}
+
+interface SupervisedProcess {
+  url: string;
+  stop(): Promise<void>;
+}
+
+/** One process, started and kept running. */
+async function superviseProcess(
+  startProcess: () => Promise<RunningSynapse>,
+  logger: Logger,
+  backoff: RestartBackoff,
+  onRestarted: () => void,
+): Promise<SupervisedProcess> {
+  let log = logger.child({ component: 'synapse-supervisor' });
   const start = async () => {
-    const running = await startSynapse(options);
+    const running = await startProcess();
     if (running.stoppedLeftovers.length > 0) {
       log.warn({ pids: running.stoppedLeftovers }, 'stopped a Synapse an earlier run of this DATA_DIR left running');
     }
     return running;
   };
   let current = await start();
+  log = log.child({ synapseProcess: current.name });
   let stopping = false;
   let delayMs = backoff.firstMs;
   let timer: NodeJS.Timeout | undefined;
@@ -64,7 +116,7 @@ export async function superviseSynapse(
       current = next;
       watch(next);
       log.info({ pid: next.pid }, 'Synapse restarted');
-      for (const listener of listeners) listener();
+      onRestarted();
     } catch (err) {
       if (stopping) return;
       const restartInMs = scheduleRestart();
@@ -75,7 +127,6 @@ export async function superviseSynapse(
   watch(current);
   return {
     url: current.url,
-    onRestarted: (listener) => void listeners.push(listener),
     async stop() {
       stopping = true;
       clearTimeout(timer);

@@ -1,14 +1,14 @@
-// One run of the bundled Synapse, from the project's virtualenv (scripts/install-synapse.sh):
-// whatever an earlier run of the same configuration left behind is stopped first, the child
-// dies with this process, and it counts as started only once it holds its port itself and
-// answers /health.
+// One run of a bundled Synapse process (the main process or a worker), from the project's
+// virtualenv (scripts/install-synapse.sh): whatever an earlier run of the same configuration left
+// behind is stopped first, the child dies with this process, and it counts as started only once
+// it holds its port itself and answers /health.
 import { spawn, spawnSync } from 'node:child_process';
 import { closeSync, existsSync, openSync, readSync, statSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import { setTimeout as delay } from 'node:timers/promises';
 import { assertPortFree } from './ports.ts';
 import { commandLine, listensOn, parentOf, procAvailable, processesWith, terminate } from './processes.ts';
-import { ensureSynapseDatabase, writeSynapseConfig, type SynapseOptions } from './synapse-config.ts';
+import { ensureSynapseDatabase, writeSynapseConfig, type SynapseConfigFiles, type SynapseOptions, type SynapseProcessConfig } from './synapse-config.ts';
 
 export type { SynapseOptions } from './synapse-config.ts';
 
@@ -18,6 +18,8 @@ const START_TIMEOUT_MS = 120_000;
 const STOP_GRACE_MS = 10_000;
 
 export interface RunningSynapse {
+  /** `main`, or the worker's name. */
+  name: string;
   url: string;
   pid: number;
   /** Settles when the process exits, with how it ended ("code 1", "signal SIGKILL"). */
@@ -37,8 +39,8 @@ export interface RunningSynapse {
  * or be gone with a wiped data folder. If its parent is a live Node process, another bridge is
  * running on this DATA_DIR: refuse rather than take its homeserver away.
  */
-async function stopLeftovers(configPath: string): Promise<number[]> {
-  const leftovers = processesWith(['synapse.app.homeserver', configPath]);
+async function stopLeftovers(app: string, configPath: string): Promise<number[]> {
+  const leftovers = processesWith([app, configPath]);
   for (const pid of leftovers) {
     const parent = parentOf(pid);
     const parentProgram = parent === undefined ? undefined : commandLine(parent)?.[0];
@@ -80,32 +82,41 @@ async function answersHealth(url: string): Promise<boolean> {
   }
 }
 
-export async function startSynapse(options: SynapseOptions): Promise<RunningSynapse> {
+/** Checks the install, creates the database if needed, writes every configuration file, makes the signing key. */
+export async function prepareSynapse(options: SynapseOptions): Promise<SynapseConfigFiles> {
   if (!existsSync(SYNAPSE_PYTHON)) {
     throw new Error('Synapse is not installed: run `npm run setup` (scripts/install-synapse.sh)');
   }
   if (options.databaseUrl) await ensureSynapseDatabase(options.databaseUrl);
-  const configPath = writeSynapseConfig(options);
-  const stoppedLeftovers = await stopLeftovers(configPath);
-  const host = options.bindAddress ?? '127.0.0.1';
-  await assertPortFree(options.port, host, 'SYNAPSE_PORT', 'another Synapse (another DATA_DIR\'s `npm start`?) or another service');
-  const module = ['-m', 'synapse.app.homeserver', '-c', configPath];
+  const files = writeSynapseConfig(options);
   if (!existsSync(join(options.dataDir, 'signing.key'))) {
-    const generated = spawnSync(SYNAPSE_PYTHON, [...module, '--generate-keys'], { encoding: 'utf8' });
+    const generated = spawnSync(SYNAPSE_PYTHON, ['-m', 'synapse.app.homeserver', '-c', files.processes[0]!.configPaths[0]!, '--generate-keys'], { encoding: 'utf8' });
     if (generated.status !== 0) throw new Error(`Synapse key generation failed: ${generated.stderr}`);
   }
+  return files;
+}
 
-  const stdoutPath = join(options.dataDir, 'stdout.log');
-  const tails = [tailFrom(stdoutPath), tailFrom(join(options.dataDir, 'homeserver.log'))];
+/** Starts one process of a prepared configuration; resolves once it answers /health. */
+export async function startSynapseProcess(config: SynapseProcessConfig, dataDir: string, host: string): Promise<RunningSynapse> {
+  const { process: proc, configPaths } = config;
+  const ownConfig = configPaths[configPaths.length - 1]!;
+  const stoppedLeftovers = await stopLeftovers(proc.app, ownConfig);
+  const ports = [...new Set([proc.clientPort, proc.replicationPort, proc.healthPort].filter((p) => p !== undefined))];
+  for (const port of ports) {
+    await assertPortFree(port, host, 'SYNAPSE_PORT', `another Synapse (another DATA_DIR's \`npm start\`?) or another service; with SYNAPSE_WORKERS the processes take the ports after SYNAPSE_PORT`);
+  }
+  const stdoutPath = join(dataDir, proc.name === 'main' ? 'stdout.log' : `stdout-${proc.name}.log`);
+  const tails = [tailFrom(stdoutPath), tailFrom(config.logFile)];
   const logTail = () => tails.map((tail) => tail()).filter(Boolean).join('\n');
   const output = openSync(stdoutPath, 'a');
-  const child = spawn(SYNAPSE_PYTHON, [LAUNCHER, String(process.pid), SYNAPSE_PYTHON, ...module], {
+  const args = ['-m', proc.app, ...configPaths.flatMap((path) => ['-c', path])];
+  const child = spawn(SYNAPSE_PYTHON, [LAUNCHER, String(process.pid), SYNAPSE_PYTHON, ...args], {
     stdio: ['ignore', output, output],
   });
   closeSync(output);
   const exited = new Promise<string>((resolve) => child.once('exit', (code, signal) => resolve(describeExit(code, signal))));
   const pid = child.pid!;
-  const url = `http://${host}:${options.port}`;
+  const url = `http://${host}:${proc.healthPort}`;
   const stop = async () => {
     if (child.exitCode !== null || child.signalCode !== null) return;
     child.kill('SIGTERM');
@@ -121,14 +132,20 @@ export async function startSynapse(options: SynapseOptions): Promise<RunningSyna
   void exited.then((how) => (ended = how));
   for (;;) {
     if (ended !== undefined) {
-      throw new Error(`Synapse exited during start-up (${ended}). Its log:\n${logTail() || '(empty)'}`);
+      throw new Error(`Synapse (${proc.name}) exited during start-up (${ended}). Its log:\n${logTail() || '(empty)'}`);
     }
-    if ((!procAvailable || listensOn(pid, options.port)) && (await answersHealth(url))) break;
+    if ((!procAvailable || listensOn(pid, proc.healthPort)) && (await answersHealth(url))) break;
     if (Date.now() > deadline) {
       await stop();
-      throw new Error(`Synapse did not become healthy within ${START_TIMEOUT_MS} ms. Its log:\n${logTail() || '(empty)'}`);
+      throw new Error(`Synapse (${proc.name}) did not become healthy within ${START_TIMEOUT_MS} ms. Its log:\n${logTail() || '(empty)'}`);
     }
     await Promise.race([exited, delay(250)]);
   }
-  return { url, pid, exited, stoppedLeftovers, logTail, stop };
+  return { name: proc.name, url, pid, exited, stoppedLeftovers, logTail, stop };
+}
+
+/** A Synapse of one process (tests, benchmarks): prepared and started. */
+export async function startSynapse(options: SynapseOptions): Promise<RunningSynapse> {
+  const files = await prepareSynapse({ ...options, workers: 0 });
+  return startSynapseProcess(files.processes[0]!, options.dataDir, options.bindAddress ?? '127.0.0.1');
 }

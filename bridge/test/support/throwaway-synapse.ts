@@ -1,12 +1,16 @@
 // A Synapse of its own for the integration tests or the benchmark: a fresh data folder under
 // .local/ and a fresh PostgreSQL database (C collation, as Synapse requires), new secrets, and
-// our appservice registration pointing at `appservicePort` on this machine.
+// our appservice registration pointing at `appservicePort` on this machine. With `workers`, the
+// whole topology of SYNAPSE_WORKERS under its supervisor (main process, event persisters, the
+// appservice sender, the router on `port`), as `npm start` runs it.
 import { mkdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { renderRegistration, writeRegistration } from '../../src/stack/registration.ts';
 import { loadOrCreateSecrets, type LocalSecrets } from '../../src/stack/secrets.ts';
-import { startSynapse, type RunningSynapse } from '../../src/stack/synapse.ts';
-import { createDatabase } from './services.ts';
+import { createLogger } from '../../src/observability/logger.ts';
+import { superviseSynapse } from '../../src/stack/synapse-supervisor.ts';
+import { startSynapse } from '../../src/stack/synapse.ts';
+import { createDatabase, REDIS_URL } from './services.ts';
 
 const ROOT = join(import.meta.dirname, '..', '..', '..');
 
@@ -16,10 +20,14 @@ export interface ThrowawaySynapseOptions {
   serverName: string;
   port: number;
   appservicePort: number;
+  /** Event persisters besides the main process (SYNAPSE_WORKERS); none by default. */
+  workers?: number;
 }
 
 export interface ThrowawaySynapse {
-  synapse: RunningSynapse;
+  synapse: { url: string; stop(): Promise<void> };
+  /** Its data folder: configuration, logs (and workers/<name>.yaml with workers). */
+  dataDir: string;
   secrets: LocalSecrets;
   /** The registration Synapse was given, as the bridge's createApp takes it. */
   registration: Record<string, unknown>;
@@ -37,7 +45,7 @@ export async function startThrowawaySynapse(options: ThrowawaySynapseOptions): P
     botLocalpart: 'bookingchat',
     serverName: options.serverName,
   };
-  const synapse = await startSynapse({
+  const synapseOptions = {
     dataDir,
     serverName: options.serverName,
     port: options.port,
@@ -47,6 +55,12 @@ export async function startThrowawaySynapse(options: ThrowawaySynapseOptions): P
     macaroonSecretKey: secrets.macaroonSecretKey,
     formSecret: secrets.formSecret,
     retentionDays: 365,
-  });
-  return { synapse, secrets, registration: renderRegistration(values).parsed };
+    workers: options.workers ?? 0,
+    redisUrl: REDIS_URL,
+    replicationSecret: secrets.replicationSecret,
+  };
+  const synapse = options.workers
+    ? await superviseSynapse(synapseOptions, createLogger(process.env.TEST_LOG_LEVEL ?? 'warn'))
+    : await startSynapse(synapseOptions);
+  return { synapse, dataDir, secrets, registration: renderRegistration(values).parsed };
 }
