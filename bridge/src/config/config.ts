@@ -45,9 +45,12 @@ const envSchema = z
       .default('booking-chat.localhost'),
     SYNAPSE_PORT: port.default(8008),
     SYNAPSE_DATABASE_URL: dbUrl.optional(),
+    SYNAPSE_WORKERS: z.coerce.number().int().min(0).max(16).default(0),
     APPSERVICE_HOST: z.string().min(1).default('127.0.0.1'),
     APPSERVICE_PORT: port.default(9000),
     APPSERVICE_URL: url.optional(),
+    METRICS_HOST: z.string().min(1).default('127.0.0.1'),
+    METRICS_PORT: port.default(9464),
     AS_TOKEN: z.string().min(16).optional(),
     HS_TOKEN: z.string().min(16).optional(),
     BOT_LOCALPART: z.string().regex(/^[a-z0-9._=/-]+$/).default('bookingchat'),
@@ -92,6 +95,15 @@ const envSchema = z
     RATE_LIMIT_UPLOADS: rateLimit.default({ points: 10, windowMs: 60_000 }),
     RATE_LIMIT_REPORTS: rateLimit.default({ points: 10, windowMs: 3_600_000 }),
     RATE_LIMIT_CONNECTIONS: rateLimit.default({ points: 30, windowMs: 60_000 }),
+    RATE_LIMIT_READS: rateLimit.default({ points: 300, windowMs: 60_000 }),
+    RATE_LIMIT_SIGNALS: rateLimit.default({ points: 120, windowMs: 10_000 }),
+    RATE_LIMIT_BLOCKS: rateLimit.default({ points: 20, windowMs: 60_000 }),
+    RATE_LIMIT_SETTINGS: rateLimit.default({ points: 30, windowMs: 60_000 }),
+    PUSH_MAX_DEVICES: z.coerce.number().int().min(1).max(1000).default(10),
+    BLOCKS_MAX: z.coerce.number().int().min(1).max(100_000).default(500),
+    MAX_SOCKETS_PER_USER: z.coerce.number().int().min(1).max(10_000).default(10),
+    IMAGE_DECODE_CONCURRENCY: z.coerce.number().int().min(1).max(64).default(2),
+    IMAGE_DECODE_QUEUE: z.coerce.number().int().min(0).max(1000).default(8),
   })
   .superRefine((env, ctx) => {
     if (Boolean(env.TLS_CERT_FILE) !== Boolean(env.TLS_KEY_FILE)) {
@@ -105,6 +117,17 @@ const envSchema = z
     }
     if (env.FCM_SERVICE_ACCOUNT_FILE && env.FCM_SERVICE_ACCOUNT_JSON) {
       ctx.addIssue({ code: 'custom', path: ['FCM_SERVICE_ACCOUNT_JSON'], message: 'set FCM_SERVICE_ACCOUNT_FILE or FCM_SERVICE_ACCOUNT_JSON, not both' });
+    }
+    if (env.SYNAPSE_WORKERS > 0) {
+      // Synapse's workers share one database (PostgreSQL only) and replicate through Redis.
+      const missing = [
+        env.SYNAPSE_DATABASE_URL ? undefined : 'SYNAPSE_DATABASE_URL (workers need PostgreSQL for Synapse)',
+        env.REDIS_URL ? undefined : 'REDIS_URL (workers replicate through Redis)',
+      ].filter(Boolean);
+      if (env.SYNAPSE_URL) {
+        ctx.addIssue({ code: 'custom', path: ['SYNAPSE_WORKERS'], message: 'applies to the bundled Synapse only: unset SYNAPSE_URL, or scale that homeserver yourself' });
+      }
+      for (const what of missing) ctx.addIssue({ code: 'custom', path: ['SYNAPSE_WORKERS'], message: `needs ${what}` });
     }
     if (env.SYNAPSE_URL && (!env.AS_TOKEN || !env.HS_TOKEN)) {
       ctx.addIssue({
@@ -156,6 +179,8 @@ export interface Config {
     serverName: string;
     port: number;
     databaseUrl: string | undefined;
+    /** Event persisters of the bundled Synapse besides its main process (0: one process). */
+    workers: number;
   };
   appservice: {
     host: string;
@@ -165,6 +190,8 @@ export interface Config {
     hsToken: string | undefined;
     botLocalpart: string;
   };
+  /** Prometheus scrapes /metrics here, never on the public listener. */
+  metrics: { host: string; port: number };
   jwt: { secret: string | undefined; jwksUrl: string | undefined; issuer: string | undefined; audience: string | undefined };
   serviceToken: string | undefined;
   tls: { certFile: string; keyFile: string } | undefined;
@@ -193,6 +220,8 @@ export interface Config {
   images: { maxBytes: number; maxPixels: number; thumbnailSize: number; downloadTimeoutMs: number };
   supportStaff: string[];
   rateLimits: Record<RateLimitKind, RateLimit>;
+  /** Caps per user (the oldest device goes; a block over the cap is refused) and on concurrent image decodes. */
+  caps: { pushDevices: number; blocks: number; socketsPerUser: number; imageDecodes: number; imageDecodesWaiting: number };
 }
 
 export class ConfigError extends Error {}
@@ -231,6 +260,7 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
       serverName: env.SYNAPSE_SERVER_NAME,
       port: env.SYNAPSE_PORT,
       databaseUrl: env.SYNAPSE_DATABASE_URL,
+      workers: env.SYNAPSE_WORKERS,
     },
     appservice: {
       host: env.APPSERVICE_HOST,
@@ -240,6 +270,7 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
       hsToken: env.HS_TOKEN,
       botLocalpart: env.BOT_LOCALPART,
     },
+    metrics: { host: env.METRICS_HOST, port: env.METRICS_PORT },
     jwt: { secret: env.JWT_SECRET, jwksUrl: env.JWT_JWKS_URL, issuer: env.JWT_ISSUER, audience: env.JWT_AUDIENCE },
     serviceToken: env.SERVICE_TOKEN,
     tls: env.TLS_CERT_FILE && env.TLS_KEY_FILE ? { certFile: env.TLS_CERT_FILE, keyFile: env.TLS_KEY_FILE } : undefined,
@@ -278,11 +309,22 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
       downloadTimeoutMs: env.MEDIA_DOWNLOAD_TIMEOUT_MS,
     },
     supportStaff: env.SUPPORT_STAFF.split(',').map((id) => id.trim()).filter(Boolean),
+    caps: {
+      pushDevices: env.PUSH_MAX_DEVICES,
+      blocks: env.BLOCKS_MAX,
+      socketsPerUser: env.MAX_SOCKETS_PER_USER,
+      imageDecodes: env.IMAGE_DECODE_CONCURRENCY,
+      imageDecodesWaiting: env.IMAGE_DECODE_QUEUE,
+    },
     rateLimits: {
       message: env.RATE_LIMIT_MESSAGES,
       upload: env.RATE_LIMIT_UPLOADS,
       report: env.RATE_LIMIT_REPORTS,
       connection: env.RATE_LIMIT_CONNECTIONS,
+      read: env.RATE_LIMIT_READS,
+      signal: env.RATE_LIMIT_SIGNALS,
+      block: env.RATE_LIMIT_BLOCKS,
+      setting: env.RATE_LIMIT_SETTINGS,
     },
   };
 }
