@@ -27,6 +27,7 @@ import { createSocketServer } from './facade/socket-server.ts';
 import { bookingRoutes } from './http/booking-routes.ts';
 import { createHttpApp } from './http/http-app.ts';
 import { healthRoutes } from './http/health-routes.ts';
+import { createMetricsApp } from './http/metrics-app.ts';
 import { Homeserver } from './matrix/homeserver.ts';
 import { HomeserverHealth } from './matrix/homeserver-health.ts';
 import { transactionRoutes } from './matrix/transactions.ts';
@@ -91,8 +92,8 @@ export interface App {
   db: Database;
   homeserver: Homeserver;
   logger: Logger;
-  /** Starts both listeners; returns the ports actually bound. */
-  listen(): Promise<{ port: number; appservicePort: number }>;
+  /** Starts the public, appservice and metrics listeners; returns the ports actually bound. */
+  listen(): Promise<{ port: number; appservicePort: number; metricsPort: number }>;
   /**
    * The homeserver is back after an outage (the bundled Synapse restarted under `npm start`; the
    * health watcher calls it too): ping the appservice and reconcile. Resolves when that
@@ -267,7 +268,7 @@ export async function createApp(config: Config, deps: AppDeps): Promise<App> {
         downloadTimeoutMs: config.images.downloadTimeoutMs,
       }),
     ],
-    health: healthRoutes(metrics.registry, {
+    health: healthRoutes({
       required: {
         database: () => db.raw('SELECT 1'),
         homeserver: () => homeserverHealth.check(),
@@ -302,6 +303,9 @@ export async function createApp(config: Config, deps: AppDeps): Promise<App> {
     tlsOptions && config.appservice.url.startsWith('https:')
       ? https.createServer(tlsOptions, appserviceApp)
       : http.createServer(appserviceApp);
+  // Scraped from inside the deployment only; TLS like the public listener when it has a certificate.
+  const metricsApp = createMetricsApp(metrics.registry);
+  const metricsServer = tlsOptions ? https.createServer(tlsOptions, metricsApp) : http.createServer(metricsApp);
 
   // Synapse backs off after failed pushes; a ping makes it retry queued transactions now.
   const pingAppservice = () => void homeserver.pingAppservice().catch((err) => logger.warn({ err }, 'appservice ping failed'));
@@ -319,6 +323,7 @@ export async function createApp(config: Config, deps: AppDeps): Promise<App> {
       const port = await listenOn(publicServer, config.port, config.host);
       if (config.port === 0) publicUrl = publicUrl.replace(/:0$/, `:${port}`);
       const appservicePort = await listenOn(appserviceServer, config.appservice.port, config.appservice.host);
+      const metricsPort = await listenOn(metricsServer, config.metrics.port, config.metrics.host);
       ready = true;
       retention.start();
       presence.start();
@@ -328,8 +333,8 @@ export async function createApp(config: Config, deps: AppDeps): Promise<App> {
       homeserverHealth.start();
       // In the background: start-up never waits for Synapse's history.
       void reconciliation.request('start-up');
-      logger.info({ port, appservicePort, tls: Boolean(config.tls) }, 'bridge listening');
-      return { port, appservicePort };
+      logger.info({ port, appservicePort, metricsPort, tls: Boolean(config.tls) }, 'bridge listening');
+      return { port, appservicePort, metricsPort };
     },
     homeserverRecovered,
     async close() {
@@ -344,7 +349,7 @@ export async function createApp(config: Config, deps: AppDeps): Promise<App> {
       await presence.stop();
       await fcm?.close();
       await Promise.all(
-        [publicServer, appserviceServer].map((server) => {
+        [publicServer, appserviceServer, metricsServer].map((server) => {
           const closed = new Promise<void>((resolve) => (server.listening ? server.close(() => resolve()) : resolve()));
           server.closeAllConnections();
           return closed;

@@ -28,10 +28,10 @@ async function main(): Promise<void> {
     throw error;
   }
   stack.onHomeserverRestarted(() => void app.homeserverRecovered());
-  const { port, appservicePort } = await app.listen();
+  const { port, appservicePort, metricsPort } = await app.listen();
   for (const line of stack.started) logger.info(`started ${line}`);
   const publicUrl = stack.config.publicUrl.replace(/:\d+$/, `:${port}`);
-  logger.info({ publicUrl, appservicePort }, `booking-chat is up: connect apps to ${publicUrl}`);
+  logger.info({ publicUrl, appservicePort, metricsPort }, `booking-chat is up: connect apps to ${publicUrl}`);
   if (!config.jwt.secret && !config.jwt.jwksUrl) {
     logger.info('app tokens for trying it out: npm run token -- <userId> [customer|artist]; the booking system token is serviceToken in .local/secrets.json');
   }

@@ -1,6 +1,5 @@
-// Liveness, readiness and Prometheus metrics.
+// Liveness and readiness. Metrics have a listener of their own (metrics-app.ts).
 import { Router } from 'express';
-import type { Registry } from 'prom-client';
 
 /** Readiness answers at once even when a dependency hangs: a load balancer is waiting. */
 const CHECK_TIMEOUT_MS = 2_000;
@@ -31,7 +30,7 @@ async function runAll(checks: Record<string, () => Promise<unknown>>): Promise<[
   return Promise.all(Object.entries(checks).map(async ([name, check]) => [name, await run(check)] as [string, 'ok' | 'failing']));
 }
 
-export function healthRoutes(registry: Registry, checks: ReadinessChecks): Router {
+export function healthRoutes(checks: ReadinessChecks): Router {
   const router = Router();
   router.get('/healthz', (_request, response) => {
     response.json({ status: 'ok' });
@@ -41,9 +40,6 @@ export function healthRoutes(registry: Registry, checks: ReadinessChecks): Route
     const ready = required.every(([, state]) => state === 'ok');
     const status = !ready ? 'not_ready' : optional.every(([, state]) => state === 'ok') ? 'ready' : 'degraded';
     response.status(ready ? 200 : 503).json({ status, checks: Object.fromEntries([...required, ...optional]) });
-  });
-  router.get('/metrics', async (_request, response) => {
-    response.type(registry.contentType).send(await registry.metrics());
   });
   return router;
 }

@@ -33,7 +33,7 @@ describe('operations endpoints', () => {
     await app.request('chat:history', { bookingId: 5 });
     app.close();
 
-    const metrics = await (await fetch(`${bridge.url}/metrics`)).text();
+    const metrics = await (await fetch(`${bridge.metricsUrl}/metrics`)).text();
     expect(metrics).toMatch(/bookingchat_messages_delivered_total\{kind="text"\} [1-9]/);
     expect(metrics).toMatch(/bookingchat_appservice_transactions_total\{outcome="stored"\} [1-9]/);
     expect(metrics).toMatch(/bookingchat_socket_events_total\{event="chat:history",outcome="invalid"\} 1/);

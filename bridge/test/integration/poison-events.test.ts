@@ -114,7 +114,7 @@ describe('an event the read model cannot store', () => {
       { event_id: deep.event_id, sqlstate: null, error: expect.stringMatching(/nested deeper/) },
     ]);
     expect(JSON.parse(letters[0].event)).toEqual(poison);
-    expect(await (await fetch(`${harness.bridge.url}/metrics`)).text()).toMatch(/^bookingchat_dead_letters_total [2-9]/m);
+    expect(await (await fetch(`${harness.bridge.metricsUrl}/metrics`)).text()).toMatch(/^bookingchat_dead_letters_total [2-9]/m);
     await stillDelivers(bookingId, customerApp, artistApp);
   });
 

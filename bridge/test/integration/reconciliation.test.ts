@@ -55,7 +55,7 @@ async function writtenChat() {
 }
 
 async function passes(outcome: string): Promise<number> {
-  const metrics = await (await fetch(`${harness.bridge.url}/metrics`)).text();
+  const metrics = await (await fetch(`${harness.bridge.metricsUrl}/metrics`)).text();
   const line = metrics.split('\n').find((l) => l.startsWith(`bookingchat_reconciliation_passes_total{outcome="${outcome}"}`));
   return Number(line?.split(' ')[1] ?? 0);
 }

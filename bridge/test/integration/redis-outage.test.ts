@@ -97,7 +97,7 @@ describe('Redis stopped and started under two bridge processes', () => {
         status: 200,
         body: { status: 'degraded', checks: { database: 'ok', homeserver: 'ok', redis: 'failing' } },
       });
-      expect(await (await fetch(`${bridge.url}/metrics`)).text()).toContain('bookingchat_dependency_up{dependency="redis"} 0');
+      expect(await (await fetch(`${bridge.metricsUrl}/metrics`)).text()).toContain('bookingchat_dependency_up{dependency="redis"} 0');
       expect(bridge.child.exitCode).toBeNull();
     }
     // Logged once for the outage, not once per request or reconnection attempt.

@@ -11,12 +11,21 @@ const MAIN = join(import.meta.dirname, '..', '..', 'src', 'main.ts');
 
 export interface BridgeProcess {
   url: string;
+  /** The metrics listener, on a port the process picked (METRICS_PORT=0) and logged. */
+  metricsUrl: string;
   child: ChildProcess;
   /** Everything the process printed. */
   output(): string;
   /** Resolves once the process has printed this text (rejects if it exits or takes too long). */
   printed(text: string, timeoutMs?: number): Promise<void>;
   stop(signal?: NodeJS.Signals): Promise<void>;
+}
+
+/** The port main.ts logged on its "booking-chat is up" line (pino writes the fields before msg). */
+function loggedMetricsPort(output: string): number {
+  const port = /"metricsPort":(\d+)[^\n]*booking-chat is up/.exec(output)?.[1];
+  if (!port) throw new Error(`no metricsPort in the start-up line:\n${output}`);
+  return Number(port);
 }
 
 export function freshDatabase(): Promise<string> {
@@ -32,6 +41,7 @@ export async function spawnBridge(options: { port: number; appservicePort: numbe
       HOST: '127.0.0.1',
       PORT: String(options.port),
       APPSERVICE_PORT: String(options.appservicePort),
+      METRICS_PORT: '0',
       SYNAPSE_URL: inject('synapseUrl'),
       SYNAPSE_SERVER_NAME: inject('serverName'),
       AS_TOKEN: registration.as_token,
@@ -69,6 +79,7 @@ export async function spawnBridge(options: { port: number; appservicePort: numbe
   await printed('booking-chat is up');
   return {
     url: `http://127.0.0.1:${options.port}`,
+    metricsUrl: `http://127.0.0.1:${loggedMetricsPort(output)}`,
     child,
     output: () => output,
     printed,

@@ -16,6 +16,8 @@ export interface TestBridge {
   url: string;
   port: number;
   appservicePort: number;
+  /** The metrics listener (Prometheus's /metrics), apart from the public `url`. */
+  metricsUrl: string;
   databaseUrl: string;
   close(): Promise<void>;
 }
@@ -41,6 +43,8 @@ export async function startBridge(options: BridgeOptions = {}): Promise<TestBrid
     SYNAPSE_URL: inject('synapseUrl'),
     SYNAPSE_SERVER_NAME: inject('serverName'),
     APPSERVICE_PORT: String(options.receivesTransactions === false ? 0 : inject('appservicePort')),
+    // Several bridges run in one test process: each takes a free port.
+    METRICS_PORT: '0',
     AS_TOKEN: registration.as_token,
     HS_TOKEN: registration.hs_token,
     JWT_SECRET: TEST_JWT_SECRET,
@@ -58,7 +62,16 @@ export async function startBridge(options: BridgeOptions = {}): Promise<TestBrid
     logger: createLogger(config.logLevel),
     pushAgents: options.pushAgents,
   });
-  const { port, appservicePort } = await app.listen();
+  const { port, appservicePort, metricsPort } = await app.listen();
   const scheme = config.tls ? 'https' : 'http';
-  return { app, config, url: `${scheme}://127.0.0.1:${port}`, port, appservicePort, databaseUrl, close: () => app.close() };
+  return {
+    app,
+    config,
+    url: `${scheme}://127.0.0.1:${port}`,
+    port,
+    appservicePort,
+    metricsUrl: `${scheme}://${config.metrics.host}:${metricsPort}`,
+    databaseUrl,
+    close: () => app.close(),
+  };
 }

@@ -33,6 +33,8 @@ export function npmStart(env: Record<string, string>): NpmStart {
       SERVICE_TOKEN: TEST_SERVICE_TOKEN,
       LOG_LEVEL: 'info',
       RATE_LIMIT_MESSAGES: '100000/1s',
+      // The default 9464 would clash between starts running side by side.
+      METRICS_PORT: '0',
       ...env,
     },
     stdio: ['ignore', 'pipe', 'pipe'],

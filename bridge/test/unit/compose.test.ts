@@ -146,6 +146,16 @@ describe('docker-compose.yml', () => {
     expect(caddyfile).not.toMatch(/tls_insecure_skip_verify/);
   });
 
+  it('keeps /metrics off the public path: its own listener inside, and the proxy refuses it and all under it', () => {
+    const env = envOf(service('bridge-1'));
+    expect(env.METRICS_PORT).toBe('9464');
+    expect(env.METRICS_PORT).not.toBe(env.PORT);
+    expect(caddyfile).not.toMatch(/bridge-\d:9464/);
+    const matcher = /^\s*@(\S+) path ((?:\S+ )*\/metrics \/metrics\/\*)$/m.exec(caddyfile);
+    expect(matcher, 'a matcher for /metrics and /metrics/*').not.toBeNull();
+    expect(caddyfile).toMatch(new RegExp(`^\\s*respond @${matcher![1]} 404$`, 'm'));
+  });
+
   it('keeps data in named volumes and mounts the generated Synapse files', () => {
     const declared = Object.keys(compose.volumes ?? {});
     for (const [name, svc] of Object.entries(services)) {
