@@ -1,113 +1,110 @@
-// Token refresh on an open socket (the contract of issue #11): the server says `auth:expired`;
-// the client gets a new token from the app and hands it over with `auth:refresh`, or, when the
-// server does not take it (or does not know the event and never answers), reconnects with it.
-// The bridge does not speak this yet, so a Socket.io server stands in for it at the network
-// boundary, speaking only what a connection needs (chats:list, sync) and the refresh.
-import { createServer } from 'node:http';
-import type { AddressInfo } from 'node:net';
-import { Server } from 'socket.io';
-import { afterEach, describe, expect, it } from 'vitest';
-import { createChatClient, type ChatClient, type ChatStatus } from '../src/index.ts';
-import { QUICK } from './support/sdk-apps.ts';
+// Token refresh on an open socket, against a real bridge (bridge/src/facade/token-lifetime.ts):
+// when a token lapses the bridge says `auth:expired`; the client gets a new token from the app
+// and hands it over with `auth:refresh`, and when that does not work (the bridge refuses the
+// token, or its answer never arrives) it reconnects with a fresh one. Tokens live seconds here.
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { newBooking } from '../../../bridge/test/support/booking-system.ts';
+import { useHarness } from '../../../bridge/test/support/harness.ts';
+import { tokenFor } from '../../../bridge/test/support/tokens.ts';
+import type { ChatStatus } from '../src/index.ts';
+import { startNetworkSwitch, type NetworkSwitch } from './support/network-switch.ts';
+import { sdkApp, type SdkApp } from './support/sdk-apps.ts';
 
-interface StandIn {
-  url: string;
-  /** The token of every handshake, in order. */
-  handshakes: string[];
-  /** The tokens handed over with auth:refresh. */
-  refreshed: string[];
-  expireTokens(): void;
-  close(): Promise<void>;
-}
+/** Long enough to connect and catch up on a loaded machine before the first token lapses. */
+const SHORT_LIVED = '3s';
 
-/** Told of every handshake, refresh and client status: what the tests' barriers wait on. */
-const changes = new EventTarget();
-const changed = () => changes.dispatchEvent(new Event('change'));
+const harness = useHarness();
+let network: NetworkSwitch;
+const apps: SdkApp[] = [];
 
-async function startStandIn(options: { acceptsRefresh: boolean }): Promise<StandIn> {
-  const http = createServer();
-  const io = new Server(http);
-  const handshakes: string[] = [];
-  const refreshed: string[] = [];
-  io.use((socket, next) => {
-    handshakes.push((socket.handshake.auth as { token: string }).token);
-    changed();
-    next();
-  });
-  io.on('connection', (socket) => {
-    socket.on('chats:list', (_payload, ack) => ack({ ok: true, chats: [] }));
-    socket.on('sync', (_payload, ack) => ack({ ok: true, messages: [], deleted: [], cursor: '0', more: false }));
-    if (options.acceptsRefresh) {
-      socket.on('auth:refresh', ({ token }: { token: string }, ack) => {
-        refreshed.push(token);
-        changed();
-        ack({ ok: true, expiresAt: new Date(Date.now() + 3_600_000).toISOString() });
-      });
-    }
-  });
-  await new Promise<void>((resolve) => http.listen(0, '127.0.0.1', resolve));
-  return {
-    url: `http://127.0.0.1:${(http.address() as AddressInfo).port}`,
-    handshakes,
-    refreshed,
-    expireTokens: () => void io.emit('auth:expired', {}),
-    close: () => new Promise((resolve) => io.close(() => resolve())),
-  };
-}
-
-let standIn: StandIn;
-let chat: ChatClient;
-
-afterEach(async () => {
-  await chat?.close();
-  await standIn?.close();
+beforeAll(async () => {
+  network = await startNetworkSwitch(harness.bridge.url);
 });
 
-/** A client whose n-th token is `token-n`, with every status it went through. */
-async function connectedClient() {
+afterAll(async () => {
+  await network?.close();
+});
+
+afterEach(async () => {
+  await Promise.all(apps.splice(0).map((app) => app.chat.close()));
+});
+
+/**
+ * A booking whose customer app hands out `tokens` in turn (then one-hour tokens), through `url`;
+ * the artist stays connected to receive what the customer sends. Barriers: the app asked for
+ * its n-th token, and the customer back online after going offline.
+ */
+async function chatWithTokens(tokens: ((userId: string) => Promise<string>)[], options: { url?: string; refreshTimeoutMs?: number } = {}) {
+  const booking = await newBooking(harness.bridge.url);
+  const asked = Array.from({ length: tokens.length + 2 }, () => Promise.withResolvers<void>());
   let issued = 0;
+  const customer = sdkApp(options.url ?? harness.bridge.url, booking.customer.id, 'customer', {
+    token: () => {
+      asked[issued]?.resolve();
+      return (tokens[issued++] ?? ((userId: string) => tokenFor(userId)))(booking.customer.id);
+    },
+    refreshTimeoutMs: options.refreshTimeoutMs,
+  });
+  const artist = sdkApp(harness.bridge.url, booking.artist.id, 'artist');
+  apps.push(customer, artist);
   const statuses: ChatStatus[] = [];
-  chat = createChatClient({ url: standIn.url, token: () => `token-${++issued}`, refreshTimeoutMs: 300, ...QUICK });
-  chat.on('status', (status) => {
+  const reconnected = Promise.withResolvers<void>();
+  customer.chat.on('status', (status) => {
     statuses.push(status);
-    changed();
+    if (status === 'online' && statuses.includes('offline')) reconnected.resolve();
   });
-  await chat.connect();
-  return statuses;
+  await Promise.all([customer.chat.connect(), artist.chat.connect()]);
+  return { ...booking, customer, artist, statuses, reconnected: reconnected.promise, tokenAsked: (n: number) => asked[n - 1]!.promise };
 }
 
-function until(condition: () => boolean, what: string, timeoutMs = 10_000): Promise<void> {
-  return new Promise((resolve, reject) => {
-    const stop = () => {
-      clearTimeout(timer);
-      changes.removeEventListener('change', check);
+const shortLived = (userId: string) => tokenFor(userId, { expiresIn: SHORT_LIVED });
+
+/** The customer sends after its first token lapsed; the artist receives it. */
+async function sendsAndIsReceived(chat: Awaited<ReturnType<typeof chatWithTokens>>, text: string): Promise<void> {
+  const sent = await chat.customer.chat.send(chat.bookingId, text);
+  await chat.artist.waitFor((received) => received.some((m) => m.id === sent.id), text);
+  expect(chat.customer.chat.failed()).toEqual([]);
+}
+
+describe('when the bridge says the token expired', () => {
+  it('hands a new token from the app to the open socket, which stays connected and sends', async () => {
+    // Two short-lived tokens: the second lapsing too shows the bridge took it (it re-armed the
+    // socket's expiry with it), and the third is asked for on the same connection.
+    const chat = await chatWithTokens([shortLived, shortLived]);
+    await chat.tokenAsked(3);
+    await sendsAndIsReceived(chat, 'after two refreshes');
+    // One connection all along: no reconnection, no second handshake.
+    expect(chat.statuses).toEqual(['connecting', 'online']);
+  });
+
+  it('reconnects with a fresh token when the bridge refuses the one the app handed over', async () => {
+    // The app's token store hands out a stale token first: the bridge answers auth:refresh unauthorized.
+    const stale = (userId: string) => tokenFor(userId, { expiresIn: '-10s' });
+    const chat = await chatWithTokens([shortLived, stale]);
+    await chat.reconnected;
+    expect(chat.customer.tokensIssued()).toBe(3);
+    expect(chat.statuses).toEqual(['connecting', 'online', 'offline', 'connecting', 'online']);
+    await sendsAndIsReceived(chat, 'after reconnecting');
+  });
+
+  it('reconnects with the new token when the answer to auth:refresh never arrives', async () => {
+    // A connection gone half-dead at that moment: the bridge gets the refresh, its answer is lost.
+    const refreshOnDeadConnection = (userId: string) => {
+      network.loseAnswers();
+      return tokenFor(userId);
     };
-    const check = () => condition() && (stop(), resolve());
-    const timer = setTimeout(() => (stop(), reject(new Error(`${what} not within ${timeoutMs} ms`))), timeoutMs);
-    changes.addEventListener('change', check);
-    check();
-  });
-}
-
-describe('when the server says the token expired', () => {
-  it('hands a new token from the app to the open socket, which stays connected', async () => {
-    standIn = await startStandIn({ acceptsRefresh: true });
-    const statuses = await connectedClient();
-    standIn.expireTokens();
-    await until(() => standIn.refreshed.length === 1, 'the refresh');
-    expect(standIn.refreshed).toEqual(['token-2']);
-    // Still the first connection: a request goes through on it, and no second handshake happened.
-    await chat.chats();
-    expect(standIn.handshakes).toEqual(['token-1']);
-    expect(statuses).toEqual(['connecting', 'online']);
-  });
-
-  it('reconnects with the new token when the server never answers the refresh', async () => {
-    standIn = await startStandIn({ acceptsRefresh: false });
-    const statuses = await connectedClient();
-    standIn.expireTokens();
-    await until(() => standIn.handshakes.length === 2 && chat.status === 'online', 'the reconnection');
-    expect(standIn.handshakes).toEqual(['token-1', 'token-2']);
-    expect(statuses).toEqual(['connecting', 'online', 'offline', 'connecting', 'online']);
+    const chat = await chatWithTokens([shortLived, refreshOnDeadConnection], { url: network.url, refreshTimeoutMs: 500 });
+    // The client leaves that connection when the refresh times out; the network is whole again for the next one.
+    const healed = chat.customer.chat.on('status', (status) => {
+      if (status !== 'offline') return;
+      network.down();
+      network.up();
+    });
+    await chat.reconnected;
+    healed();
+    expect(chat.statuses).toEqual(['connecting', 'online', 'offline', 'connecting', 'online']);
+    // Reconnected with the token it could not hand over: the app was not asked again.
+    expect(chat.customer.tokensIssued()).toBe(2);
+    await sendsAndIsReceived(chat, 'after the lost answer');
   });
 });
