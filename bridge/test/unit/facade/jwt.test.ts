@@ -19,8 +19,11 @@ function token(claims: Record<string, unknown>, options: { exp?: string | null; 
 }
 
 describe('the handshake token', () => {
-  it('accepts a valid token and reads sub, role and name', async () => {
-    expect(await verifier.verify(await token({ name: 'Bea' }))).toEqual({ userId: 'u1', role: 'artist', name: 'Bea' });
+  it('accepts a valid token and reads sub, role, name and when it expires', async () => {
+    const user = await verifier.verify(await token({ name: 'Bea' }));
+    expect(user).toEqual({ userId: 'u1', role: 'artist', name: 'Bea', expiresAt: expect.any(Number) });
+    expect(user.expiresAt).toBeGreaterThan(Date.now());
+    expect(user.expiresAt % 1000).toBe(0);
   });
 
   it.each([
