@@ -36,6 +36,11 @@ describe('TLS', () => {
     expect(await httpsGet(`${bridge.url}/healthz`, certs.ca)).toBe(200);
   });
 
+  it('serves the metrics listener over HTTPS too', async () => {
+    expect(bridge.metricsUrl).toMatch(/^https:/);
+    expect(await httpsGet(`${bridge.metricsUrl}/metrics`, certs.ca)).toBe(200);
+  });
+
   it('is refused by a client that does not trust the certificate', async () => {
     await expect(httpsGet(`${bridge.url}/healthz`)).rejects.toThrow(/self[- ]signed|unable to verify|certificate/i);
   });
