@@ -26,6 +26,8 @@ import { PushStore } from './store/push-store.ts';
 import { createSocketServer } from './facade/socket-server.ts';
 import { bookingRoutes } from './http/booking-routes.ts';
 import { createHttpApp } from './http/http-app.ts';
+import { demoRoutes } from './http/demo-routes.ts';
+import { openApiRoutes } from './http/openapi.ts';
 import { healthRoutes } from './http/health-routes.ts';
 import { createMetricsApp } from './http/metrics-app.ts';
 import { Homeserver } from './matrix/homeserver.ts';
@@ -256,6 +258,7 @@ export async function createApp(config: Config, deps: AppDeps): Promise<App> {
   handleRequest = createHttpApp(logger, metrics, {
     api: [
       bookingRoutes(required(config.serviceToken, 'SERVICE_TOKEN'), bookingChats, systemMessages),
+      openApiRoutes(),
       mediaRoutes({
         verifier,
         images,
@@ -276,6 +279,7 @@ export async function createApp(config: Config, deps: AppDeps): Promise<App> {
       // Without Redis the bridge serves on (see outages/shared-redis.ts): degraded, not down.
       optional: redis ? { redis: () => redis.ping() } : {},
     }),
+    demo: demoRoutes(config, { bookingChats, systemMessages }),
   });
 
   let ready = false;

@@ -8,7 +8,7 @@ import { bookingIdSchema, bookingUpsertSchema, systemMessageSchema } from '../pr
 import { requireServiceToken } from './service-auth.ts';
 import { parse } from './validate.ts';
 
-const idempotencyKeySchema = z.string().regex(/^[\x21-\x7e]{1,128}$/, 'printable ASCII, at most 128 characters');
+export const idempotencyKeySchema = z.string().regex(/^[\x21-\x7e]{1,128}$/, 'printable ASCII, at most 128 characters');
 
 export function bookingRoutes(serviceToken: string, bookingChats: BookingChats, systemMessages: SystemMessages): Router {
   const router = Router();

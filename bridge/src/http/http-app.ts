@@ -5,7 +5,7 @@ import type { Metrics } from '../observability/metrics.ts';
 import { errorHandler, notFound } from './errors.ts';
 import { requestId } from './request-id.ts';
 
-export function createHttpApp(logger: Logger, metrics: Metrics, routes: { api: Router[]; health: Router }) {
+export function createHttpApp(logger: Logger, metrics: Metrics, routes: { api: Router[]; health: Router; demo?: Router }) {
   const app = express();
   app.disable('x-powered-by');
   app.set('trust proxy', 'loopback, uniquelocal');
@@ -19,6 +19,7 @@ export function createHttpApp(logger: Logger, metrics: Metrics, routes: { api: R
   });
   app.use(routes.health);
   app.use('/api/v1', express.json({ limit: '64kb', strict: true }), ...routes.api);
+  if (routes.demo) app.use('/demo', routes.demo);
   app.use(notFound);
   app.use(errorHandler(logger));
   return app;

@@ -28,12 +28,12 @@ export interface MediaRoutesDeps {
   downloadTimeoutMs: number;
 }
 
-const uploadFieldsSchema = z.object({
+export const uploadFieldsSchema = z.object({
   clientId: z.uuid().optional(),
   caption: storableString().trim().min(1).max(65536).optional(),
 });
 
-const mediaParamsSchema = z.object({
+export const mediaParamsSchema = z.object({
   bookingId: bookingIdSchema,
   server: z.string().regex(/^[A-Za-z0-9.:[\]-]{1,255}$/),
   mediaId: z.string().regex(/^[A-Za-z0-9_-]{1,255}$/),
