@@ -44,6 +44,7 @@ import { MessageSending } from './messages/sending.ts';
 import { Outgoing } from './messages/outgoing.ts';
 import { MessageView } from './messages/row-to-message.ts';
 import { MediaUrls } from './media/media-urls.ts';
+import { DecodeQueue } from './media/decode-queue.ts';
 import { ImageSending } from './media/image-sending.ts';
 import { mediaRoutes } from './http/media-routes.ts';
 import { CatchUp } from './messages/catch-up.ts';
@@ -60,6 +61,7 @@ import { Blocks } from './safety/blocks.ts';
 import { ModerationRoom } from './safety/moderation-room.ts';
 import { RateLimiter } from './safety/rate-limiter.ts';
 import { Reports } from './safety/reports.ts';
+import { SocketQuota } from './safety/socket-quota.ts';
 import { FilterConfigWatcher } from './safety/filter-config.ts';
 import { TextScreening } from './safety/text-screening.ts';
 import { createLogger, routeBridgeLogs, type Logger } from './observability/logger.ts';
@@ -88,6 +90,8 @@ export interface AppDeps {
   maxDatabaseConnections?: number;
   /** Carry the push services' requests (an egress proxy; the tests' stand-ins). */
   pushAgents?: { fcm?: Agent; webPush?: Agent };
+  /** Image decodes; a test holds its slots to fill it. */
+  decodeQueue?: DecodeQueue;
 }
 
 export interface App {
@@ -149,12 +153,17 @@ export async function createApp(config: Config, deps: AppDeps): Promise<App> {
 
   const redis = config.redisUrl ? openRedis(config.redisUrl, new DependencyHealth('redis', metrics, logger), logger) : undefined;
   const limiter = new RateLimiter(config.rateLimits, redis);
+  const socketQuota = new SocketQuota(config.caps.socketsPerUser, redis);
   const verifier = new JwtVerifier(config.jwt);
   const sockets = createSocketServer(publicServer, {
     allowedOrigins: config.allowedOrigins,
     redis,
     verifier,
-    admit: (userId) => limiter.consume('connection', userId),
+    admit: async (userId, socketId) => {
+      await limiter.consume('connection', userId);
+      await socketQuota.acquire(userId, socketId);
+    },
+    release: (userId, socketId) => socketQuota.release(userId, socketId),
     logger,
     metrics,
   });
@@ -214,7 +223,7 @@ export async function createApp(config: Config, deps: AppDeps): Promise<App> {
   const homeserverHealth = new HomeserverHealth({ url: deps.synapseUrl, onRecovered: () => void homeserverRecovered(), logger });
   const drainer = new OutboxDrainer({ outbox, bookings, messages, audience, view, followUps, metrics, logger });
   const access = new BookingAccess(bookings);
-  const blocks = new Blocks(safety, bookings, homeserver, logger);
+  const blocks = new Blocks(safety, bookings, homeserver, logger, config.caps.blocks);
   const moderation = new ModerationRoom(homeserver, safety, config.supportStaff, logger);
   await moderation.ensure();
   const chats = new ChatList(bookings, messages, users, view);
@@ -229,7 +238,7 @@ export async function createApp(config: Config, deps: AppDeps): Promise<App> {
   const filters = new FilterConfigWatcher(config.filterConfigFile, logger.child({ component: 'filter' }));
   const reports = new Reports({ access, messages, safety, moderation, view, logger });
   const screening = new TextScreening(filters, safety);
-  const outgoing = new Outgoing({ homeserver, access, sends, arrivals, blocks, limiter, screening, reports });
+  const outgoing = new Outgoing({ homeserver, access, sends, arrivals, blocks, screening, reports });
   const messageServices = {
     sending: new MessageSending(outgoing, config.limits.messageMaxLength),
     receipts,
@@ -238,14 +247,13 @@ export async function createApp(config: Config, deps: AppDeps): Promise<App> {
   const safetyServices = {
     reports,
     blocks,
-    limiter,
   };
-  const pushServices = { store: pushStore, presence, access, webPushPublicKey: webPushConfig?.publicKey, webPushEndpoints };
+  const pushServices = { store: pushStore, presence, access, webPushPublicKey: webPushConfig?.publicKey, webPushEndpoints, maxDevices: config.caps.pushDevices };
   const bookingChats = new BookingChats({ homeserver, bookings, users, chats, delivery, logger });
   const systemMessages = new SystemMessages(homeserver, bookings, arrivals);
 
   sockets.io.on('connection', (socket) => {
-    const context = { socket, logger: logger.child({ userId: socket.data.userId, socketId: socket.id }), metrics };
+    const context = { socket, logger: logger.child({ userId: socket.data.userId, socketId: socket.id }), metrics, limiter };
     registerChatEvents(context, chatServices);
     registerMessageEvents(context, messageServices);
     registerSafetyEvents(context, safetyServices);
@@ -253,7 +261,8 @@ export async function createApp(config: Config, deps: AppDeps): Promise<App> {
     limitSocketToToken(context, verifier);
   });
 
-  const images = new ImageSending(outgoing, homeserver, config.images, config.limits.messageMaxLength);
+  const decodes = deps.decodeQueue ?? new DecodeQueue(config.caps.imageDecodes, config.caps.imageDecodesWaiting);
+  const images = new ImageSending(outgoing, homeserver, config.images, config.limits.messageMaxLength, decodes);
 
   handleRequest = createHttpApp(logger, metrics, {
     api: [
@@ -261,6 +270,8 @@ export async function createApp(config: Config, deps: AppDeps): Promise<App> {
       openApiRoutes(),
       mediaRoutes({
         verifier,
+        limiter,
+        decodes,
         images,
         urls: mediaUrls,
         access,
@@ -331,6 +342,7 @@ export async function createApp(config: Config, deps: AppDeps): Promise<App> {
       ready = true;
       retention.start();
       presence.start();
+      socketQuota.start();
       pushWorker.start();
       drainer.start();
       pingAppservice();
@@ -348,6 +360,7 @@ export async function createApp(config: Config, deps: AppDeps): Promise<App> {
       await reconciliation.stop();
       filters.close();
       await sockets.close();
+      socketQuota.stop();
       await drainer.stop();
       await pushWorker.stop();
       await presence.stop();

@@ -22,9 +22,11 @@ export interface PushServices {
   /** The VAPID public key, when Web Push is configured. */
   webPushPublicKey: string | undefined;
   webPushEndpoints: PushEndpointPolicy;
+  /** PUSH_MAX_DEVICES: registering one more removes the user's least recently registered. */
+  maxDevices: number;
 }
 
-export function registerPushEvents(context: HandlerContext, { store, presence, access, webPushPublicKey, webPushEndpoints }: PushServices): void {
+export function registerPushEvents(context: HandlerContext, { store, presence, access, webPushPublicKey, webPushEndpoints, maxDevices }: PushServices): void {
   const { socket, logger } = context;
   const userId = socket.data.userId;
   const track = (foreground: boolean) =>
@@ -43,10 +45,12 @@ export function registerPushEvents(context: HandlerContext, { store, presence, a
       request.kind === 'fcm'
         ? { kind: 'fcm' as const, address: request.token, subscription: null }
         : { kind: 'webpush' as const, address: request.subscription.endpoint, subscription: request.subscription };
-    return { deviceId: await store.register(userId, device, request.replaces) };
+    return { deviceId: await store.register(userId, device, maxDevices, request.replaces) };
   });
+  // `{}` for any well-formed id: a device already gone (or handed to another account) is as
+  // unregistered as one removed now, and the answer says nothing about other users' devices.
   onEvent(context, 'push:unregister', pushUnregisterSchema, async (request) => {
-    if (!(await store.unregister(userId, request.deviceId))) throw new AppError('not_found', 'no such device');
+    await store.unregister(userId, request.deviceId);
     return {};
   });
   onEvent(context, 'push:config', chatsListSchema, async () => ({ webPushPublicKey: webPushPublicKey ?? null }));

@@ -1,6 +1,5 @@
 // message:report, user:block, user:unblock and blocks:list.
 import type { Blocks } from '../safety/blocks.ts';
-import type { RateLimiter } from '../safety/rate-limiter.ts';
 import type { Reports } from '../safety/reports.ts';
 import { chatsListSchema, messageReportSchema, userTargetSchema } from '../protocol/schemas.ts';
 import { onEvent, type HandlerContext } from './acknowledge.ts';
@@ -8,15 +7,11 @@ import { onEvent, type HandlerContext } from './acknowledge.ts';
 export interface SafetyServices {
   reports: Reports;
   blocks: Blocks;
-  limiter: RateLimiter;
 }
 
-export function registerSafetyEvents(context: HandlerContext, { reports, blocks, limiter }: SafetyServices): void {
+export function registerSafetyEvents(context: HandlerContext, { reports, blocks }: SafetyServices): void {
   const userId = context.socket.data.userId;
-  onEvent(context, 'message:report', messageReportSchema, async (request) => {
-    await limiter.consume('report', userId);
-    return reports.report(userId, request.messageId, request.reason);
-  });
+  onEvent(context, 'message:report', messageReportSchema, (request) => reports.report(userId, request.messageId, request.reason));
   onEvent(context, 'user:block', userTargetSchema, async (request) => {
     await blocks.block(userId, request.userId);
     return {};

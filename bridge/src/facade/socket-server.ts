@@ -24,8 +24,10 @@ export interface SocketServerOptions {
   /** When set, events fan out to the other bridge processes through this Redis. */
   redis: Redis | undefined;
   verifier: JwtVerifier;
-  /** Called for each authenticated connection attempt; throws to refuse it (rate limits). */
-  admit: (userId: string) => Promise<void>;
+  /** Called for each authenticated connection attempt; throws to refuse it (rate limits, the socket cap). */
+  admit: (userId: string, socketId: string) => Promise<void>;
+  /** Gives back what `admit` took, once the socket or its connection closes (may be called twice). */
+  release: (userId: string, socketId: string) => void;
   logger: Logger;
   metrics: Metrics;
 }
@@ -58,7 +60,12 @@ export function createSocketServer(httpServer: HttpServer, options: SocketServer
   io.use(async (socket, next) => {
     try {
       socket.data = await verifier.verify((socket.handshake.auth as { token?: unknown } | undefined)?.token);
-      await options.admit(socket.data.userId);
+      const { userId } = socket.data;
+      await options.admit(userId, socket.id);
+      // A connection that closes before the socket connects has no `disconnect`.
+      const release = () => options.release(userId, socket.id);
+      socket.once('disconnect', release);
+      socket.conn.once('close', release);
       next();
     } catch (error) {
       // Only the verifier says `unauthorized` (a bad or expired token: the app signs in again).

@@ -12,10 +12,11 @@ import { AppError } from '../protocol/errors.ts';
 import { bookingIdSchema, storableString } from '../protocol/schemas.ts';
 import type { MessagesStore } from '../store/messages-store.ts';
 import { proxyMedia } from './media-proxy.ts';
-import { bearerToken, requireUser, userOf } from './user-auth.ts';
+import { admitUpload, type UploadAdmissionDeps } from './upload-admission.ts';
+import { bearerToken, userOf } from './user-auth.ts';
 import { parse } from './validate.ts';
 
-export interface MediaRoutesDeps {
+export interface MediaRoutesDeps extends UploadAdmissionDeps {
   verifier: JwtVerifier;
   images: ImageSending;
   urls: MediaUrls;
@@ -49,7 +50,7 @@ export function mediaRoutes(deps: MediaRoutesDeps): Router {
     limits: { fileSize: deps.maxImageBytes, files: 1, fields: 4, fieldSize: 16_384, parts: 6 },
   });
 
-  router.post('/bookings/:bookingId/images', requireUser(deps.verifier), (request, response, next) => {
+  router.post('/bookings/:bookingId/images', ...admitUpload(deps), (request, response, next) => {
     upload.single('image')(request, response, (error: unknown) => {
       if (!error) return next();
       const code = (error as { code?: string }).code;

@@ -6,6 +6,7 @@ import type { Homeserver } from '../matrix/homeserver.ts';
 import type { Outgoing } from '../messages/outgoing.ts';
 import { AppError } from '../protocol/errors.ts';
 import type { Message } from '../protocol/types.ts';
+import type { DecodeQueue } from './decode-queue.ts';
 import { cleanImage, type ImageLimits } from './image-cleaner.ts';
 
 export interface ImageUpload {
@@ -22,19 +23,21 @@ export class ImageSending {
   private readonly homeserver: Homeserver;
   private readonly limits: ImageLimits;
   private readonly maxCaptionLength: number;
+  private readonly decodes: DecodeQueue;
 
-  constructor(outgoing: Outgoing, homeserver: Homeserver, limits: ImageLimits, maxCaptionLength: number) {
+  constructor(outgoing: Outgoing, homeserver: Homeserver, limits: ImageLimits, maxCaptionLength: number, decodes: DecodeQueue) {
     this.outgoing = outgoing;
     this.homeserver = homeserver;
     this.limits = limits;
     this.maxCaptionLength = maxCaptionLength;
+    this.decodes = decodes;
   }
 
   async send(userId: string, upload: ImageUpload): Promise<Message> {
     if (upload.caption !== undefined && upload.caption.length > this.maxCaptionLength) {
       throw new AppError('too_large', `caption is longer than ${this.maxCaptionLength} characters`);
     }
-    const booking = await this.outgoing.admit(userId, upload.bookingId, 'upload');
+    const booking = await this.outgoing.admit(userId, upload.bookingId);
     const caption = upload.caption === undefined ? undefined : await this.outgoing.screen(userId, booking, upload.caption);
     return this.outgoing.sendOnce(
       userId,
@@ -47,7 +50,7 @@ export class ImageSending {
 
   /** Cleans the image, puts it and its thumbnail in the media repository, returns the m.image content. */
   private async store(userId: string, image: Buffer, caption: string | undefined): Promise<Record<string, unknown>> {
-    const cleaned = await cleanImage(image, this.limits);
+    const cleaned = await this.decodes.run(() => cleanImage(image, this.limits));
     const intent = this.homeserver.intentFor(userId);
     const filename = `photo.${EXTENSION[cleaned.mimetype] ?? 'img'}`;
     let url: string;

@@ -1,7 +1,7 @@
-// What every send by an app user shares (text or image): the checks before it — flood
-// control, membership, blocks — and the exactly-once send: the same (sender, clientId) is the
-// same Matrix transaction and, once recorded, the same message; the answer waits until the
-// event has come back through the one road and been stored.
+// What every send by an app user shares (text or image): the checks before it — membership,
+// blocks (flood control is counted at the edges, before this) — and the exactly-once send:
+// the same (sender, clientId) is the same Matrix transaction and, once recorded, the same
+// message; the answer waits until the event has come back through the one road and been stored.
 import { randomUUID } from 'node:crypto';
 import type { BookingAccess } from '../bookings/access.ts';
 import { fromMatrixError } from '../matrix/errors.ts';
@@ -9,7 +9,6 @@ import type { Homeserver } from '../matrix/homeserver.ts';
 import { AppError } from '../protocol/errors.ts';
 import type { Message } from '../protocol/types.ts';
 import type { Blocks } from '../safety/blocks.ts';
-import type { RateLimiter, RateLimitKind } from '../safety/rate-limiter.ts';
 import type { Reports } from '../safety/reports.ts';
 import type { Screened, TextScreening } from '../safety/text-screening.ts';
 import type { BookingRow } from '../store/bookings-store.ts';
@@ -24,7 +23,6 @@ export interface OutgoingDeps {
   sends: SendsStore;
   arrivals: MessageArrivals;
   blocks: Blocks;
-  limiter: RateLimiter;
   screening: TextScreening;
   reports: Reports;
 }
@@ -37,9 +35,8 @@ export class Outgoing {
   }
 
   /** The booking, once `userId` may send into it now. */
-  async admit(userId: string, bookingId: string, kind: Extract<RateLimitKind, 'message' | 'upload'>): Promise<BookingRow> {
-    const { access, blocks, limiter } = this.deps;
-    await limiter.consume(kind, userId);
+  async admit(userId: string, bookingId: string): Promise<BookingRow> {
+    const { access, blocks } = this.deps;
     const booking = await access.requireMember(userId, bookingId);
     await blocks.requireNotBlocked(userId, membersOf(booking).filter((member) => member !== userId));
     return booking;

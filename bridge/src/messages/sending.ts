@@ -17,7 +17,7 @@ export class MessageSending {
     const text = request.text;
     if (text.trim() === '') throw new AppError('invalid', 'text is empty');
     if (text.length > this.maxTextLength) throw new AppError('too_large', `text is longer than ${this.maxTextLength} characters`);
-    const booking = await this.outgoing.admit(userId, request.bookingId, 'message');
+    const booking = await this.outgoing.admit(userId, request.bookingId);
     const screened = await this.outgoing.screen(userId, booking, text);
     return this.outgoing.sendOnce(userId, booking, request.clientId, async () => ({ msgtype: 'm.text', body: screened.text }), screened.flags);
   }

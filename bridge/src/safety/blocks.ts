@@ -17,12 +17,15 @@ export class Blocks {
   private readonly bookings: BookingsStore;
   private readonly homeserver: Homeserver;
   private readonly logger: Logger;
+  /** BLOCKS_MAX: each block is a row, checked on every send and rewritten into Matrix whole. */
+  private readonly max: number;
 
-  constructor(safety: SafetyStore, bookings: BookingsStore, homeserver: Homeserver, logger: Logger) {
+  constructor(safety: SafetyStore, bookings: BookingsStore, homeserver: Homeserver, logger: Logger, max: number) {
     this.safety = safety;
     this.bookings = bookings;
     this.homeserver = homeserver;
     this.logger = logger;
+    this.max = max;
   }
 
   async block(userId: string, targetId: string): Promise<void> {
@@ -32,6 +35,10 @@ export class Blocks {
     if (!(await this.bookings.shareABooking(userId, targetId))) {
       throw new AppError('invalid', 'you can only block someone you share a booking with');
     }
+    const blocked = await this.safety.blockedBy(userId);
+    if (blocked.includes(targetId)) return;
+    // Waiting would not help, so not rate_limited: the user must unblock someone first.
+    if (blocked.length >= this.max) throw new AppError('too_large', `you have blocked ${this.max} people, the most allowed: unblock someone first`);
     if (await this.safety.block(userId, targetId)) {
       await this.safety.audit({ actor: userId, action: 'user.block', target: targetId });
       await this.mirror(userId);

@@ -5,7 +5,12 @@ import type { Redis } from 'ioredis';
 import { isReady } from '../outages/shared-redis.ts';
 import { AppError } from '../protocol/errors.ts';
 
-export type RateLimitKind = 'message' | 'upload' | 'report' | 'connection';
+/**
+ * What is counted, each with its own limit (RATE_LIMIT_* in config.ts). Every client event
+ * belongs to one of them (facade/event-limits.ts); `connection` counts handshakes and token
+ * refreshes, `upload` the REST image uploads.
+ */
+export type RateLimitKind = 'message' | 'upload' | 'report' | 'connection' | 'read' | 'signal' | 'block' | 'setting';
 
 export interface RateLimit {
   points: number;

@@ -31,29 +31,43 @@ export class PushStore {
   }
 
   /**
-   * Registers a device; the same token or endpoint registered again keeps its id (and moves to
-   * this user: the phone changed hands). With `replaces`, that device of the user takes the new
-   * address instead (a refreshed FCM token).
+   * Registers a device and returns its id. The same token or endpoint registered again by the
+   * same user keeps its id. Registered by another user, the phone changed hands: the previous
+   * owner's device is removed and this user gets a new id (an id never passes from one account
+   * to another). With `replaces`, that device of the user takes the new address instead (a
+   * refreshed FCM token). Beyond `maxDevices` the user's least recently registered go.
    */
-  async register(userId: string, device: Omit<DeviceRow, 'id' | 'user_id'>, replaces?: string): Promise<string> {
+  async register(userId: string, device: Omit<DeviceRow, 'id' | 'user_id'>, maxDevices: number, replaces?: string): Promise<string> {
     const values = { user_id: userId, kind: device.kind, address: device.address, subscription: device.subscription ? JSON.stringify(device.subscription) : null };
     return this.db.transaction(async (trx) => {
+      // Two users registering one address at once: the second waits, then finds the first's row.
+      await trx.raw('SELECT pg_advisory_xact_lock(hashtextextended(?, 0))', [`device:${device.kind}:${device.address}`]);
+      await trx('devices').where({ kind: device.kind, address: device.address }).whereNot({ user_id: userId }).delete();
+      let id: string | undefined;
       if (replaces) {
         await trx('devices').where({ kind: device.kind, address: device.address }).whereNot({ id: replaces }).delete();
         const [updated] = await trx('devices').where({ id: replaces, user_id: userId }).update({ ...values, updated_at: trx.fn.now() }).returning('id');
-        if (updated) return updated.id as string;
+        id = updated?.id;
       }
-      const [row] = await trx('devices')
-        .insert({ id: randomUUID(), ...values })
-        .onConflict(['kind', 'address'])
-        .merge(['user_id', 'subscription', 'updated_at'])
-        .returning('id');
-      return row.id as string;
+      if (!id) {
+        const [row] = await trx('devices')
+          .insert({ id: randomUUID(), ...values })
+          .onConflict(['kind', 'address'])
+          .merge(['subscription', 'updated_at'])
+          .returning('id');
+        id = row.id as string;
+      }
+      await trx('devices')
+        .where({ user_id: userId })
+        .whereNotIn('id', trx('devices').where({ user_id: userId }).orderBy([{ column: 'updated_at', order: 'desc' }, { column: 'created_at', order: 'desc' }]).limit(maxDevices).select('id'))
+        .delete();
+      return id!;
     });
   }
 
-  async unregister(userId: string, deviceId: string): Promise<boolean> {
-    return (await this.db('devices').where({ id: deviceId, user_id: userId }).delete()) > 0;
+  /** Idempotent: a device that is gone, or was never this user's, is left as it is. */
+  async unregister(userId: string, deviceId: string): Promise<void> {
+    await this.db('devices').where({ id: deviceId, user_id: userId }).delete();
   }
 
   async remove(deviceId: string): Promise<void> {

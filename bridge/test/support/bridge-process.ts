@@ -4,7 +4,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 import { inject } from 'vitest';
-import { TEST_JWT_SECRET, TEST_SERVICE_TOKEN } from './bridge.ts';
+import { GENEROUS_LIMITS, TEST_JWT_SECRET, TEST_SERVICE_TOKEN } from './bridge.ts';
 import { createDatabase } from './services.ts';
 
 const MAIN = join(import.meta.dirname, '..', '..', 'src', 'main.ts');
@@ -49,9 +49,7 @@ export async function spawnBridge(options: { port: number; appservicePort: numbe
       JWT_SECRET: TEST_JWT_SECRET,
       SERVICE_TOKEN: TEST_SERVICE_TOKEN,
       LOG_LEVEL: 'info',
-      // Tests send in bulk; the rate-limit tests set their own limits.
-      RATE_LIMIT_MESSAGES: '100000/1s',
-      RATE_LIMIT_CONNECTIONS: '100000/1s',
+      ...GENEROUS_LIMITS,
       ...options.env,
     },
     stdio: ['ignore', 'pipe', 'pipe'],

@@ -10,6 +10,18 @@ import { createDatabase } from './services.ts';
 export const TEST_JWT_SECRET = 'test-jwt-secret-that-is-at-least-32-characters';
 export const TEST_SERVICE_TOKEN = 'test-service-token-0123456789';
 
+/** Tests send in bulk; the limit tests (rate-limits, limits) set their own limits. */
+export const GENEROUS_LIMITS = {
+  RATE_LIMIT_MESSAGES: '100000/1s',
+  RATE_LIMIT_CONNECTIONS: '100000/1s',
+  RATE_LIMIT_READS: '100000/1s',
+  RATE_LIMIT_SIGNALS: '100000/1s',
+  RATE_LIMIT_BLOCKS: '100000/1s',
+  RATE_LIMIT_SETTINGS: '100000/1s',
+  MAX_SOCKETS_PER_USER: '10000',
+  IMAGE_DECODE_QUEUE: '1000',
+};
+
 export interface TestBridge {
   app: App;
   config: Config;
@@ -30,11 +42,14 @@ export interface BridgeOptions {
   /** Only one bridge receives Synapse's transactions: the others listen elsewhere. */
   receivesTransactions?: boolean;
   pushAgents?: AppDeps['pushAgents'];
+  /** Another Synapse's registration (with its SYNAPSE_URL, AS_TOKEN and HS_TOKEN in env). */
+  registration?: AppDeps['registration'];
+  decodeQueue?: AppDeps['decodeQueue'];
 }
 
 export async function startBridge(options: BridgeOptions = {}): Promise<TestBridge> {
   const databaseUrl = options.databaseUrl ?? (await createDatabase(`bookingchat_test_${randomBytes(4).toString('hex')}`));
-  const registration = inject('registration') as AppDeps['registration'];
+  const registration = options.registration ?? (inject('registration') as AppDeps['registration']);
   const config = loadConfig({
     NODE_ENV: 'test',
     HOST: '127.0.0.1',
@@ -50,9 +65,7 @@ export async function startBridge(options: BridgeOptions = {}): Promise<TestBrid
     JWT_SECRET: TEST_JWT_SECRET,
     SERVICE_TOKEN: TEST_SERVICE_TOKEN,
     LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'warn',
-    // Tests send in bulk; the rate-limit tests set their own limits.
-    RATE_LIMIT_MESSAGES: '100000/1s',
-    RATE_LIMIT_CONNECTIONS: '100000/1s',
+    ...GENEROUS_LIMITS,
     ...options.env,
   });
   const app = await createApp(config, {
@@ -61,6 +74,7 @@ export async function startBridge(options: BridgeOptions = {}): Promise<TestBrid
     registration,
     logger: createLogger(config.logLevel),
     pushAgents: options.pushAgents,
+    decodeQueue: options.decodeQueue,
   });
   const { port, appservicePort, metricsPort } = await app.listen();
   const scheme = config.tls ? 'https' : 'http';
