@@ -3,7 +3,7 @@
 import { ChatError, createChatClient, indexedDbStorage, type ChatClient, type Message } from '@booking-chat/client';
 import { ChatState } from './chat-state.ts';
 import { devToken, startDemoBooking, type DemoUser } from './dev-api.ts';
-import { byId, h, initials } from './dom.ts';
+import { byId, h, icon, initials } from './dom.ts';
 import { chatHeader, chatList, messageList, typingLine } from './views.ts';
 
 const STATUS_TEXT = { online: 'Online', connecting: 'Connecting…', offline: 'Offline' } as const;
@@ -98,7 +98,7 @@ class Shell {
     const form = h(
       'form',
       { class: 'new-booking', id: 'new-booking' },
-      h('p', { class: 'label' }, `Start a demo booking with an ${other.role}`),
+      h('p', { class: 'label' }, `Start a demo booking with ${other.role === 'artist' ? 'an artist' : 'a customer'}`),
       h('div', { class: 'row' }, h('input', { name: 'otherId', value: other.id, 'aria-label': `${other.role} id`, required: true }), h('input', { name: 'otherName', value: other.name, 'aria-label': `${other.role} name`, required: true })),
       h('div', { class: 'row' }, h('input', { name: 'title', value: 'Fine-line forearm tattoo', 'aria-label': 'booking title', required: true }), h('button', { type: 'submit', class: 'primary' }, 'Start')),
     );
@@ -118,7 +118,7 @@ class Shell {
     const form = h(
       'form',
       { id: 'composer', class: 'composer' },
-      h('label', { class: 'photo-button', for: 'photo', title: 'Send a photo' }, '📷'),
+      h('label', { class: 'photo-button', for: 'photo', title: 'Send a photo' }, icon('camera')),
       file,
       input,
       h('button', { type: 'submit', class: 'primary' }, 'Send'),

@@ -2,7 +2,7 @@
 // (a demo holds a few hundred messages at most).
 import type { Chat, Message } from '@booking-chat/client';
 import type { ChatState, Line } from './chat-state.ts';
-import { clock, h, initials, when } from './dom.ts';
+import { clock, h, icon, initials, when } from './dom.ts';
 
 export interface ConversationActions {
   report(message: Message): void;
@@ -10,7 +10,7 @@ export interface ConversationActions {
 
 function preview(message: Message | null): string {
   if (!message) return 'No messages yet';
-  if (message.kind === 'image') return `📷 ${message.text ?? 'Photo'}`;
+  if (message.kind === 'image') return `Photo${message.text ? `: ${message.text}` : ''}`;
   return message.text ?? message.system?.type ?? '';
 }
 
@@ -50,7 +50,7 @@ export function chatHeader(chat: Chat, blocked: boolean, toggleBlock: () => void
         'p',
         {},
         chat.status && h('span', { class: `status-badge ${chat.status}` }, chat.status),
-        chat.startsAt && h('span', { class: 'starts' }, `🗓 ${when(chat.startsAt)}`),
+        chat.startsAt && h('span', { class: 'starts' }, icon('calendar'), when(chat.startsAt)),
         h('span', { class: 'counterpart' }, `with ${chat.counterpart.name} (${chat.counterpart.role})`),
       ),
     ),
@@ -65,7 +65,7 @@ function messageLine(line: Line, me: string, seen: string | undefined, actions: 
       'li',
       { class: `message mine ${line.state}`, 'data-state': line.state, 'data-client-id': line.entry.clientId },
       h('div', { class: 'bubble' }, h('p', { class: 'text' }, line.entry.text)),
-      h('span', { class: 'meta' }, failed ? `Not sent: ${line.entry.error.message}` : '🕓 Queued: sends when online'),
+      h('span', { class: 'meta' }, failed ? `Not sent: ${line.entry.error.message}` : h('span', {}, icon('clock'), 'Queued: sends when online')),
     );
   }
   const { message } = line;

@@ -151,7 +151,7 @@ describe('the OpenAPI document', () => {
   it('describes photo uploads', async () => {
     const customer = await tokenFor(booking.customer.id);
     const answer = await upload(booking.bookingId, customer, await photo(), { caption: 'this style', clientId: randomUUID() });
-    expect(answer.status).toBe(201);
+    expect(answer.status, JSON.stringify(answer.body)).toBe(201);
     sent = answer.body.message;
     expect((await upload(booking.bookingId, customer, undefined)).body.error.code).toBe('invalid');
     expect((await upload(booking.bookingId, undefined, await photo())).status).toBe(401);
