@@ -28,6 +28,8 @@ export interface ThrowawaySynapse {
   synapse: { url: string; stop(): Promise<void> };
   /** Its data folder: configuration, logs (and workers/<name>.yaml with workers). */
   dataDir: string;
+  /** Synapse's own PostgreSQL database. */
+  databaseUrl: string;
   secrets: LocalSecrets;
   /** The registration Synapse was given, as the bridge's createApp takes it. */
   registration: Record<string, unknown>;
@@ -45,11 +47,12 @@ export async function startThrowawaySynapse(options: ThrowawaySynapseOptions): P
     botLocalpart: 'bookingchat',
     serverName: options.serverName,
   };
+  const databaseUrl = await createDatabase(`bookingchat_${options.name}_synapse`, { collateC: true });
   const synapseOptions = {
     dataDir,
     serverName: options.serverName,
     port: options.port,
-    databaseUrl: await createDatabase(`bookingchat_${options.name}_synapse`, { collateC: true }),
+    databaseUrl,
     registrationFile: writeRegistration(dataDir, values),
     registrationSharedSecret: secrets.registrationSharedSecret,
     macaroonSecretKey: secrets.macaroonSecretKey,
@@ -62,5 +65,5 @@ export async function startThrowawaySynapse(options: ThrowawaySynapseOptions): P
   const synapse = options.workers
     ? await superviseSynapse(synapseOptions, createLogger(process.env.TEST_LOG_LEVEL ?? 'warn'))
     : await startSynapse(synapseOptions);
-  return { synapse, dataDir, secrets, registration: renderRegistration(values).parsed };
+  return { synapse, dataDir, databaseUrl, secrets, registration: renderRegistration(values).parsed };
 }

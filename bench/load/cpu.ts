@@ -1,0 +1,58 @@
+// CPU time of a group of processes from /proc/<pid>/stat (utime + stime, every thread), sampled
+// before and after a step: processes present at both samples count (a PostgreSQL backend that
+// came or went during the step is left out, which undercounts a little and never double counts).
+import { readFileSync } from 'node:fs';
+import pg from 'pg';
+import { processesWith } from '../../bridge/src/stack/processes.ts';
+import { POSTGRES_ADMIN_URL } from '../../bridge/test/support/services.ts';
+
+/** Clock ticks per second of /proc's times (USER_HZ; 100 on every Linux Node runs on). */
+const TICKS_PER_SECOND = 100;
+
+export type CpuSample = Map<number, number>;
+
+function cpuMs(pid: number): number | undefined {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    // After the name: state is field 0, utime 11, stime 12.
+    return ((Number(fields[11]) + Number(fields[12])) * 1000) / TICKS_PER_SECOND;
+  } catch {
+    return undefined;
+  }
+}
+
+export function sample(pids: number[]): CpuSample {
+  const taken: CpuSample = new Map();
+  for (const pid of pids) {
+    const ms = cpuMs(pid);
+    if (ms !== undefined) taken.set(pid, ms);
+  }
+  return taken;
+}
+
+export function usedMs(before: CpuSample, after: CpuSample): number {
+  let total = 0;
+  for (const [pid, ms] of after) {
+    const start = before.get(pid);
+    if (start !== undefined) total += ms - start;
+  }
+  return total;
+}
+
+/** Every Synapse process of a data folder (main and workers): their command lines name its config. */
+export function synapsePids(dataDir: string): number[] {
+  return processesWith([`${dataDir}/homeserver.yaml`]);
+}
+
+/** The PostgreSQL backends serving these databases now (the server is shared: only ours count). */
+export async function postgresPids(databases: string[]): Promise<number[]> {
+  const client = new pg.Client({ connectionString: POSTGRES_ADMIN_URL });
+  await client.connect();
+  try {
+    const { rows } = await client.query<{ pid: number }>('SELECT pid FROM pg_stat_activity WHERE datname = ANY($1)', [databases]);
+    return rows.map((row) => row.pid);
+  } finally {
+    await client.end();
+  }
+}
