@@ -24,6 +24,10 @@ export interface BenchStack {
   registrationSharedSecret: string;
   jwtSecret: string;
   serviceToken: string;
+  /** Synapse's data folder: its processes are the ones whose command line names it. */
+  synapseDataDir: string;
+  /** The PostgreSQL databases of this stack (the bridge's and Synapse's). */
+  databases: string[];
   stop(): Promise<void>;
 }
 
@@ -38,30 +42,46 @@ async function requirePostgres(): Promise<void> {
   }
 }
 
-export async function startStack(log: (line: string) => void): Promise<BenchStack> {
+/** Which stack: `npm run bench`'s by default; the load bench starts one per Synapse topology. */
+export interface StackOptions {
+  name: string;
+  synapsePort: number;
+  appservicePort: number;
+  /** SYNAPSE_WORKERS: event persisters besides Synapse's main process. */
+  workers: number;
+}
+
+const DEFAULT_STACK: StackOptions = { name: 'bench', synapsePort: SYNAPSE_PORT, appservicePort: APPSERVICE_PORT, workers: 0 };
+
+export async function startStack(log: (line: string) => void, options: StackOptions = DEFAULT_STACK): Promise<BenchStack> {
   await requirePostgres();
-  log(`starting Synapse on :${SYNAPSE_PORT} (PostgreSQL database bookingchat_bench_synapse)`);
-  const { synapse, secrets, registration } = await startThrowawaySynapse({
-    name: 'bench',
+  const workers = options.workers > 0 ? ` with ${options.workers} event persisters` : '';
+  log(`starting Synapse${workers} on :${options.synapsePort} (PostgreSQL database bookingchat_${options.name}_synapse)`);
+  const { synapse, secrets, registration, dataDir } = await startThrowawaySynapse({
+    name: options.name,
     serverName: BENCH_SERVER_NAME,
-    port: SYNAPSE_PORT,
-    appservicePort: APPSERVICE_PORT,
+    port: options.synapsePort,
+    appservicePort: options.appservicePort,
+    workers: options.workers,
   });
 
   const fcm = await startFcmStandIn();
   let app: App | undefined;
   try {
-    log('starting the bridge in-process (database bookingchat_bench)');
+    log(`starting the bridge in-process (database bookingchat_${options.name})`);
     const jwtSecret = randomBytes(32).toString('base64url');
     const serviceToken = randomBytes(24).toString('base64url');
     const config = loadConfig({
       NODE_ENV: 'test',
       HOST: '127.0.0.1',
       PORT: '0',
-      DATABASE_URL: await createDatabase('bookingchat_bench'),
+      DATABASE_URL: await createDatabase(`bookingchat_${options.name}`),
       SYNAPSE_URL: synapse.url,
       SYNAPSE_SERVER_NAME: BENCH_SERVER_NAME,
-      APPSERVICE_PORT: String(APPSERVICE_PORT),
+      APPSERVICE_PORT: String(options.appservicePort),
+      METRICS_PORT: '0',
+      // The load bench opens thousands of sockets in a burst.
+      RATE_LIMIT_CONNECTIONS: '1000000/1s',
       AS_TOKEN: secrets.asToken,
       HS_TOKEN: secrets.hsToken,
       JWT_SECRET: jwtSecret,
@@ -90,6 +110,8 @@ export async function startStack(log: (line: string) => void): Promise<BenchStac
       registrationSharedSecret: secrets.registrationSharedSecret,
       jwtSecret,
       serviceToken,
+      synapseDataDir: dataDir,
+      databases: [`bookingchat_${options.name}`, `bookingchat_${options.name}_synapse`],
       async stop() {
         await started.close().catch((error) => log(`bridge close failed: ${(error as Error).message}`));
         await synapse.stop();
