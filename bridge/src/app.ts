@@ -7,6 +7,7 @@ import type { AddressInfo } from 'node:net';
 import express from 'express';
 import { BookingAccess } from './bookings/access.ts';
 import { BookingChats } from './bookings/booking-chats.ts';
+import { RoomSync } from './bookings/room-sync.ts';
 import { ChatList } from './bookings/chat-list.ts';
 import type { Config } from './config/config.ts';
 import { registerChatEvents } from './facade/chat-events.ts';
@@ -44,6 +45,7 @@ import { MessageSending } from './messages/sending.ts';
 import { Outgoing } from './messages/outgoing.ts';
 import { MessageView } from './messages/row-to-message.ts';
 import { MediaUrls } from './media/media-urls.ts';
+import { RoomAdmin } from './matrix/room-admin.ts';
 import { DecodeQueue } from './media/decode-queue.ts';
 import { ImageSending } from './media/image-sending.ts';
 import { mediaRoutes } from './http/media-routes.ts';
@@ -206,9 +208,9 @@ export async function createApp(config: Config, deps: AppDeps): Promise<App> {
   });
   const audience = new Audience(safety);
   const faults = new FaultPoints(config.faultPauseAt, logger);
-  const followUps = new FollowUps({ delivery, arrivals, pushes: notifier, outbox, faults, metrics });
+  const followUps = new FollowUps({ delivery, arrivals, view, pushes: notifier, outbox, faults, metrics });
   const writer = new ReadModelWriter({ messages, deadLetters: new DeadLettersStore(db), metrics, logger });
-  const road = new MessageRoad({ bookings, writer, audience, senders, view, followUps, metrics, logger });
+  const road = new MessageRoad({ bookings, writer, audience, senders, followUps, metrics, logger });
   const reconciliation = new Reconciliation({
     // Embedded PGlite has one connection, which a held lock would take from the pass itself.
     store: new ReconciliationStore(db, { lockPasses: deps.maxDatabaseConnections !== 1 }),
@@ -221,7 +223,7 @@ export async function createApp(config: Config, deps: AppDeps): Promise<App> {
     logger,
   });
   const homeserverHealth = new HomeserverHealth({ url: deps.synapseUrl, onRecovered: () => void homeserverRecovered(), logger });
-  const drainer = new OutboxDrainer({ outbox, bookings, messages, audience, view, followUps, metrics, logger });
+  const drainer = new OutboxDrainer({ outbox, bookings, messages, audience, followUps, metrics, logger });
   const access = new BookingAccess(bookings);
   const blocks = new Blocks(safety, bookings, homeserver, logger, config.caps.blocks);
   const moderation = new ModerationRoom(homeserver, safety, config.supportStaff, logger);
@@ -249,7 +251,12 @@ export async function createApp(config: Config, deps: AppDeps): Promise<App> {
     blocks,
   };
   const pushServices = { store: pushStore, presence, access, webPushPublicKey: webPushConfig?.publicKey, webPushEndpoints, maxDevices: config.caps.pushDevices };
-  const bookingChats = new BookingChats({ homeserver, bookings, users, chats, delivery, logger });
+  const roomAdmin = new RoomAdmin(homeserver);
+  const roomSync = new RoomSync(bookings, roomAdmin, homeserver.ids);
+  const bookingChats = new BookingChats({ homeserver, admin: roomAdmin, sync: roomSync, bookings, users, chats, delivery, logger });
+  // Rooms a crash or a refusing Synapse left behind their booking's row; close waits for the pass.
+  let roomRepairs = Promise.resolve();
+  const repairRooms = () => (roomRepairs = roomRepairs.then(() => bookingChats.repairUnsynced()));
   const systemMessages = new SystemMessages(homeserver, bookings, arrivals);
 
   sockets.io.on('connection', (socket) => {
@@ -327,6 +334,7 @@ export async function createApp(config: Config, deps: AppDeps): Promise<App> {
   const homeserverRecovered = () => {
     logger.info('homeserver recovered');
     pingAppservice();
+    void repairRooms();
     return reconciliation.request('homeserver recovered');
   };
 
@@ -349,6 +357,7 @@ export async function createApp(config: Config, deps: AppDeps): Promise<App> {
       homeserverHealth.start();
       // In the background: start-up never waits for Synapse's history.
       void reconciliation.request('start-up');
+      void repairRooms();
       logger.info({ port, appservicePort, metricsPort, tls: Boolean(config.tls) }, 'bridge listening');
       return { port, appservicePort, metricsPort };
     },
@@ -358,6 +367,7 @@ export async function createApp(config: Config, deps: AppDeps): Promise<App> {
       retention.stop();
       homeserverHealth.stop();
       await reconciliation.stop();
+      await roomRepairs;
       filters.close();
       await sockets.close();
       socketQuota.stop();

@@ -1,7 +1,10 @@
 // A booking's chat lifecycle: PUT /bookings/:id creates its room with the customer and the
-// artist in it, or brings an existing one up to date. Idempotent.
+// artist in it, or brings an existing one up to date. Idempotent. The bookings row is written
+// first, so access follows the booking at once; the room follows the row (room-sync.ts), and a
+// PUT that failed half-way is finished by the next one, or by the repair pass.
 import { onHomeserver } from '../matrix/errors.ts';
 import type { Homeserver } from '../matrix/homeserver.ts';
+import type { RoomAdmin } from '../matrix/room-admin.ts';
 import type { Delivery } from '../messages/delivery.ts';
 import { membersOf } from '../messages/road.ts';
 import type { Logger } from '../observability/logger.ts';
@@ -9,11 +12,17 @@ import type { BookingUpsert } from '../protocol/schemas.ts';
 import type { BookingFields, BookingRow, BookingsStore } from '../store/bookings-store.ts';
 import type { UsersStore } from '../store/users-store.ts';
 import type { ChatList } from './chat-list.ts';
+import type { RoomSync } from './room-sync.ts';
 
 export const BOOKING_STATE_EVENT = 'com.bookingchat.booking';
 
+/** Rows left behind their room that one repair pass takes on (normally there are none). */
+const REPAIR_BATCH = 1000;
+
 export interface BookingChatsDeps {
   homeserver: Homeserver;
+  admin: RoomAdmin;
+  sync: RoomSync;
   bookings: BookingsStore;
   users: UsersStore;
   chats: ChatList;
@@ -21,16 +30,17 @@ export interface BookingChatsDeps {
   logger: Logger;
 }
 
+/** What a PUT did to the row (the room follows it either way). */
+type Outcome = 'created' | 'changed' | 'same';
+
 export interface UpsertResult {
   booking: BookingRow;
   created: boolean;
-  /** Whether members' view of the chat changed (they are sent chat:updated). */
-  changed: boolean;
 }
 
 export class BookingChats {
   private readonly deps: BookingChatsDeps;
-  /** Upserts of one booking run one after another in this process (other processes: see create). */
+  /** Work on one booking runs one step after another in this process (other processes: see RoomSync). */
   private readonly queues = new Map<string, Promise<unknown>>();
 
   constructor(deps: BookingChatsDeps) {
@@ -38,8 +48,35 @@ export class BookingChats {
   }
 
   upsert(bookingId: string, request: BookingUpsert): Promise<UpsertResult> {
+    return this.serially(bookingId, () => this.upsertNow(bookingId, request));
+  }
+
+  /** Finishes every room left behind its row (at start-up, when Synapse is back); never rejects. */
+  async repairUnsynced(): Promise<void> {
+    const { bookings, sync, logger } = this.deps;
+    let behind: string[];
+    try {
+      behind = await bookings.matrixUnsynced(REPAIR_BATCH);
+    } catch (err) {
+      logger.warn({ err }, 'booking rooms not checked for unfinished changes');
+      return;
+    }
+    for (const bookingId of behind) {
+      try {
+        await this.serially(bookingId, async () => {
+          const { booking, wasBehind } = await sync.bringInLine(bookingId);
+          if (wasBehind) await this.announce(booking);
+        });
+        logger.info({ bookingId }, 'booking room brought in line with its booking');
+      } catch (err) {
+        logger.warn({ err, bookingId }, 'booking room still behind its booking: the next PUT or repair pass finishes it');
+      }
+    }
+  }
+
+  private serially<T>(bookingId: string, work: () => Promise<T>): Promise<T> {
     const previous = this.queues.get(bookingId) ?? Promise.resolve();
-    const next = previous.catch(() => undefined).then(() => this.upsertNow(bookingId, request));
+    const next = previous.catch(() => undefined).then(work);
     this.queues.set(bookingId, next);
     void next.finally(() => {
       if (this.queues.get(bookingId) === next) this.queues.delete(bookingId);
@@ -58,9 +95,11 @@ export class BookingChats {
       starts_at: request.startsAt ? new Date(request.startsAt) : null,
     };
     const existing = await this.deps.bookings.get(bookingId);
-    const result = existing ? await this.update(existing, fields) : await this.create(bookingId, fields);
-    if (result.changed) await this.announce(result.booking);
-    return result;
+    const outcome = existing ? await this.update(existing, fields) : await this.create(bookingId, fields);
+    // Also when nothing changed: an earlier PUT may have stopped half-way.
+    const { booking, wasBehind } = await this.deps.sync.bringInLine(bookingId);
+    if (outcome !== 'same' || wasBehind) await this.announce(booking);
+    return { booking, created: outcome === 'created' };
   }
 
   /** Each member's apps get the chat as that member sees it. */
@@ -82,29 +121,25 @@ export class BookingChats {
     await users.upsert({ user_id: userId, matrix_user_id: homeserver.ids.appUser(userId), name });
   }
 
-  private async create(bookingId: string, fields: BookingFields): Promise<UpsertResult> {
-    const { homeserver, bookings, logger } = this.deps;
-    const roomId = await onHomeserver(() => this.createRoom(bookingId, fields));
-    const inserted = await bookings.insert(bookingId, roomId, fields);
-    if (inserted) {
-      logger.info({ bookingId, roomId }, 'booking chat created');
-      return { booking: inserted, created: true, changed: true };
-    }
-    // Another bridge process created this booking's room at the same time and stored it first.
-    await onHomeserver(() => homeserver.bot.leave(roomId, 'duplicate booking room'));
-    const winner = (await bookings.get(bookingId))!;
-    return this.update(winner, fields);
+  /**
+   * The room (found again by its alias when an earlier attempt created it but never stored it),
+   * then the row. When another process stored the booking first, this PUT updates it.
+   */
+  private async create(bookingId: string, fields: BookingFields): Promise<Outcome> {
+    const { admin, bookings, logger } = this.deps;
+    const roomId = await onHomeserver(() => admin.createOrFind(bookingId, this.roomOptions(bookingId, fields)));
+    if (!(await bookings.insert(bookingId, roomId, fields))) return this.update((await bookings.get(bookingId))!, fields);
+    logger.info({ bookingId, roomId }, 'booking chat created');
+    return 'created';
   }
 
-  /** A room with both members joined. */
-  private async createRoom(bookingId: string, fields: BookingFields): Promise<string> {
-    const { homeserver } = this.deps;
-    const members = [fields.customer_id, fields.artist_id];
-    const roomId: string = await homeserver.bot.matrixClient.createRoom({
+  private roomOptions(bookingId: string, fields: BookingFields): Record<string, unknown> {
+    const { ids } = this.deps.homeserver;
+    return {
       preset: 'private_chat',
       visibility: 'private',
       name: fields.title ?? `Booking ${bookingId}`,
-      invite: members.map((id) => homeserver.ids.appUser(id)),
+      invite: [fields.customer_id, fields.artist_id].map((id) => ids.appUser(id)),
       creation_content: { 'm.federate': false },
       initial_state: [{ type: BOOKING_STATE_EVENT, state_key: '', content: { bookingId } }],
       // The bot creates the room, so it is its creator (all-powerful from room version 12 on).
@@ -116,37 +151,21 @@ export class BookingChats {
         ban: 100,
         redact: 50,
       },
-    });
-    for (const id of members) await homeserver.intentFor(id).join(roomId);
-    return roomId;
+    };
   }
 
-  private async update(existing: BookingRow, fields: BookingFields): Promise<UpsertResult> {
-    const changed =
-      existing.customer_id !== fields.customer_id ||
-      existing.artist_id !== fields.artist_id ||
-      existing.title !== fields.title ||
-      existing.status !== fields.status ||
-      existing.starts_at?.getTime() !== fields.starts_at?.getTime();
-    if (!changed) return { booking: existing, created: false, changed: false };
-    await onHomeserver(() => this.updateRoom(existing, fields));
-    const booking = await this.deps.bookings.update(existing.booking_id, fields);
-    return { booking, created: false, changed: true };
-  }
-
-  /** Members in and out, and the room's name, as the booking now says. */
-  private async updateRoom(existing: BookingRow, fields: BookingFields): Promise<void> {
-    const { homeserver } = this.deps;
-    const before = new Set([existing.customer_id, existing.artist_id]);
-    const after = new Set([fields.customer_id, fields.artist_id]);
-    for (const id of after) {
-      if (before.has(id)) continue;
-      await homeserver.bot.invite(existing.room_id, homeserver.ids.appUser(id));
-      await homeserver.intentFor(id).join(existing.room_id);
-    }
-    for (const id of before) {
-      if (!after.has(id)) await homeserver.bot.kick(existing.room_id, homeserver.ids.appUser(id), 'no longer on this booking');
-    }
-    if (fields.title && fields.title !== existing.title) await homeserver.bot.setRoomName(existing.room_id, fields.title);
+  /**
+   * Writes the row when the booking changed; who left is told at once (`chat:removed`): from
+   * this moment nothing of the chat reaches them.
+   */
+  private async update(existing: BookingRow, fields: BookingFields): Promise<Outcome> {
+    const membersChanged = existing.customer_id !== fields.customer_id || existing.artist_id !== fields.artist_id;
+    const roomChanged = membersChanged || existing.title !== fields.title;
+    const changed = roomChanged || existing.status !== fields.status || existing.starts_at?.getTime() !== fields.starts_at?.getTime();
+    if (!changed) return 'same';
+    const booking = await this.deps.bookings.update(existing.booking_id, fields, roomChanged);
+    const removed = membersOf(existing).filter((id) => !membersOf(booking).includes(id));
+    this.deps.delivery.emit(removed, 'chat:removed', { bookingId: booking.booking_id });
+    return 'changed';
   }
 }

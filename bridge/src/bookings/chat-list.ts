@@ -41,7 +41,7 @@ export class ChatList {
       const member = (id: string, role: ChatMember['role']): ChatMember => ({ id, role, name: users.get(id)?.name ?? id });
       const members = [member(booking.customer_id, 'customer'), member(booking.artist_id, 'artist')];
       const last = latest.get(booking.booking_id);
-      const lastMessage = last ? this.view.toMessage(last) : null;
+      const lastMessage = last ? this.view.toMessage(last, userId) : null;
       return {
         bookingId: booking.booking_id,
         title: booking.title,

@@ -1,5 +1,6 @@
 // Apps' media routes: image upload (multipart) and downloads that check the right to see the
-// image before streaming it from Synapse (whose authenticated media checks no membership).
+// image, at each download, before streaming it from Synapse (whose authenticated media checks
+// no membership).
 import { Router, type Request } from 'express';
 import multer from 'multer';
 import { z } from 'zod';
@@ -89,8 +90,9 @@ export function mediaRoutes(deps: MediaRoutesDeps): Router {
 }
 
 /**
- * A signed URL (from a message the requester was given) or the user's JWT plus membership of
- * the booking; in both cases the media must belong to a message of that booking.
+ * Who asks (the user a signed link was issued to, or the holder of a user token) must be a
+ * member of the booking now, and the media must belong to a message of that booking that still
+ * exists: a link stops working when its user leaves the booking or staff remove the message.
  */
 async function authorize(
   deps: MediaRoutesDeps,
@@ -98,16 +100,20 @@ async function authorize(
   params: z.output<typeof mediaParamsSchema>,
   variant: MediaVariant,
 ): Promise<void> {
-  const { exp, sig } = request.query;
+  const userId = await requester(deps, request, params, variant);
+  await deps.access.requireMember(userId, params.bookingId);
+  if (!(await deps.messages.hasMedia(params.bookingId, `mxc://${params.server}/${params.mediaId}`))) {
+    throw new AppError('not_found', 'no such media in this booking');
+  }
+}
+
+async function requester(deps: MediaRoutesDeps, request: Request, params: z.output<typeof mediaParamsSchema>, variant: MediaVariant): Promise<string> {
+  const { user, exp, sig } = request.query;
   if (typeof exp === 'string' && typeof sig === 'string') {
-    if (deps.urls.verify(params.bookingId, params.server, params.mediaId, variant, exp, sig)) return;
+    if (typeof user === 'string' && deps.urls.verify(params.bookingId, params.server, params.mediaId, variant, { user, exp, sig })) return user;
     throw new AppError('forbidden', 'this media link is invalid or has expired: read the message again for a fresh one');
   }
   const token = bearerToken(request);
   if (!token) throw new AppError('unauthorized', 'a signed link or a user token is required');
-  const user = await deps.verifier.verify(token);
-  await deps.access.requireMember(user.userId, params.bookingId);
-  if (!(await deps.messages.hasMedia(params.bookingId, `mxc://${params.server}/${params.mediaId}`))) {
-    throw new AppError('not_found', 'no such media in this booking');
-  }
+  return (await deps.verifier.verify(token)).userId;
 }

@@ -41,7 +41,8 @@ export class MessageArrivals {
       const row = await this.messages.getByEventId(eventId);
       if (row) {
         wait.cancel();
-        return this.view.toMessage(row);
+        // The one waiting is the sender.
+        return this.view.toMessage(row, row.sender_id);
       }
       if (left <= 0) {
         wait.cancel();

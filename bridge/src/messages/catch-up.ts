@@ -26,7 +26,7 @@ export class CatchUp {
   async sync(userId: string, since: string | undefined, limit: number): Promise<SyncPage> {
     const after = since ?? '0';
     const { rows, more, deletions } = await this.messages.catchUp(userId, after, limit);
-    const page = rows.map((row) => this.view.toMessage(row));
+    const page = rows.map((row) => this.view.toMessage(row, userId));
     const last = [page.at(-1)?.cursor, deletions.at(-1)?.seq, after].filter((c): c is string => c !== undefined);
     const cursor = last.reduce((a, b) => (BigInt(a) > BigInt(b) ? a : b));
     return {

@@ -9,10 +9,12 @@ import type { OutboxStore } from '../store/outbox-store.ts';
 import type { MessageArrivals } from './arrivals.ts';
 import type { Delivery } from './delivery.ts';
 import type { StoredDeletion, StoredMessage } from './road.ts';
+import type { MessageView } from './row-to-message.ts';
 
 export interface FollowUpsDeps {
   delivery: Delivery;
   arrivals: MessageArrivals;
+  view: MessageView;
   /** Queues the pushes for members whose apps are in the background, settling the message's outbox row. */
   pushes: { queue(message: Message, recipients: string[]): Promise<void> };
   outbox: Pick<OutboxStore, 'settle'>;
@@ -28,14 +30,16 @@ export class FollowUps {
   }
 
   /** Emits before anything is awaited (nothing stands between the commit and the chat), then queues the pushes. */
-  async message({ message, recipients }: StoredMessage): Promise<void> {
-    const { delivery, arrivals, pushes, faults, metrics } = this.deps;
-    delivery.emit(recipients, 'message', message);
-    delivery.announceStored(message);
-    arrivals.notify(message);
-    metrics.messagesDelivered.inc({ kind: message.kind });
+  async message({ row, recipients }: StoredMessage): Promise<void> {
+    const { delivery, arrivals, view, pushes, faults, metrics } = this.deps;
+    for (const { userIds, message } of view.addressed(row, recipients)) delivery.emit(userIds, 'message', message);
+    // The waiting sender's answer, as the sender sees it.
+    const own = view.toMessage(row, row.sender_id);
+    delivery.announceStored(own);
+    arrivals.notify(own);
+    metrics.messagesDelivered.inc({ kind: row.kind });
     await faults.reached('after-emit');
-    await pushes.queue(message, recipients);
+    await pushes.queue(own, recipients);
   }
 
   async deletion({ bookingId, messageId, recipients }: StoredDeletion): Promise<void> {

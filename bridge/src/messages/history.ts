@@ -43,16 +43,16 @@ export class MessageHistory {
   async page(userId: string, request: ChatHistoryRequest): Promise<HistoryPage> {
     if (request.before?.startsWith(SYNAPSE_CURSOR)) {
       const booking = await this.deps.access.requireMember(userId, request.bookingId);
-      return this.fromSynapse(booking, { from: request.before.slice(SYNAPSE_CURSOR.length) }, request.limit);
+      return this.fromSynapse(userId, booking, { from: request.before.slice(SYNAPSE_CURSOR.length) }, request.limit);
     }
     const read = await this.deps.messages.history(userId, request.bookingId, request.before, request.limit + 1);
     const booking = this.deps.access.check(userId, read.booking);
     const rows = read.rows;
     const hasMore = rows.length > request.limit;
-    const page = (hasMore ? rows.slice(1) : rows).map((row) => this.deps.view.toMessage(row));
+    const page = (hasMore ? rows.slice(1) : rows).map((row) => this.deps.view.toMessage(row, userId));
     if (hasMore) return { messages: page, before: page[0]!.cursor };
     if (!(await this.mayHoldOlder(booking))) return { messages: page };
-    const older = await this.fromSynapse(booking, { beforeEventId: page[0]?.id }, request.limit - page.length);
+    const older = await this.fromSynapse(userId, booking, { beforeEventId: page[0]?.id }, request.limit - page.length);
     return { messages: [...older.messages, ...page], before: older.before };
   }
 
@@ -61,7 +61,7 @@ export class MessageHistory {
     return horizon !== null && new Date(booking.created_at) < horizon;
   }
 
-  private async fromSynapse(booking: BookingRow, position: { from?: string; beforeEventId?: string }, limit: number): Promise<HistoryPage> {
+  private async fromSynapse(userId: string, booking: BookingRow, position: { from?: string; beforeEventId?: string }, limit: number): Promise<HistoryPage> {
     if (limit <= 0) return { messages: [], before: undefined };
     let page;
     try {
@@ -75,7 +75,7 @@ export class MessageHistory {
     for (const raw of page.events) {
       const event = raw as unknown as RoomEvent;
       const row = eventToRow(event, booking.booking_id, await this.deps.senders.resolve(event.sender, booking));
-      if (row) messages.unshift(this.deps.view.toMessage({ ...row, seq: '0' }));
+      if (row) messages.unshift(this.deps.view.toMessage({ ...row, seq: '0' }, userId));
     }
     const exhausted = page.events.length < limit || !page.end;
     return { messages, before: exhausted ? undefined : `${SYNAPSE_CURSOR}${page.end}` };

@@ -10,7 +10,6 @@ import type { MessagesStore } from '../store/messages-store.ts';
 import type { OutboxEntry, OutboxStore } from '../store/outbox-store.ts';
 import type { FollowUps } from './follow-ups.ts';
 import { membersOf } from './road.ts';
-import type { MessageView } from './row-to-message.ts';
 
 const BATCH = 32;
 const POLL_MS = 2000;
@@ -24,7 +23,6 @@ export interface OutboxDrainerDeps {
   bookings: BookingsStore;
   messages: MessagesStore;
   audience: Audience;
-  view: MessageView;
   followUps: FollowUps;
   metrics: Metrics;
   logger: Logger;
@@ -83,7 +81,7 @@ export class OutboxDrainer {
 
   /** `gone`: the booking or the message no longer exists, so nothing is left to follow. */
   private async followUp(entry: OutboxEntry): Promise<'done' | 'gone'> {
-    const { bookings, messages, audience, view, followUps } = this.deps;
+    const { bookings, messages, audience, followUps } = this.deps;
     const booking = await bookings.get(entry.booking_id);
     if (!booking) return 'gone';
     if (entry.kind === 'deletion') {
@@ -92,7 +90,8 @@ export class OutboxDrainer {
     }
     const row = await messages.getByEventId(entry.event_id);
     if (!row) return 'gone';
-    await followUps.message({ message: view.toMessage(row), recipients: await audience.of(booking, row.sender_id) });
+    // Addressed from the booking's row as it is now: a member who left meanwhile gets nothing.
+    await followUps.message({ row, recipients: await audience.of(booking, row.sender_id) });
     return 'done';
   }
 }

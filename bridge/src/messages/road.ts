@@ -4,20 +4,19 @@
 // Redactions take the same road: the message leaves the read model, members get message:deleted.
 import type { Logger } from '../observability/logger.ts';
 import type { Metrics } from '../observability/metrics.ts';
-import type { Message } from '../protocol/types.ts';
 import type { BookingRow, BookingsStore } from '../store/bookings-store.ts';
-import type { NewMessageRow } from '../store/messages-store.ts';
+import type { MessageRow, NewMessageRow } from '../store/messages-store.ts';
 import type { Audience } from '../safety/audience.ts';
 import { eventToRow, mayShowInApps } from './event-to-row.ts';
 import type { Entry, ReadModelWriter } from './read-model-writer.ts';
 import type { FollowUps } from './follow-ups.ts';
 import type { RoomEvent } from './matrix-event.ts';
-import type { MessageView } from './row-to-message.ts';
 import type { SenderDirectory } from './senders.ts';
 
 export interface StoredMessage {
-  message: Message;
-  /** Members to emit to: those who blocked the sender are left out. */
+  /** The stored row: each recipient gets it as they see it (their own image URLs). */
+  row: MessageRow;
+  /** Members to emit to, as the booking's row says at that moment: those who blocked the sender are left out. */
   recipients: string[];
 }
 
@@ -38,7 +37,6 @@ export interface MessageRoadDeps {
   writer: ReadModelWriter;
   audience: Audience;
   senders: SenderDirectory;
-  view: MessageView;
   followUps: FollowUps;
   metrics: Metrics;
   logger: Logger;
@@ -103,7 +101,7 @@ export class MessageRoad {
     return {
       messages: await Promise.all(
         inserted.map(async (row) => ({
-          message: this.deps.view.toMessage(row),
+          row,
           recipients: await this.deps.audience.of(bookingOf(row.booking_id), row.sender_id),
         })),
       ),

@@ -7,6 +7,7 @@ import type { Homeserver } from '../matrix/homeserver.ts';
 import type { Audience } from '../safety/audience.ts';
 import type { BookingsStore } from '../store/bookings-store.ts';
 import type { Delivery } from './delivery.ts';
+import { membersOf } from './road.ts';
 import { SUPPORT_SENDER } from './senders.ts';
 
 /** How long an app's "typing" lasts on the homeserver unless renewed or stopped. */
@@ -49,7 +50,10 @@ export class TypingIndicators {
       ...[...before].filter((id) => !now.has(id)).map((id) => [id, false] as const),
     ];
     for (const [matrixId, typing] of changes) {
-      const userId = this.homeserver.ids.platformIdOf(matrixId) ?? SUPPORT_SENDER.id;
+      const appUser = this.homeserver.ids.platformIdOf(matrixId);
+      // An app user the booking no longer has (the room not yet brought in line) shows nothing.
+      if (appUser !== undefined && !membersOf(booking).includes(appUser)) continue;
+      const userId = appUser ?? SUPPORT_SENDER.id;
       const others = (await this.audience.of(booking, userId)).filter((member) => member !== userId);
       this.delivery.emit(others, 'typing', { bookingId: booking.booking_id, userId, typing });
     }

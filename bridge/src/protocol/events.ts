@@ -56,6 +56,8 @@ export interface ServerToClientEvents {
   typing: (event: { bookingId: string; userId: string; typing: boolean }) => void;
   receipt: (event: { bookingId: string; userId: string; messageId: string }) => void;
   'chat:updated': (chat: Chat) => void;
+  /** The user is no longer a member of that booking: drop the chat (nothing of it reaches them any more). */
+  'chat:removed': (event: { bookingId: string }) => void;
   /** The socket's token expired: send `auth:refresh` before the grace period ends, or be disconnected. */
   'auth:expired': (event: Record<string, never>) => void;
 }

@@ -41,7 +41,7 @@ export class Reports {
     const row = await this.deps.messages.getByEventId(messageId);
     if (!row) throw new AppError('not_found', 'no such message');
     const booking = await this.deps.access.requireMember(reporterId, row.booking_id);
-    return this.file(reporterId, booking, this.deps.view.toMessage(row), reason);
+    return this.file(reporterId, booking, this.deps.view.toMessage(row, reporterId), reason);
   }
 
   /** A report raised by the filter (`flag`) for a message it let through; never throws. */
@@ -55,7 +55,7 @@ export class Reports {
 
   private async file(reporterId: string, booking: BookingRow, message: Message, reason: string): Promise<{ reportId: string }> {
     const { messages, safety, moderation, view, logger } = this.deps;
-    const context = (await messages.around(booking.booking_id, message.cursor, CONTEXT_AROUND)).map((row) => view.toMessage(row));
+    const context = (await messages.around(booking.booking_id, message.cursor, CONTEXT_AROUND)).map((row) => view.toMessage(row, reporterId));
     const report = await safety.insertReport({
       reporter_id: reporterId,
       booking_id: booking.booking_id,

@@ -15,6 +15,15 @@ export interface BookingRow {
 
 export type BookingFields = Pick<BookingRow, 'customer_id' | 'artist_id' | 'title' | 'status' | 'starts_at'>;
 
+/**
+ * How far the room reflects the row (migration 008): `matrix_version` counts the changes the
+ * room must follow (members, title), `matrix_synced_version` the one it was last brought in line with.
+ */
+export interface MatrixSyncState {
+  matrix_version: number;
+  matrix_synced_version: number;
+}
+
 export class BookingsStore {
   private readonly db: Database;
 
@@ -30,22 +39,45 @@ export class BookingsStore {
     return this.db<BookingRow>('bookings').where({ room_id: roomId }).first();
   }
 
-  /** Returns undefined when another process stored this booking first. */
+  async getWithSyncState(bookingId: string): Promise<(BookingRow & MatrixSyncState) | undefined> {
+    return this.db<BookingRow & MatrixSyncState>('bookings').where({ booking_id: bookingId }).first();
+  }
+
+  /** Stored as not yet in line with its new room (the members still to join). Undefined when another process stored this booking first. */
   async insert(bookingId: string, roomId: string, fields: BookingFields): Promise<BookingRow | undefined> {
-    const [row] = await this.db<BookingRow>('bookings')
-      .insert({ booking_id: bookingId, room_id: roomId, ...fields })
+    const [row] = await this.db<BookingRow & MatrixSyncState>('bookings')
+      .insert({ booking_id: bookingId, room_id: roomId, ...fields, matrix_version: 1 })
       .onConflict('booking_id')
       .ignore()
       .returning('*');
     return row;
   }
 
-  async update(bookingId: string, fields: BookingFields): Promise<BookingRow> {
+  /** `roomChanged`: the change is one the room must follow (members, title), so it is left to bring in line. */
+  async update(bookingId: string, fields: BookingFields, roomChanged: boolean): Promise<BookingRow> {
     const [row] = await this.db<BookingRow>('bookings')
       .where({ booking_id: bookingId })
-      .update({ ...fields, updated_at: this.db.fn.now() as unknown as Date })
+      .update({
+        ...fields,
+        ...(roomChanged ? { matrix_version: this.db.raw('matrix_version + 1') } : {}),
+        updated_at: this.db.fn.now() as unknown as Date,
+      })
       .returning('*');
     return row!;
+  }
+
+  /** False when the row changed again meanwhile (its room must be brought in line with that). */
+  async markMatrixSynced(bookingId: string, version: number): Promise<boolean> {
+    const updated = await this.db('bookings')
+      .where({ booking_id: bookingId, matrix_version: version })
+      .update({ matrix_synced_version: version });
+    return updated > 0;
+  }
+
+  /** Bookings whose room was left half-way behind their row. */
+  async matrixUnsynced(limit: number): Promise<string[]> {
+    const rows = await this.db('bookings').whereRaw('matrix_synced_version <> matrix_version').limit(limit).pluck('booking_id');
+    return rows as string[];
   }
 
   async listForUser(userId: string): Promise<BookingRow[]> {

@@ -51,7 +51,12 @@ describe('a photo sent by an app', () => {
     // Turned upright: orientation 6 means the stored pixels are rotated a quarter turn.
     expect(message.image).toMatchObject({ width: before.height, height: before.width, mimetype: 'image/jpeg' });
 
-    expect(await artistApp.waitForMessage((m) => m.id === message.id)).toEqual(message);
+    // The same message, its links issued to the artist.
+    const received = await artistApp.waitForMessage((m) => m.id === message.id);
+    expect({ ...received, image: undefined }).toEqual({ ...message, image: undefined });
+    expect(new URL(received.image!.url).searchParams.get('user')).toBe(artist.id);
+    expect(new URL(message.image!.url).searchParams.get('user')).toBe(customer.id);
+    expect((await download(received.image!.url)).status).toBe(200);
     const again = await upload(bookingId, customer.id, original, { clientId, caption: 'this hair style' });
     expect(again.body.message.id).toBe(message.id);
 
@@ -100,7 +105,7 @@ describe('a photo sent by an app', () => {
 
 describe('image downloads', () => {
   it('are for members only: another booking gets forbidden, guessed ids and forged links get nothing', async () => {
-    const { bookingId, customer } = await newBooking(harness.bridge.url);
+    const { bookingId, customer, artist } = await newBooking(harness.bridge.url);
     const { body } = await upload(bookingId, customer.id, await jpegWithGpsAndOrientation());
     const url = new URL(body.message.image.url);
     const bare = `${url.origin}${url.pathname}`;
@@ -110,6 +115,10 @@ describe('image downloads', () => {
     expect((await download(bare, await tokenFor('outsider'))).status).toBe(403);
     expect((await download(`${bare}?exp=${url.searchParams.get('exp')}&sig=forged`)).status).toBe(403);
     expect((await download(`${bare}?exp=1&sig=${url.searchParams.get('sig')}`)).status).toBe(403);
+    // A link is issued to one user: naming another (the other member) breaks its signature.
+    const reissued = new URL(url);
+    reissued.searchParams.set('user', artist.id);
+    expect((await download(reissued.href)).status).toBe(403);
 
     // The same media id under another booking, or a guessed id under this one.
     const other = await newBooking(harness.bridge.url);
@@ -117,6 +126,21 @@ describe('image downloads', () => {
     expect((await download(moved, await tokenFor(other.customer.id))).status).toBe(404);
     const guessed = bare.replace(/\/[^/]+$/, '/AAAAAAAAAAAAAAAAAAAAAAAA');
     expect((await download(guessed, await tokenFor(customer.id))).status).toBe(404);
+  });
+
+  it('stop working once staff removed the message (404), before the link expires', async () => {
+    const { bookingId, roomId, customer } = await newBooking(harness.bridge.url);
+    await harness.staffJoins(roomId);
+    await harness.bridge.app.homeserver.bot.setPowerLevel(roomId, harness.staff.userId, 50);
+    const customerApp = await harness.app(customer.id);
+    const { message } = (await upload(bookingId, customer.id, await jpegWithGpsAndOrientation())).body as { message: Message };
+    expect((await download(message.image!.url)).status).toBe(200);
+
+    const deleted = new Promise<void>((resolve) => customerApp.socket.on('message:deleted', (event) => event.messageId === message.id && resolve()));
+    await harness.staff.client.redactEvent(roomId, message.id);
+    await deleted;
+    expect((await download(message.image!.url)).status).toBe(404);
+    expect((await download(message.image!.thumbnailUrl)).status).toBe(404);
   });
 
   it('work in an <img> tag of a real browser, and a forged link does not', async () => {

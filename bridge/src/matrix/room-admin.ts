@@ -1,0 +1,96 @@
+// The room changes a booking's chat needs, each safe to repeat (a PUT retried after a failure,
+// a repair at start-up, two processes at once). They go through the client's raw API, not the
+// library's Intent helpers: those consult a membership cache that only the library's own event
+// handling updates, and transactions bypass it here, so after a kick or a re-invite the cache
+// says "joined" and the join is skipped (DESIGN.md, "Known pitfalls").
+import { createHash } from 'node:crypto';
+import type { Homeserver } from './homeserver.ts';
+
+export type Membership = 'join' | 'invite' | 'leave' | 'ban' | 'knock';
+
+/** The aliases the bridge gives booking rooms; the registration claims them exclusively. */
+export const BOOKING_ALIAS_PREFIX = 'booking_';
+
+interface MatrixFailure {
+  errcode?: string;
+  error?: string;
+  body?: { errcode?: string; error?: string };
+}
+
+function failure(error: unknown): { errcode?: string; message: string } {
+  const failed = (error ?? {}) as MatrixFailure;
+  return { errcode: failed.body?.errcode ?? failed.errcode, message: failed.body?.error ?? failed.error ?? '' };
+}
+
+/** Synapse refused because the change is already made: that is success. */
+async function alreadyDone(call: Promise<unknown>, done: RegExp): Promise<void> {
+  try {
+    await call;
+  } catch (error) {
+    const { errcode, message } = failure(error);
+    if (errcode !== 'M_FORBIDDEN' || !done.test(message)) throw error;
+  }
+}
+
+export class RoomAdmin {
+  private readonly homeserver: Homeserver;
+
+  constructor(homeserver: Homeserver) {
+    this.homeserver = homeserver;
+  }
+
+  /**
+   * Creates a booking's room under an alias derived from the booking id, or, when the alias is
+   * taken, returns the room that has it: a creation whose answer was lost (the process died, the
+   * database refused the row) is found again on retry instead of leaving an orphan room.
+   */
+  async createOrFind(bookingId: string, options: Record<string, unknown>): Promise<string> {
+    const aliasName = `${BOOKING_ALIAS_PREFIX}${createHash('sha256').update(bookingId).digest('hex').slice(0, 40)}`;
+    try {
+      return await this.homeserver.bot.matrixClient.createRoom({ ...options, room_alias_name: aliasName });
+    } catch (error) {
+      if (failure(error).errcode !== 'M_ROOM_IN_USE') throw error;
+      const alias = `#${aliasName}:${this.homeserver.ids.serverName}`;
+      const found = await this.raw('GET', `/_matrix/client/v3/directory/room/${encodeURIComponent(alias)}`);
+      return found.room_id as string;
+    }
+  }
+
+  /** Each user's membership as the room's current state has it (as the bot, who is always in). */
+  async memberships(roomId: string): Promise<Map<string, Membership>> {
+    const answer = await this.raw('GET', `/_matrix/client/v3/rooms/${encodeURIComponent(roomId)}/members`);
+    const chunk = (answer.chunk ?? []) as { state_key: string; content: { membership: Membership } }[];
+    return new Map(chunk.map((event) => [event.state_key, event.content.membership]));
+  }
+
+  invite(roomId: string, matrixUserId: string): Promise<void> {
+    return alreadyDone(this.raw('POST', `/_matrix/client/v3/rooms/${encodeURIComponent(roomId)}/invite`, { user_id: matrixUserId }), /already in the room/i);
+  }
+
+  /** As the app user; joining a room one is already in succeeds. */
+  async join(platformUserId: string, roomId: string): Promise<void> {
+    await this.homeserver.intentFor(platformUserId).matrixClient.doRequest('POST', `/_matrix/client/v3/rooms/${encodeURIComponent(roomId)}/join`, null, {});
+  }
+
+  kick(roomId: string, matrixUserId: string, reason: string): Promise<void> {
+    return alreadyDone(this.raw('POST', `/_matrix/client/v3/rooms/${encodeURIComponent(roomId)}/kick`, { user_id: matrixUserId, reason }), /not in the room/i);
+  }
+
+  async name(roomId: string): Promise<string | undefined> {
+    try {
+      const state = await this.raw('GET', `/_matrix/client/v3/rooms/${encodeURIComponent(roomId)}/state/m.room.name/`);
+      return state.name as string | undefined;
+    } catch (error) {
+      if (failure(error).errcode === 'M_NOT_FOUND') return undefined;
+      throw error;
+    }
+  }
+
+  async setName(roomId: string, name: string): Promise<void> {
+    await this.raw('PUT', `/_matrix/client/v3/rooms/${encodeURIComponent(roomId)}/state/m.room.name/`, { name });
+  }
+
+  private raw(method: string, path: string, body?: Record<string, unknown>): Promise<Record<string, unknown>> {
+    return this.homeserver.bot.matrixClient.doRequest(method, path, null, body);
+  }
+}
