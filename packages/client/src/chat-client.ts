@@ -49,6 +49,8 @@ export interface ChatEvents {
   typing: (event: TypingEvent) => void;
   receipt: (event: ReceiptEvent) => void;
   'chat:updated': (chat: Chat) => void;
+  /** The user was taken off that booking: drop the chat (nothing of it arrives any more). */
+  'chat:removed': (event: ServerEvent<'chat:removed'>) => void;
   status: (status: ChatStatus) => void;
   /** The outbox changed: read `pending()` and `failed()` again. */
   outbox: () => void;
@@ -90,7 +92,7 @@ export interface ChatClient {
   close(): Promise<void>;
 }
 
-const LIVE_EVENTS = ['message:deleted', 'typing', 'receipt', 'chat:updated'] as const;
+const LIVE_EVENTS = ['message:deleted', 'typing', 'receipt', 'chat:updated', 'chat:removed'] as const;
 
 export function createChatClient(options: ChatClientOptions): ChatClient {
   const storage = options.storage ?? memoryStorage();
