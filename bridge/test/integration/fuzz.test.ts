@@ -301,12 +301,13 @@ describe('the apps’ media routes', () => {
       server: segment(decodeURIComponent(server!)),
       mediaId: segment(decodeURIComponent(mediaId!)),
       thumbnail: fc.boolean(),
+      user: query('user'),
       exp: query('exp'),
       sig: query('sig'),
       authorization: userAuth(),
     });
     await batch(400, 700, request, async (r) => {
-      const path = `/api/v1/media/${r.bookingId}/${r.server}/${r.mediaId}${r.thumbnail ? '/thumbnail' : ''}?${r.exp}&${r.sig}`;
+      const path = `/api/v1/media/${r.bookingId}/${r.server}/${r.mediaId}${r.thumbnail ? '/thumbnail' : ''}?${r.user}&${r.exp}&${r.sig}`;
       const answer = await rawRequest(`${bridge.url}${path}`, { headers: r.authorization ? { authorization: r.authorization } : {} });
       expectRestAnswer(answer, [200]);
     });
