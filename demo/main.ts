@@ -56,6 +56,15 @@ class Shell {
     this.root = byId('app');
     this.root.replaceChildren(this.layout());
     document.addEventListener('visibilitychange', () => void this.state.markRead().catch(() => undefined));
+    // A photo that loads after the list was drawn grows it: keep the newest message in view.
+    byId('messages').addEventListener(
+      'load',
+      (event) => {
+        const message = (event.target as HTMLElement).closest('.message');
+        if (message && !message.nextElementSibling) message.scrollIntoView({ block: 'end' });
+      },
+      true,
+    );
     client.on('status', (status) => {
       if (status === 'online') void this.state.loadChats().catch(() => undefined);
     });
