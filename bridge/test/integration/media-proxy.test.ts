@@ -25,8 +25,10 @@ const harness = useHarness({
 let impatient: TestBridge;
 
 beforeAll(async () => {
+  // Another process of the same deployment: one database, which a download checks the link's user and message against.
   impatient = await startBridge({
     env: { SYNAPSE_URL: proxy.url, MEDIA_DOWNLOAD_TIMEOUT_MS: String(SHORT_TIMEOUT_MS) },
+    databaseUrl: harness.bridge.databaseUrl,
     receivesTransactions: false,
   });
 });
