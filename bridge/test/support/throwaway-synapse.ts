@@ -26,6 +26,8 @@ export interface ThrowawaySynapseOptions {
 
 export interface ThrowawaySynapse {
   synapse: { url: string; stop(): Promise<void> };
+  /** With workers: called each time a supervised process is back (npm start calls app.homeserverRecovered). */
+  onRestarted(listener: () => void): void;
   /** Its data folder: configuration, logs (and workers/<name>.yaml with workers). */
   dataDir: string;
   /** Synapse's own PostgreSQL database. */
@@ -62,8 +64,8 @@ export async function startThrowawaySynapse(options: ThrowawaySynapseOptions): P
     redisUrl: REDIS_URL,
     replicationSecret: secrets.replicationSecret,
   };
-  const synapse = options.workers
-    ? await superviseSynapse(synapseOptions, createLogger(process.env.TEST_LOG_LEVEL ?? 'warn'))
-    : await startSynapse(synapseOptions);
-  return { synapse, dataDir, databaseUrl, secrets, registration: renderRegistration(values).parsed };
+  const supervised = options.workers ? await superviseSynapse(synapseOptions, createLogger(process.env.TEST_LOG_LEVEL ?? 'warn')) : undefined;
+  const synapse = supervised ?? (await startSynapse(synapseOptions));
+  const onRestarted = (listener: () => void) => supervised?.onRestarted(listener);
+  return { synapse, onRestarted, dataDir, databaseUrl, secrets, registration: renderRegistration(values).parsed };
 }
