@@ -33,7 +33,7 @@ describe('two bridge processes sharing Redis', () => {
     clients.push(customerOnSecond, artistOnFirst, artistOnSecond);
 
     const sent = await customerOnSecond.request<any>('message:send', { bookingId, clientId: randomUUID(), text: 'via the second process' });
-    expect(sent.ok).toBe(true);
+    expect(sent).toMatchObject({ ok: true });
     for (const device of [artistOnFirst, artistOnSecond]) {
       expect(await device.waitForMessage((m) => m.id === sent.message.id)).toEqual(sent.message);
     }
