@@ -42,12 +42,19 @@ describe('operations endpoints', () => {
   });
 
   it('tags every response with a request id, keeping a sane one from the proxy', async () => {
-    const own = await fetch(`${bridge.url}/healthz`);
-    expect(own.headers.get('x-request-id')).toMatch(/^[0-9a-f-]{36}$/);
-    const given = await fetch(`${bridge.url}/healthz`, { headers: { 'x-request-id': 'proxy-123' } });
-    expect(given.headers.get('x-request-id')).toBe('proxy-123');
-    const hostile = await fetch(`${bridge.url}/healthz`, { headers: { 'x-request-id': 'a b\tc' } });
-    expect(hostile.headers.get('x-request-id')).not.toBe('a b\tc');
+    // A generated id is a random UUID (version 4), a fresh one per request.
+    const generated = /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/;
+    const idOf = async (given?: string) =>
+      (await fetch(`${bridge.url}/healthz`, given === undefined ? {} : { headers: { 'x-request-id': given } })).headers.get('x-request-id');
+    const [own, again] = [await idOf(), await idOf()];
+    expect(own).toMatch(generated);
+    expect(again).toMatch(generated);
+    expect(again).not.toBe(own);
+    expect(await idOf('proxy-123')).toBe('proxy-123');
+    expect(await idOf('p'.repeat(64))).toBe('p'.repeat(64));
+    // Anything else (a space or tab that would split a log line, more than 64 characters) is replaced.
+    expect(await idOf('a b\tc')).toMatch(generated);
+    expect(await idOf('p'.repeat(65))).toMatch(generated);
   });
 });
 
