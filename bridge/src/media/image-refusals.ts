@@ -1,8 +1,9 @@
-// Every way an upload can be refused: a protocol error code and a machine-readable reason at
-// the start of the message, e.g. `trailing_data: 65 bytes follow the end of the jpeg image`.
+// Every way an upload can be refused: a protocol error code, a machine-readable reason in the
+// error's `reason` (e.g. `trailing_data`) and a message for people (`65 bytes follow the end of
+// the jpeg image`).
 import { AppError } from '../protocol/errors.ts';
 
-/** Machine-readable reasons at the start of every refusal's message. */
+/** The machine-readable reason of every refusal (ErrorBody.reason). */
 export type RefusalReason =
   | 'empty'
   | 'file_too_large'
@@ -18,5 +19,5 @@ export function refuse(reason: RefusalReason, detail: string): AppError {
   const code = reason === 'file_too_large' || reason === 'too_many_pixels' || reason === 'too_many_frames'
     ? 'too_large'
     : 'invalid';
-  return new AppError(code, `${reason}: ${detail}`);
+  return new AppError(code, detail, undefined, reason);
 }

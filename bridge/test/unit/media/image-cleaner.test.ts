@@ -200,14 +200,14 @@ describe('hostile files are refused, with a code and a reason', () => {
     ['a JPEG declaring 65000×65000', hugeDimensionsJpeg, 'too_large', 'too_many_pixels'],
   ] as const)('%s', async (_name, make, code, reason) => {
     const error = await refusal(make());
-    expect(error.code).toBe(code);
-    expect(error.message).toMatch(new RegExp(`^${reason}: \\S`));
+    expect([error.code, error.reason]).toEqual([code, reason]);
+    expect(error.message).toMatch(/^\S/);
   });
 
   it('a truncated HEIC', async () => {
     const heic = heicSample();
     const error = await refusal(heic.subarray(0, heic.length - 100));
-    expect([error.code, error.message.split(':')[0]]).toEqual(['invalid', 'truncated']);
+    expect([error.code, error.reason]).toEqual(['invalid', 'truncated']);
   });
 
   it('the decompression bomb is refused from its header, before any decoding', async () => {
@@ -220,25 +220,24 @@ describe('hostile files are refused, with a code and a reason', () => {
 describe('limits', () => {
   it('refuses a file over the size limit before looking inside it', async () => {
     const error = await refusal(svgWithScript(), { maxBytes: 100 });
-    expect(error.code).toBe('too_large');
-    expect(error.message).toMatch(/^file_too_large: /);
+    expect([error.code, error.reason]).toEqual(['too_large', 'file_too_large']);
   });
 
   it('refuses an image over the pixel limit', async () => {
     const error = await refusal(noiseJpeg(1000, 1000), { maxPixels: 999_999 });
-    expect(error.code).toBe('too_large');
-    expect(error.message).toMatch(/^too_many_pixels: .*1000×1000/);
+    expect([error.code, error.reason]).toEqual(['too_large', 'too_many_pixels']);
+    expect(error.message).toMatch(/1000×1000/);
   });
 
   it('counts every frame of an animation against the pixel limit', async () => {
     const error = await refusal(animatedGif(10, 100, 100), { maxPixels: 99_999 });
-    expect(error.message).toMatch(/^too_many_pixels: .*10 frames/);
+    expect(error.reason).toBe('too_many_pixels');
+    expect(error.message).toMatch(/10 frames/);
   });
 
   it('refuses an animation with too many frames', async () => {
     const error = await refusal(animatedGif(12, 8, 8), { maxFrames: 10 });
-    expect(error.code).toBe('too_large');
-    expect(error.message).toMatch(/^too_many_frames: /);
+    expect([error.code, error.reason]).toEqual(['too_large', 'too_many_frames']);
   });
 
   it('cleans a 12-megapixel, 3 MB photo and reports where the time went', { timeout: 30_000 }, async () => {
