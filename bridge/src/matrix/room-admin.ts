@@ -2,7 +2,8 @@
 // a repair at start-up, two processes at once). They go through the client's raw API, not the
 // library's Intent helpers: those consult a membership cache that only the library's own event
 // handling updates, and transactions bypass it here, so after a kick or a re-invite the cache
-// says "joined" and the join is skipped (DESIGN.md, "Known pitfalls").
+// says "joined" and the join is skipped (a known pitfall in the design notes, ../shared/DESIGN.md,
+// kept outside this repository).
 import { createHash } from 'node:crypto';
 import type { Homeserver } from './homeserver.ts';
 

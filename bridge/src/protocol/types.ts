@@ -1,4 +1,4 @@
-// Wire protocol v1: the shapes apps see. Shared by the bridge and the client SDK (client/).
+// Wire protocol v1: the shapes apps see. Shared by the bridge and the client SDK (packages/client).
 
 export type Role = 'customer' | 'artist';
 export type SenderRole = Role | 'support' | 'system';

@@ -33,8 +33,4 @@ export class UsersStore {
     const rows = await this.db<AppUserRow>('app_users').whereIn('user_id', userIds);
     return new Map(rows.map((row) => [row.user_id, row]));
   }
-
-  async getByMatrixId(matrixUserId: string): Promise<AppUserRow | undefined> {
-    return this.db<AppUserRow>('app_users').where({ matrix_user_id: matrixUserId }).first();
-  }
 }
