@@ -11,7 +11,7 @@ import { RoomSync } from './bookings/room-sync.ts';
 import { ChatList } from './bookings/chat-list.ts';
 import type { Config } from './config/config.ts';
 import { registerChatEvents } from './facade/chat-events.ts';
-import { SocketDelivery } from './facade/delivery.ts';
+import { SocketDelivery } from './facade/socket-delivery.ts';
 import { JwtVerifier } from './facade/jwt.ts';
 import { registerMessageEvents } from './facade/message-events.ts';
 import { registerSafetyEvents } from './facade/safety-events.ts';
@@ -34,16 +34,16 @@ import { createMetricsApp } from './http/metrics-app.ts';
 import { Homeserver } from './matrix/homeserver.ts';
 import { HomeserverHealth } from './matrix/homeserver-health.ts';
 import { transactionRoutes } from './matrix/transactions.ts';
-import { MessageArrivals } from './messages/arrivals.ts';
+import { StoredMessageWaiters } from './messages/stored-message-waiters.ts';
 import { MessageHistory } from './messages/history.ts';
 import { FollowUps } from './messages/follow-ups.ts';
 import { OutboxDrainer } from './messages/outbox-drainer.ts';
 import { ReadModelWriter } from './messages/read-model-writer.ts';
-import { MessageRoad } from './messages/road.ts';
-import { SenderDirectory } from './messages/senders.ts';
-import { MessageSending } from './messages/sending.ts';
-import { Outgoing } from './messages/outgoing.ts';
-import { MessageView } from './messages/row-to-message.ts';
+import { InboundEvents } from './messages/inbound-events.ts';
+import { EventSenders } from './messages/event-senders.ts';
+import { TextSends } from './messages/text-sends.ts';
+import { SendPipeline } from './messages/send-pipeline.ts';
+import { MessageView } from './messages/message-view.ts';
 import { MediaUrls } from './media/media-urls.ts';
 import { RoomAdmin } from './matrix/room-admin.ts';
 import { DecodeQueue } from './media/decode-queue.ts';
@@ -175,9 +175,9 @@ export async function createApp(config: Config, deps: AppDeps): Promise<App> {
   const mediaKey = createHmac('sha256', deps.registration.as_token).update('booking-chat media urls').digest();
   const mediaUrls = new MediaUrls(() => publicUrl, mediaKey, config.mediaUrlTtlSeconds);
   const view = new MessageView(mediaUrls);
-  const arrivals = new MessageArrivals(messages, view);
-  const delivery = new SocketDelivery(sockets, arrivals);
-  const senders = new SenderDirectory(homeserver.ids, users);
+  const waiters = new StoredMessageWaiters(messages, view);
+  const delivery = new SocketDelivery(sockets, waiters);
+  const senders = new EventSenders(homeserver.ids, users);
   const pushStore = new PushStore(db);
   const presence = new Presence(redis);
   const fcm = config.push.fcmServiceAccount
@@ -208,14 +208,14 @@ export async function createApp(config: Config, deps: AppDeps): Promise<App> {
   });
   const audience = new Audience(safety);
   const faults = new FaultPoints(config.faultPauseAt, logger);
-  const followUps = new FollowUps({ delivery, arrivals, view, pushes: notifier, outbox, faults, metrics });
+  const followUps = new FollowUps({ delivery, waiters, view, pushes: notifier, outbox, faults, metrics });
   const writer = new ReadModelWriter({ messages, deadLetters: new DeadLettersStore(db), metrics, logger });
-  const road = new MessageRoad({ bookings, writer, audience, senders, followUps, metrics, logger });
+  const inbound = new InboundEvents({ bookings, writer, audience, senders, followUps, metrics, logger });
   const reconciliation = new Reconciliation({
     // Embedded PGlite has one connection, which a held lock would take from the pass itself.
     store: new ReconciliationStore(db, { lockPasses: deps.maxDatabaseConnections !== 1 }),
     homeserver,
-    road,
+    inbound,
     horizon: () => readModelHorizon(db),
     days: config.reconciliation.days,
     maxRooms: config.reconciliation.maxRooms,
@@ -240,9 +240,9 @@ export async function createApp(config: Config, deps: AppDeps): Promise<App> {
   const filters = new FilterConfigWatcher(config.filterConfigFile, logger.child({ component: 'filter' }));
   const reports = new Reports({ access, messages, safety, moderation, view, logger });
   const screening = new TextScreening(filters, safety);
-  const outgoing = new Outgoing({ homeserver, access, sends, arrivals, blocks, screening, reports });
+  const pipeline = new SendPipeline({ homeserver, access, sends, waiters, blocks, screening, reports });
   const messageServices = {
-    sending: new MessageSending(outgoing, config.limits.messageMaxLength),
+    sending: new TextSends(pipeline, config.limits.messageMaxLength),
     receipts,
     typing,
   };
@@ -257,7 +257,7 @@ export async function createApp(config: Config, deps: AppDeps): Promise<App> {
   // Rooms a crash or a refusing Synapse left behind their booking's row; close waits for the pass.
   let roomRepairs = Promise.resolve();
   const repairRooms = () => (roomRepairs = roomRepairs.then(() => bookingChats.repairUnsynced()));
-  const systemMessages = new SystemMessages(homeserver, bookings, arrivals);
+  const systemMessages = new SystemMessages(homeserver, bookings, waiters);
 
   sockets.io.on('connection', (socket) => {
     const context = { socket, logger: logger.child({ userId: socket.data.userId, socketId: socket.id }), metrics, limiter };
@@ -269,7 +269,7 @@ export async function createApp(config: Config, deps: AppDeps): Promise<App> {
   });
 
   const decodes = deps.decodeQueue ?? new DecodeQueue(config.caps.imageDecodes, config.caps.imageDecodesWaiting);
-  const images = new ImageSending(outgoing, homeserver, config.images, config.limits.messageMaxLength, decodes);
+  const images = new ImageSending(pipeline, homeserver, config.images, config.limits.messageMaxLength, decodes);
 
   handleRequest = createHttpApp(logger, metrics, {
     api: [
@@ -307,8 +307,8 @@ export async function createApp(config: Config, deps: AppDeps): Promise<App> {
     transactionRoutes({
       hsToken: deps.registration.hs_token,
       sink: {
-        store: (events, txnId) => road.store(events, txnId),
-        deliver: (stored) => road.deliver(stored),
+        store: (events, txnId) => inbound.store(events, txnId),
+        deliver: (stored) => inbound.deliver(stored),
         ephemeral: (events) => ephemeral.handle(events),
       },
       isReady: () => ready,

@@ -5,8 +5,8 @@
 import { onHomeserver } from '../matrix/errors.ts';
 import type { Homeserver } from '../matrix/homeserver.ts';
 import type { RoomAdmin } from '../matrix/room-admin.ts';
-import type { Delivery } from '../messages/delivery.ts';
-import { membersOf } from '../messages/road.ts';
+import type { UserDelivery } from '../messages/user-delivery.ts';
+import { membersOf } from '../messages/inbound-events.ts';
 import type { Logger } from '../observability/logger.ts';
 import type { BookingUpsert } from '../protocol/schemas.ts';
 import type { BookingFields, BookingRow, BookingsStore } from '../store/bookings-store.ts';
@@ -26,7 +26,7 @@ export interface BookingChatsDeps {
   bookings: BookingsStore;
   users: UsersStore;
   chats: ChatList;
-  delivery: Delivery;
+  delivery: UserDelivery;
   logger: Logger;
 }
 

@@ -1,5 +1,5 @@
 // chats:list and chat:updated: each booking's chat as one user sees it.
-import type { MessageView } from '../messages/row-to-message.ts';
+import type { MessageView } from '../messages/message-view.ts';
 import type { Chat, ChatMember } from '../protocol/types.ts';
 import type { BookingRow, BookingsStore } from '../store/bookings-store.ts';
 import type { MessagesStore } from '../store/messages-store.ts';

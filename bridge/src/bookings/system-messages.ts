@@ -2,7 +2,7 @@
 // posts them into the room as m.notice (Element shows a notice); apps get kind "system".
 import { fromMatrixError } from '../matrix/errors.ts';
 import type { Homeserver } from '../matrix/homeserver.ts';
-import type { MessageArrivals } from '../messages/arrivals.ts';
+import type { StoredMessageWaiters } from '../messages/stored-message-waiters.ts';
 import { CONTENT_SYSTEM } from '../messages/matrix-event.ts';
 import { AppError } from '../protocol/errors.ts';
 import type { SystemMessageRequest } from '../protocol/schemas.ts';
@@ -20,12 +20,12 @@ const DEFAULT_TEXT: Record<string, string> = {
 export class SystemMessages {
   private readonly homeserver: Homeserver;
   private readonly bookings: BookingsStore;
-  private readonly arrivals: MessageArrivals;
+  private readonly waiters: StoredMessageWaiters;
 
-  constructor(homeserver: Homeserver, bookings: BookingsStore, arrivals: MessageArrivals) {
+  constructor(homeserver: Homeserver, bookings: BookingsStore, waiters: StoredMessageWaiters) {
     this.homeserver = homeserver;
     this.bookings = bookings;
-    this.arrivals = arrivals;
+    this.waiters = waiters;
   }
 
   /** `key` makes a retried post the same message (the Idempotency-Key header). */
@@ -43,6 +43,6 @@ export class SystemMessages {
     } catch (error) {
       throw fromMatrixError(error);
     }
-    return this.arrivals.stored(eventId);
+    return this.waiters.stored(eventId);
   }
 }

@@ -1,12 +1,12 @@
 // message:send, message:read and typing.
 import type { Receipts } from '../messages/receipts.ts';
-import type { MessageSending } from '../messages/sending.ts';
+import type { TextSends } from '../messages/text-sends.ts';
 import type { TypingIndicators } from '../messages/typing.ts';
 import { messageReadSchema, messageSendSchema, typingSchema } from '../protocol/schemas.ts';
 import { onEvent, type HandlerContext } from './acknowledge.ts';
 
 export interface MessageServices {
-  sending: MessageSending;
+  sending: TextSends;
   receipts: Receipts;
   typing: TypingIndicators;
 }

@@ -8,7 +8,7 @@ import {
   appStateSchema,
   chatMuteSchema,
   chatUnmuteSchema,
-  chatsListSchema,
+  emptyPayloadSchema,
   pushRegisterSchema,
   pushUnregisterSchema,
 } from '../protocol/schemas.ts';
@@ -53,7 +53,7 @@ export function registerPushEvents(context: HandlerContext, { store, presence, a
     await store.unregister(userId, request.deviceId);
     return {};
   });
-  onEvent(context, 'push:config', chatsListSchema, async () => ({ webPushPublicKey: webPushPublicKey ?? null }));
+  onEvent(context, 'push:config', emptyPayloadSchema, async () => ({ webPushPublicKey: webPushPublicKey ?? null }));
   onEvent(context, 'chat:mute', chatMuteSchema, async (request) => {
     await access.requireMember(userId, request.bookingId);
     await store.mute(userId, request.bookingId, request.until ? new Date(request.until) : null);

@@ -1,7 +1,7 @@
 // message:report, user:block, user:unblock and blocks:list.
 import type { Blocks } from '../safety/blocks.ts';
 import type { Reports } from '../safety/reports.ts';
-import { chatsListSchema, messageReportSchema, userTargetSchema } from '../protocol/schemas.ts';
+import { emptyPayloadSchema, messageReportSchema, userTargetSchema } from '../protocol/schemas.ts';
 import { onEvent, type HandlerContext } from './acknowledge.ts';
 
 export interface SafetyServices {
@@ -20,5 +20,5 @@ export function registerSafetyEvents(context: HandlerContext, { reports, blocks 
     await blocks.unblock(userId, request.userId);
     return {};
   });
-  onEvent(context, 'blocks:list', chatsListSchema, async () => ({ userIds: await blocks.list(userId) }));
+  onEvent(context, 'blocks:list', emptyPayloadSchema, async () => ({ userIds: await blocks.list(userId) }));
 }

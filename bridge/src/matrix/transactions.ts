@@ -6,7 +6,7 @@ import express, { Router } from 'express';
 import { z } from 'zod';
 import { bearerMatches } from '../http/service-auth.ts';
 import type { RoomEvent } from '../messages/matrix-event.ts';
-import type { RoadResult } from '../messages/road.ts';
+import type { StoredChanges } from '../messages/inbound-events.ts';
 import type { FaultPoints } from '../observability/fault-points.ts';
 import type { Logger } from '../observability/logger.ts';
 import type { Metrics } from '../observability/metrics.ts';
@@ -21,8 +21,8 @@ const transactionSchema = z.object({
 
 export interface TransactionSink {
   /** Sets aside events the read model refuses; throws only when it cannot be reached (answered 500). */
-  store(events: RoomEvent[], txnId: string): Promise<RoadResult>;
-  deliver(stored: RoadResult): void;
+  store(events: RoomEvent[], txnId: string): Promise<StoredChanges>;
+  deliver(stored: StoredChanges): void;
   ephemeral(events: unknown[]): Promise<void>;
 }
 
@@ -66,7 +66,7 @@ export function transactionRoutes(options: TransactionRoutesOptions): Router {
       else metrics.transactionEvents.inc({ result: 'malformed' });
     }
     const timer = metrics.transactionDuration.startTimer();
-    let stored: RoadResult;
+    let stored: StoredChanges;
     try {
       stored = await sink.store(events, request.params.txnId);
     } catch (err) {

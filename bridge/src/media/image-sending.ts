@@ -1,9 +1,9 @@
 // Photos in the chat: checked and cleaned, stored in Synapse's media repository through the
 // sender's intent, sent as m.image with its size, dimensions and thumbnail; the answer waits
-// for the stored message like message:send (outgoing.ts). Idempotent on clientId.
+// for the stored message like message:send (send-pipeline.ts). Idempotent on clientId.
 import { fromMatrixError } from '../matrix/errors.ts';
 import type { Homeserver } from '../matrix/homeserver.ts';
-import type { Outgoing } from '../messages/outgoing.ts';
+import type { SendPipeline } from '../messages/send-pipeline.ts';
 import { AppError } from '../protocol/errors.ts';
 import type { Message } from '../protocol/types.ts';
 import type { DecodeQueue } from './decode-queue.ts';
@@ -19,14 +19,14 @@ export interface ImageUpload {
 const EXTENSION: Record<string, string> = { 'image/jpeg': 'jpg', 'image/png': 'png', 'image/webp': 'webp', 'image/gif': 'gif' };
 
 export class ImageSending {
-  private readonly outgoing: Outgoing;
+  private readonly pipeline: SendPipeline;
   private readonly homeserver: Homeserver;
   private readonly limits: ImageLimits;
   private readonly maxCaptionLength: number;
   private readonly decodes: DecodeQueue;
 
-  constructor(outgoing: Outgoing, homeserver: Homeserver, limits: ImageLimits, maxCaptionLength: number, decodes: DecodeQueue) {
-    this.outgoing = outgoing;
+  constructor(pipeline: SendPipeline, homeserver: Homeserver, limits: ImageLimits, maxCaptionLength: number, decodes: DecodeQueue) {
+    this.pipeline = pipeline;
     this.homeserver = homeserver;
     this.limits = limits;
     this.maxCaptionLength = maxCaptionLength;
@@ -37,9 +37,9 @@ export class ImageSending {
     if (upload.caption !== undefined && upload.caption.length > this.maxCaptionLength) {
       throw new AppError('too_large', `caption is longer than ${this.maxCaptionLength} characters`);
     }
-    const booking = await this.outgoing.admit(userId, upload.bookingId);
-    const caption = upload.caption === undefined ? undefined : await this.outgoing.screen(userId, booking, upload.caption);
-    return this.outgoing.sendOnce(
+    const booking = await this.pipeline.admit(userId, upload.bookingId);
+    const caption = upload.caption === undefined ? undefined : await this.pipeline.screen(userId, booking, upload.caption);
+    return this.pipeline.sendOnce(
       userId,
       booking,
       upload.clientId,

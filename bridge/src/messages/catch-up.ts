@@ -2,7 +2,7 @@
 // the last cursor it saw gets every message it missed exactly once.
 import type { Message } from '../protocol/types.ts';
 import type { MessagesStore } from '../store/messages-store.ts';
-import type { MessageView } from './row-to-message.ts';
+import type { MessageView } from './message-view.ts';
 
 export interface SyncPage {
   messages: Message[];

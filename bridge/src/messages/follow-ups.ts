@@ -6,14 +6,14 @@ import type { FaultPoints } from '../observability/fault-points.ts';
 import type { Metrics } from '../observability/metrics.ts';
 import type { Message } from '../protocol/types.ts';
 import type { OutboxStore } from '../store/outbox-store.ts';
-import type { MessageArrivals } from './arrivals.ts';
-import type { Delivery } from './delivery.ts';
-import type { StoredDeletion, StoredMessage } from './road.ts';
-import type { MessageView } from './row-to-message.ts';
+import type { StoredMessageWaiters } from './stored-message-waiters.ts';
+import type { UserDelivery } from './user-delivery.ts';
+import type { StoredDeletion, StoredMessage } from './inbound-events.ts';
+import type { MessageView } from './message-view.ts';
 
 export interface FollowUpsDeps {
-  delivery: Delivery;
-  arrivals: MessageArrivals;
+  delivery: UserDelivery;
+  waiters: StoredMessageWaiters;
   view: MessageView;
   /** Queues the pushes for members whose apps are in the background, settling the message's outbox row. */
   pushes: { queue(message: Message, recipients: string[]): Promise<void> };
@@ -31,12 +31,12 @@ export class FollowUps {
 
   /** Emits before anything is awaited (nothing stands between the commit and the chat), then queues the pushes. */
   async message({ row, recipients }: StoredMessage): Promise<void> {
-    const { delivery, arrivals, view, pushes, faults, metrics } = this.deps;
+    const { delivery, waiters, view, pushes, faults, metrics } = this.deps;
     for (const { userIds, message } of view.addressed(row, recipients)) delivery.emit(userIds, 'message', message);
     // The waiting sender's answer, as the sender sees it.
     const own = view.toMessage(row, row.sender_id);
     delivery.announceStored(own);
-    arrivals.notify(own);
+    waiters.notify(own);
     metrics.messagesDelivered.inc({ kind: row.kind });
     await faults.reached('after-emit');
     await pushes.queue(own, recipients);

@@ -12,8 +12,8 @@ import type { BookingRow } from '../store/bookings-store.ts';
 import type { MessagesStore } from '../store/messages-store.ts';
 import { eventToRow } from './event-to-row.ts';
 import type { RoomEvent } from './matrix-event.ts';
-import type { MessageView } from './row-to-message.ts';
-import type { SenderDirectory } from './senders.ts';
+import type { MessageView } from './message-view.ts';
+import type { EventSenders } from './event-senders.ts';
 
 const SYNAPSE_CURSOR = 'mx:';
 
@@ -26,7 +26,7 @@ export interface MessageHistoryDeps {
   access: BookingAccess;
   messages: MessagesStore;
   homeserver: Homeserver;
-  senders: SenderDirectory;
+  senders: EventSenders;
   view: MessageView;
   /** Messages created before this may be missing from the read model (null: none are). */
   horizon: () => Promise<Date | null>;

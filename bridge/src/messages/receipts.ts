@@ -8,9 +8,9 @@ import { AppError } from '../protocol/errors.ts';
 import type { BookingRow, BookingsStore } from '../store/bookings-store.ts';
 import type { MessageRow, MessagesStore } from '../store/messages-store.ts';
 import type { ReadMarkersStore } from '../store/read-markers-store.ts';
-import type { Delivery } from './delivery.ts';
-import { membersOf } from './road.ts';
-import { SUPPORT_SENDER } from './senders.ts';
+import type { UserDelivery } from './user-delivery.ts';
+import { membersOf } from './inbound-events.ts';
+import { SUPPORT_SENDER } from './event-senders.ts';
 
 export interface ReceiptsDeps {
   access: BookingAccess;
@@ -18,7 +18,7 @@ export interface ReceiptsDeps {
   messages: MessagesStore;
   markers: ReadMarkersStore;
   homeserver: Homeserver;
-  delivery: Delivery;
+  delivery: UserDelivery;
   audience: Audience;
   logger: Logger;
 }

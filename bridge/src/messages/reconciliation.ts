@@ -9,8 +9,8 @@ import type { Metrics } from '../observability/metrics.ts';
 import type { ActiveRoom, KnownEvents, ReconciliationStore } from '../store/reconciliation-store.ts';
 import { eventToRow } from './event-to-row.ts';
 import type { RoomEvent } from './matrix-event.ts';
-import { redactedEventId, type MessageRoad } from './road.ts';
-import { SUPPORT_SENDER } from './senders.ts';
+import { redactedEventId, type InboundEvents } from './inbound-events.ts';
+import { SUPPORT_SENDER } from './event-senders.ts';
 
 const DAY_MS = 86_400_000;
 const PAGE_SIZE = 100;
@@ -22,7 +22,7 @@ const CONCURRENCY = 4;
 export interface ReconciliationDeps {
   store: ReconciliationStore;
   homeserver: Pick<Homeserver, 'roomEventsBefore'>;
-  road: Pick<MessageRoad, 'store' | 'deliver'>;
+  inbound: Pick<InboundEvents, 'store' | 'deliver'>;
   /** Messages created before this are not kept by the read model (null: all are). */
   horizon: () => Promise<Date | null>;
   /** Bookings active (updated, or with a message) within this many days are compared. */
@@ -121,8 +121,8 @@ export class Reconciliation {
       // Oldest first, as Synapse would have sent them; in pages, so that the read model's write
       // lock is never held long against live transactions.
       for (let end = missing.length; end > 0; end -= PAGE_SIZE) {
-        const result = await this.deps.road.store(missing.slice(Math.max(0, end - PAGE_SIZE), end).reverse());
-        this.deps.road.deliver(result);
+        const result = await this.deps.inbound.store(missing.slice(Math.max(0, end - PAGE_SIZE), end).reverse());
+        this.deps.inbound.deliver(result);
         totals.messages += result.messages.length;
         totals.deletions += result.deletions.length;
         this.deps.metrics.reconciledEvents.inc({ kind: 'message' }, result.messages.length);

@@ -6,9 +6,9 @@ import { fromMatrixError } from '../matrix/errors.ts';
 import type { Homeserver } from '../matrix/homeserver.ts';
 import type { Audience } from '../safety/audience.ts';
 import type { BookingsStore } from '../store/bookings-store.ts';
-import type { Delivery } from './delivery.ts';
-import { membersOf } from './road.ts';
-import { SUPPORT_SENDER } from './senders.ts';
+import type { UserDelivery } from './user-delivery.ts';
+import { membersOf } from './inbound-events.ts';
+import { SUPPORT_SENDER } from './event-senders.ts';
 
 /** How long an app's "typing" lasts on the homeserver unless renewed or stopped. */
 const TYPING_TIMEOUT_MS = 20_000;
@@ -17,12 +17,12 @@ export class TypingIndicators {
   private readonly access: BookingAccess;
   private readonly bookings: BookingsStore;
   private readonly homeserver: Homeserver;
-  private readonly delivery: Delivery;
+  private readonly delivery: UserDelivery;
   private readonly audience: Audience;
   /** The typing set last pushed for each room (Synapse sends the whole set each time). */
   private readonly current = new Map<string, Set<string>>();
 
-  constructor(access: BookingAccess, bookings: BookingsStore, homeserver: Homeserver, delivery: Delivery, audience: Audience) {
+  constructor(access: BookingAccess, bookings: BookingsStore, homeserver: Homeserver, delivery: UserDelivery, audience: Audience) {
     this.access = access;
     this.bookings = bookings;
     this.homeserver = homeserver;

@@ -69,7 +69,7 @@ const nameSchema = storableString().trim().min(1).max(100);
 /** Text length is checked again against MESSAGE_MAX_LENGTH (too_large); this cap only guards memory. */
 const textSchema = storableString().min(1).max(65536);
 
-export const chatsListSchema = z.object({}).optional();
+export const emptyPayloadSchema = z.object({}).optional();
 
 /** Read-model cursors are decimal, at most PostgreSQL's bigint; `mx:` cursors page through Synapse beyond the read model. */
 const MAX_CURSOR = 2n ** 63n - 1n;

@@ -3,7 +3,7 @@
 // PostgreSQL (every device, every restart) and mirrored in Matrix as the blocker's
 // m.ignored_user_list, so Element-side tools see it too.
 import type { Homeserver } from '../matrix/homeserver.ts';
-import { SUPPORT_SENDER, SYSTEM_SENDER } from '../messages/senders.ts';
+import { SUPPORT_SENDER, SYSTEM_SENDER } from '../messages/event-senders.ts';
 import type { Logger } from '../observability/logger.ts';
 import { AppError } from '../protocol/errors.ts';
 import type { BookingsStore } from '../store/bookings-store.ts';

@@ -14,12 +14,12 @@
 // Repeated letters ("fuuuck") are left to the word matcher, which reads past them. Each form is
 // built only when asked for, and a step that changes nothing returns its input: an ordinary
 // message costs one lower-casing and a few scans. (The digits form: number-words.ts; how a form
-// maps back to the original: view.ts.)
+// maps back to the original: normalised-text.ts.)
 import { foldCodePoint } from './confusables.ts';
 import { toDigits } from './number-words.ts';
-import { View, ViewBuilder } from './view.ts';
+import { NormalisedText, NormalisedTextBuilder } from './normalised-text.ts';
 
-export { View } from './view.ts';
+export { NormalisedText } from './normalised-text.ts';
 
 /** Stands for a character that may be an "i" or an "l" ("1", "!", "|" inside a word). */
 export const AMBIGUOUS_IL = 0x01;
@@ -57,9 +57,9 @@ export function isWordChar(c: number): boolean {
 const NOT_PLAIN = /[^\x20-\x7e]/g;
 
 /** Compatibility forms, case, diacritics, invisible characters and look-alikes, folded away. */
-export function fold(input: string): View {
+export function fold(input: string): NormalisedText {
   NOT_PLAIN.lastIndex = 0;
-  return NOT_PLAIN.test(input) ? foldOther(input, NOT_PLAIN.lastIndex - 1) : new View(input.toLowerCase());
+  return NOT_PLAIN.test(input) ? foldOther(input, NOT_PLAIN.lastIndex - 1) : new NormalisedText(input.toLowerCase());
 }
 
 /**
@@ -69,11 +69,11 @@ export function fold(input: string): View {
  * mapped. Printable ASCII is taken from the text lower-cased at once (unless lower-casing changed
  * its length: "İ" becomes two characters), the other characters run by run.
  */
-function foldOther(input: string, first: number): View {
+function foldOther(input: string, first: number): NormalisedText {
   const lower = input.toLowerCase();
   const aligned = lower.length === input.length;
   const pieces: string[] = []; // the form so far, while positions stay put
-  let mapped: ViewBuilder | undefined;
+  let mapped: NormalisedTextBuilder | undefined;
   const copy = (start: number, end: number, text: string) => {
     if (mapped) mapped.copy(start, end, text);
     else pieces.push(text);
@@ -96,7 +96,7 @@ function foldOther(input: string, first: number): View {
         copy(i, end, folded);
       } else {
         if (!mapped) {
-          mapped = new ViewBuilder(new View(input));
+          mapped = new NormalisedTextBuilder(new NormalisedText(input));
           if (i > 0) mapped.copy(0, i, pieces.join(''));
         }
         mapped.write(folded, i, end);
@@ -109,7 +109,7 @@ function foldOther(input: string, first: number): View {
     i = NOT_PLAIN.lastIndex - 1;
   }
   if (plain < input.length) copy(plain, input.length, plainLower(plain, input.length));
-  return mapped ? mapped.build() : new View(pieces.join(''));
+  return mapped ? mapped.build() : new NormalisedText(pieces.join(''));
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -118,7 +118,7 @@ function foldOther(input: string, first: number): View {
 const MIN_SPELLED_RUN = 3;
 
 /** Runs of at least three single characters separated by one or two spaces, joined. */
-export function joinSpelled(view: View): View {
+export function joinSpelled(view: NormalisedText): NormalisedText {
   return SPELLED_OUT.test(view.text) ? joinSingles(view, SPACE_SEPARATOR, false, 2) : view;
 }
 
@@ -158,10 +158,10 @@ const LETTER_TOKEN = asciiTable(`abcdefghijklmnopqrstuvwxyz0123456789${String.fr
  * (`letterTokens`) letters, digits and stand-ins. In the letters form, a longer token right
  * after a run joins it ("f.u.c.king").
  */
-function joinSingles(view: View, separators: Uint8Array, letterTokens: boolean, maxGap: number): View {
+function joinSingles(view: NormalisedText, separators: Uint8Array, letterTokens: boolean, maxGap: number): NormalisedText {
   const { text, length } = view;
   const tokens = letterTokens ? LETTER_TOKEN : NOT_SPACE;
-  let out: ViewBuilder | undefined;
+  let out: NormalisedTextBuilder | undefined;
   let runStart = -1; // start of the first single token of the current run
   let runEnd = -1; // end of the last single token in the run
   let runCount = 0;
@@ -180,7 +180,7 @@ function joinSingles(view: View, separators: Uint8Array, letterTokens: boolean, 
       runEnd = end;
     } else {
       if (runCount >= MIN_SPELLED_RUN) {
-        out = withoutSeparators(out ?? new ViewBuilder(view), text, runStart, letterTokens && joins ? i : runEnd, separators);
+        out = withoutSeparators(out ?? new NormalisedTextBuilder(view), text, runStart, letterTokens && joins ? i : runEnd, separators);
       }
       runCount = single ? 1 : 0;
       runStart = i;
@@ -188,7 +188,7 @@ function joinSingles(view: View, separators: Uint8Array, letterTokens: boolean, 
     }
     i = end;
   }
-  if (runCount >= MIN_SPELLED_RUN) out = withoutSeparators(out ?? new ViewBuilder(view), text, runStart, runEnd, separators);
+  if (runCount >= MIN_SPELLED_RUN) out = withoutSeparators(out ?? new NormalisedTextBuilder(view), text, runStart, runEnd, separators);
   return out ? out.build() : view;
 }
 
@@ -207,7 +207,7 @@ function isGap(text: string, from: number, to: number, separators: Uint8Array, m
 }
 
 /** `out` with the separators of `[from, to)` dropped. */
-function withoutSeparators(out: ViewBuilder, text: string, from: number, to: number, separators: Uint8Array): ViewBuilder {
+function withoutSeparators(out: NormalisedTextBuilder, text: string, from: number, to: number, separators: Uint8Array): NormalisedTextBuilder {
   for (let k = from; k < to; k++) {
     const c = text.charCodeAt(k);
     if (c < 0x80 && separators[c] === 1) out.skip(k);
@@ -243,7 +243,7 @@ const DIGIT_OR_SYMBOL = /[0-9@$!|*#]/g;
 const PUNCTUATION_SEPARATORS = asciiTable(' .-_,*/|~+:;"`^=\\!#'); // no apostrophe: "I'm a"
 
 /** Leetspeak decoded inside words, then letters split by punctuation joined. */
-export function toLetters(joined: View): View {
+export function toLetters(joined: NormalisedText): NormalisedText {
   const decoded = LEET_IN_WORD.test(joined.text) ? decodeLeet(joined) : joined;
   return SPELLED_WITH_PUNCTUATION.test(decoded.text) ? joinSingles(decoded, PUNCTUATION_SEPARATORS, true, 3) : decoded;
 }
@@ -255,9 +255,9 @@ export function toLetters(joined: View): View {
  * one letter ("a$$", "wh@tsapp"); "@" is not decoded at the start of a word (handles), "!",
  * "|", "*", "#" only between letters.
  */
-function decodeLeet(view: View): View {
+function decodeLeet(view: NormalisedText): NormalisedText {
   const { text, length } = view;
-  let out: ViewBuilder | undefined;
+  let out: NormalisedTextBuilder | undefined;
   // Only a word with a digit or a symbol changes: the regular expression engine finds them.
   for (DIGIT_OR_SYMBOL.lastIndex = 0; DIGIT_OR_SYMBOL.test(text); ) {
     let i = DIGIT_OR_SYMBOL.lastIndex - 1;
@@ -295,7 +295,7 @@ function decodeLeet(view: View): View {
             ? digitsAsLetters && k < lastLetter // not trailing digits: "nw10", "jane99"
             : t === 0x24 || (t === 0x40 ? firstAlnum >= 0 && k > firstAlnum : inside); // $ anywhere, @ not first
         const decoded = decode ? LEET.get(t) : undefined;
-        if (decoded !== undefined) (out ??= new ViewBuilder(view)).write(decoded, k, k + 1);
+        if (decoded !== undefined) (out ??= new NormalisedTextBuilder(view)).write(decoded, k, k + 1);
       }
     }
     DIGIT_OR_SYMBOL.lastIndex = end;
@@ -308,28 +308,28 @@ function decodeLeet(view: View): View {
 /** Every form of one message, each built when first asked for. */
 export class Normalised {
   readonly original: string;
-  #folded: View | undefined;
-  #joined: View | undefined;
-  #letters: View | undefined;
-  #digits: View | undefined;
+  #folded: NormalisedText | undefined;
+  #joined: NormalisedText | undefined;
+  #letters: NormalisedText | undefined;
+  #digits: NormalisedText | undefined;
 
   constructor(original: string) {
     this.original = original;
   }
 
-  get folded(): View {
+  get folded(): NormalisedText {
     return (this.#folded ??= fold(this.original));
   }
 
-  get joined(): View {
+  get joined(): NormalisedText {
     return (this.#joined ??= joinSpelled(this.folded));
   }
 
-  get letters(): View {
+  get letters(): NormalisedText {
     return (this.#letters ??= toLetters(this.joined));
   }
 
-  get digits(): View {
+  get digits(): NormalisedText {
     return (this.#digits ??= toDigits(this.folded));
   }
 }

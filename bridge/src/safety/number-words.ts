@@ -1,7 +1,7 @@
 // The "digits" form of a message (normalise.ts): digits written as words ("zero seven…",
 // "double one", "sevennine") and letters posing as digits inside numbers ("O79II") turned into
 // digits, everything else as folded. Phone numbers are looked for there (phone-numbers.ts).
-import { ViewBuilder, type View } from './view.ts';
+import { NormalisedTextBuilder, type NormalisedText } from './normalised-text.ts';
 
 const isLower = (c: number) => c >= 0x61 && c <= 0x7a;
 const isDigit = (c: number) => c >= 0x30 && c <= 0x39;
@@ -69,14 +69,14 @@ function splitRunTogether(text: string, start: number, end: number): number[] | 
 }
 
 /** Digits written as words or letters turned into digits; everything else as folded. */
-export function toDigits(folded: View): View {
+export function toDigits(folded: NormalisedText): NormalisedText {
   const { text, length } = folded;
-  let out: ViewBuilder | undefined;
+  let out: NormalisedTextBuilder | undefined;
   let repeat = 1;
   let repeatFrom = -1;
   /** Digit `digit` in place of the folded characters `[start, end)`, repeated after "double". */
   const emit = (digit: number, start: number, end: number) => {
-    out ??= new ViewBuilder(folded);
+    out ??= new NormalisedTextBuilder(folded);
     out.write(String.fromCharCode(digit).repeat(repeat), repeatFrom >= 0 ? repeatFrom : start, end);
     repeat = 1;
     repeatFrom = -1;
@@ -98,7 +98,7 @@ export function toDigits(folded: View): View {
       while (nextEnd < length && isLower(text.charCodeAt(nextEnd))) nextEnd++;
       if (isDigit(text.charCodeAt(next)) || lookupWord(NUMBER_WORDS, text, next, nextEnd) !== undefined) {
         // "double seven": the space after "double" would split the number; it goes with the word.
-        out ??= new ViewBuilder(folded);
+        out ??= new NormalisedTextBuilder(folded);
         out.write('', start, next);
         repeat = repeater;
         repeatFrom = start;

@@ -2,7 +2,7 @@
 // the message and a few around it, and posted into the moderation room, where staff can open
 // the booking's room from it.
 import type { BookingAccess } from '../bookings/access.ts';
-import type { MessageView } from '../messages/row-to-message.ts';
+import type { MessageView } from '../messages/message-view.ts';
 import type { Logger } from '../observability/logger.ts';
 import { AppError } from '../protocol/errors.ts';
 import type { Message } from '../protocol/types.ts';

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { eventToRow } from '../../../src/messages/event-to-row.ts';
-import { SUPPORT_SENDER, SYSTEM_SENDER } from '../../../src/messages/senders.ts';
+import { SUPPORT_SENDER, SYSTEM_SENDER } from '../../../src/messages/event-senders.ts';
 
 const base = {
   event_id: '$e1',

@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { eventToRow } from '../../../src/messages/event-to-row.ts';
-import { SUPPORT_SENDER, SYSTEM_SENDER } from '../../../src/messages/senders.ts';
+import { SUPPORT_SENDER, SYSTEM_SENDER } from '../../../src/messages/event-senders.ts';
 import { storableJson, storableText } from '../../../src/messages/storable-strings.ts';
 import { anyCodeUnits, anyJsonObject, storableByHand, stringsIn } from '../../support/arbitrary-strings.ts';
 

@@ -3,7 +3,7 @@
 import { AppError } from '../protocol/errors.ts';
 import type { Message } from '../protocol/types.ts';
 import type { MessagesStore } from '../store/messages-store.ts';
-import type { MessageView } from './row-to-message.ts';
+import type { MessageView } from './message-view.ts';
 
 /** How long a send waits for its event to come back from Synapse before answering `unavailable`. */
 const STORE_WAIT_MS = 15_000;
@@ -14,7 +14,7 @@ const STORE_WAIT_MS = 15_000;
  */
 const RECHECK_MS = 1_000;
 
-export class MessageArrivals {
+export class StoredMessageWaiters {
   private readonly waiters = new Map<string, Set<(message: Message) => void>>();
   private readonly messages: MessagesStore;
   private readonly view: MessageView;

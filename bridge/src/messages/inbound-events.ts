@@ -11,7 +11,7 @@ import { eventToRow, mayShowInApps } from './event-to-row.ts';
 import type { Entry, ReadModelWriter } from './read-model-writer.ts';
 import type { FollowUps } from './follow-ups.ts';
 import type { RoomEvent } from './matrix-event.ts';
-import type { SenderDirectory } from './senders.ts';
+import type { EventSenders } from './event-senders.ts';
 
 export interface StoredMessage {
   /** The stored row: each recipient gets it as they see it (their own image URLs). */
@@ -26,17 +26,17 @@ export interface StoredDeletion {
   recipients: string[];
 }
 
-export interface RoadResult {
+export interface StoredChanges {
   messages: StoredMessage[];
   deletions: StoredDeletion[];
 }
 
-export interface MessageRoadDeps {
+export interface InboundEventsDeps {
   bookings: BookingsStore;
   /** Writes to the read model, setting aside events it refuses (dead letters). */
   writer: ReadModelWriter;
   audience: Audience;
-  senders: SenderDirectory;
+  senders: EventSenders;
   followUps: FollowUps;
   metrics: Metrics;
   logger: Logger;
@@ -53,10 +53,10 @@ export function redactedEventId(event: RoomEvent): string | undefined {
   return typeof target === 'string' ? target : undefined;
 }
 
-export class MessageRoad {
-  private readonly deps: MessageRoadDeps;
+export class InboundEvents {
+  private readonly deps: InboundEventsDeps;
 
-  constructor(deps: MessageRoadDeps) {
+  constructor(deps: InboundEventsDeps) {
     this.deps = deps;
   }
 
@@ -65,7 +65,7 @@ export class MessageRoad {
    * that cannot be stored is set aside (dead letters), never thrown: only a failure to reach the
    * database is, so that the caller retries. `txnId` names the transaction they came in.
    */
-  async store(events: RoomEvent[], txnId?: string): Promise<RoadResult> {
+  async store(events: RoomEvent[], txnId?: string): Promise<StoredChanges> {
     const { bookings, writer, senders, metrics } = this.deps;
     const bookingByRoom = new Map<string, BookingRow | undefined>();
     const bookingById = new Map<string, BookingRow>();
@@ -110,7 +110,7 @@ export class MessageRoad {
   }
 
   /** Runs the follow-ups of what was stored; one that fails stays in the outbox for the drainer. */
-  deliver({ messages, deletions }: RoadResult): void {
+  deliver({ messages, deletions }: StoredChanges): void {
     const { followUps, logger } = this.deps;
     const leftToDrainer = (err: unknown) => logger.warn({ err }, 'follow-up failed: left to the outbox drainer');
     for (const stored of messages) followUps.message(stored).catch(leftToDrainer);

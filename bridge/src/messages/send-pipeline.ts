@@ -13,24 +13,24 @@ import type { Reports } from '../safety/reports.ts';
 import type { Screened, TextScreening } from '../safety/text-screening.ts';
 import type { BookingRow } from '../store/bookings-store.ts';
 import type { SendsStore } from '../store/sends-store.ts';
-import type { MessageArrivals } from './arrivals.ts';
+import type { StoredMessageWaiters } from './stored-message-waiters.ts';
 import { CONTENT_CLIENT_ID } from './matrix-event.ts';
-import { membersOf } from './road.ts';
+import { membersOf } from './inbound-events.ts';
 
-export interface OutgoingDeps {
+export interface SendPipelineDeps {
   homeserver: Homeserver;
   access: BookingAccess;
   sends: SendsStore;
-  arrivals: MessageArrivals;
+  waiters: StoredMessageWaiters;
   blocks: Blocks;
   screening: TextScreening;
   reports: Reports;
 }
 
-export class Outgoing {
-  private readonly deps: OutgoingDeps;
+export class SendPipeline {
+  private readonly deps: SendPipelineDeps;
 
-  constructor(deps: OutgoingDeps) {
+  constructor(deps: SendPipelineDeps) {
     this.deps = deps;
   }
 
@@ -58,13 +58,13 @@ export class Outgoing {
     content: () => Promise<Record<string, unknown>>,
     flags: string[] = [],
   ): Promise<Message> {
-    const { sends, homeserver, arrivals } = this.deps;
+    const { sends, homeserver, waiters } = this.deps;
     if (clientId) {
       const previous = await sends.find(userId, clientId);
       if (previous && previous.booking_id !== booking.booking_id) {
         throw new AppError('invalid', 'this clientId was already used for another booking');
       }
-      if (previous) return arrivals.stored(previous.event_id);
+      if (previous) return waiters.stored(previous.event_id);
     }
     const body = await content();
     let eventId: string;
@@ -75,7 +75,7 @@ export class Outgoing {
       throw fromMatrixError(error);
     }
     if (clientId) await sends.record(userId, clientId, booking.booking_id, eventId);
-    const message = await arrivals.stored(eventId);
+    const message = await waiters.stored(eventId);
     // The filter let it through but wants a human to look: a report, off the sender's path.
     if (flags.length > 0) void this.deps.reports.flag(booking, message, flags);
     return message;

@@ -8,7 +8,7 @@ import type { UsersStore } from '../store/users-store.ts';
 export const SYSTEM_SENDER: Sender = { id: 'system', role: 'system', name: 'Booking' };
 export const SUPPORT_SENDER: Sender = { id: 'support', role: 'support', name: 'Support' };
 
-export class SenderDirectory {
+export class EventSenders {
   private readonly ids: MatrixIds;
   private readonly users: UsersStore;
 

@@ -2,7 +2,7 @@
 import type { ServerToClientEvents } from '../protocol/events.ts';
 import type { Message } from '../protocol/types.ts';
 
-export interface Delivery {
+export interface UserDelivery {
   /** Emits to every socket of these users, on every bridge process. */
   emit<E extends keyof ServerToClientEvents>(userIds: string[], event: E, ...args: Parameters<ServerToClientEvents[E]>): void;
   /** Tells the other bridge processes that a message was stored (wakes senders waiting there). */

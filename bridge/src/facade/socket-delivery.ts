@@ -1,17 +1,17 @@
-// Delivery to sockets, on this process and (through the Redis adapter) every other.
-import type { MessageArrivals } from '../messages/arrivals.ts';
-import type { Delivery } from '../messages/delivery.ts';
+// UserDelivery to sockets, on this process and (through the Redis adapter) every other.
+import type { StoredMessageWaiters } from '../messages/stored-message-waiters.ts';
+import type { UserDelivery } from '../messages/user-delivery.ts';
 import type { ServerToClientEvents } from '../protocol/events.ts';
 import type { Message } from '../protocol/types.ts';
 import { userRoom, type SocketServer } from './socket-server.ts';
 
-export class SocketDelivery implements Delivery {
+export class SocketDelivery implements UserDelivery {
   private readonly server: SocketServer;
 
-  constructor(server: SocketServer, arrivals: MessageArrivals) {
+  constructor(server: SocketServer, waiters: StoredMessageWaiters) {
     this.server = server;
     // A send waiting on this process learns here that another process stored its message.
-    if (server.clustered) server.io.on('message:stored', (message) => arrivals.notify(message));
+    if (server.clustered) server.io.on('message:stored', (message) => waiters.notify(message));
   }
 
   emit<E extends keyof ServerToClientEvents>(userIds: string[], event: E, ...args: Parameters<ServerToClientEvents[E]>): void {

@@ -6,12 +6,12 @@
  * copied one to one or written for a span of its source: building a form costs in proportion to
  * what it changed, and positions are looked up (rarely: for matches only) through the chain.
  */
-export class View {
+export class NormalisedText {
   readonly text: string;
-  readonly #source: View | undefined;
+  readonly #source: NormalisedText | undefined;
   readonly #segments: Segments | undefined;
 
-  constructor(text: string, source?: View, segments?: Segments) {
+  constructor(text: string, source?: NormalisedText, segments?: Segments) {
     this.text = text;
     this.#source = source;
     this.#segments = segments;
@@ -78,14 +78,14 @@ class Segments {
  * Collects a new form of `source`, left to right: unchanged stretches are copied lazily (upTo),
  * changes are written (write) or dropped (skip).
  */
-export class ViewBuilder {
-  readonly #source: View;
+export class NormalisedTextBuilder {
+  readonly #source: NormalisedText;
   readonly #pieces: string[] = [];
   readonly #segments = new Segments();
   #length = 0;
   #copied = 0;
 
-  constructor(source: View) {
+  constructor(source: NormalisedText) {
     this.#source = source;
   }
 
@@ -120,8 +120,8 @@ export class ViewBuilder {
     this.#copied = i + 1;
   }
 
-  build(): View {
+  build(): NormalisedText {
     this.upTo(this.#source.length);
-    return new View(this.#pieces.join(''), this.#source, this.#segments);
+    return new NormalisedText(this.#pieces.join(''), this.#source, this.#segments);
   }
 }

@@ -1,0 +1,30 @@
+import { describe, expect, it } from 'vitest';
+import { StoredMessageWaiters } from '../../../src/messages/stored-message-waiters.ts';
+import type { Message } from '../../../src/protocol/types.ts';
+
+const message = { id: '$a', bookingId: 'b', cursor: '1' } as Message;
+
+describe('waiting for a sent message to be stored', () => {
+  it('wakes every waiter of that event', async () => {
+    const waiters = new StoredMessageWaiters({} as never, {} as never);
+    const one = waiters.waitFor('$a', 1000);
+    const two = waiters.waitFor('$a', 1000);
+    waiters.notify(message);
+    expect(await one.promise).toBe(message);
+    expect(await two.promise).toBe(message);
+  });
+
+  it('gives up after the timeout and forgets the waiter', async () => {
+    const waiters = new StoredMessageWaiters({} as never, {} as never);
+    expect(await waiters.waitFor('$a', 10).promise).toBeUndefined();
+    expect((waiters as unknown as { waiters: Map<string, unknown> }).waiters.size).toBe(0);
+  });
+
+  it('can be cancelled', async () => {
+    const waiters = new StoredMessageWaiters({} as never, {} as never);
+    const wait = waiters.waitFor('$a', 1000);
+    wait.cancel();
+    waiters.notify(message);
+    expect(await wait.promise).toBeUndefined();
+  });
+});
