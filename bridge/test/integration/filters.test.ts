@@ -5,7 +5,8 @@ import { randomUUID } from 'node:crypto';
 import { copyFileSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { describe, expect, it } from 'vitest';
+import pino from 'pino';
+import { describe, expect, it, vi } from 'vitest';
 import type { Message } from '../../src/protocol/types.ts';
 import { newBooking } from '../support/booking-system.ts';
 import { useHarness } from '../support/harness.ts';
@@ -81,8 +82,15 @@ describe('the filter on sends', () => {
       .poll(async () => (await harness.bridge.app.db('reports').where({ booking_id: bookingId, reporter_id: 'system:filter' })).length, { timeout: 15_000 })
       .toBeGreaterThan(0);
 
+    // The barrier: the watcher has read the invalid file once it logs that it was not reloaded
+    // (children of the bridge's logger write to its stream).
+    const logStream = (harness.bridge.app.logger as unknown as Record<symbol, { write(line: string): unknown }>)[pino.symbols.streamSym]!;
+    const logWrite = vi.spyOn(logStream, 'write');
     writeFileSync(configFile, 'categories: [this is not valid');
-    await new Promise((r) => setTimeout(r, 2500));
+    await expect
+      .poll(() => logWrite.mock.calls.some(([line]) => String(line).includes('filter configuration not reloaded')), { timeout: 15_000 })
+      .toBe(true);
+    logWrite.mockRestore();
     // An invalid file keeps the filter in force.
     expect(await send(customerApp, bookingId, 'shit')).toMatchObject({ ok: false, error: { code: 'filtered' } });
     writeFileSync(configFile, original);

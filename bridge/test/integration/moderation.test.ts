@@ -92,7 +92,7 @@ describe('reports', () => {
 
 describe('blocking', () => {
   it("stops the blocked user's messages, typing and receipts from reaching the blocker, across devices and in Matrix", async () => {
-    const { bookingId, customer, artist } = await newBooking(harness.bridge.url);
+    const { bookingId, roomId, customer, artist } = await newBooking(harness.bridge.url);
     const customerApp = await harness.app(customer.id);
     const artistApp = await harness.app(artist.id, 'artist');
     const { message: earlier } = await artistApp.request<{ message: Message }>('message:send', { bookingId, clientId: randomUUID(), text: 'before the block' });
@@ -115,16 +115,21 @@ describe('blocking', () => {
     const history = await otherDevice.request<{ messages: Message[] }>('chat:history', { bookingId });
     expect(history.messages.map((m) => m.id)).not.toContain(earlier.id);
 
-    let sawTyping = false;
-    customerApp.socket.on('typing', () => (sawTyping = true));
-    await artistApp.request('typing', { bookingId, typing: true });
+    const typing: { userId: string }[] = [];
+    const receipts: { userId: string }[] = [];
+    customerApp.socket.on('typing', (event: { userId: string }) => typing.push(event));
+    customerApp.socket.on('receipt', (event: { userId: string }) => receipts.push(event));
     const { message: mine } = await customerApp.request<{ message: Message }>('message:send', { bookingId, clientId: randomUUID(), text: 'still writing to support' });
-    let sawReceipt = false;
-    customerApp.socket.on('receipt', () => (sawReceipt = true));
+    // The artist's receipt is told (or not) before the ack; their typing comes back from Synapse.
     await artistApp.request('message:read', { bookingId, messageId: mine.id });
-    await new Promise((r) => setTimeout(r, 1500));
-    expect(sawTyping).toBe(false);
-    expect(sawReceipt).toBe(false);
+    await artistApp.request('typing', { bookingId, typing: true });
+    // The barrier: Support's typing takes the artist's road (Synapse's typing set for the room)
+    // after it, and must reach the customer; by then the artist's typing would have too.
+    await harness.staffJoins(roomId);
+    await harness.staff.client.sendTyping(roomId, true, 10_000);
+    await expect.poll(() => typing.map((event) => event.userId), { timeout: 15_000 }).toContain('support');
+    expect(typing.filter((event) => event.userId === artist.id)).toEqual([]);
+    expect(receipts.filter((event) => event.userId === artist.id)).toEqual([]);
 
     const { as_token } = inject('registration') as { as_token: string };
     const customerMatrixId = harness.bridge.app.homeserver.ids.appUser(customer.id);

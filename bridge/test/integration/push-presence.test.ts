@@ -1,6 +1,7 @@
 // Presence is shared by every bridge process: an app in the foreground on one process means
 // no push for a message stored by another; once it goes to the background, pushes flow.
 import { randomUUID } from 'node:crypto';
+import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { inject } from 'vitest';
 import { generateVAPIDKeys } from 'web-push';
@@ -13,13 +14,14 @@ import { startWebPushEndpoint, type WebPushEndpoint } from '../support/webpush-e
 let receiver: BridgeProcess;
 let server: BridgeProcess;
 let pushService: WebPushEndpoint;
+let databaseUrl: string;
 const vapid = generateVAPIDKeys();
 const clients: AppClient[] = [];
 
 beforeAll(async () => {
   pushService = await startWebPushEndpoint();
   const env = {
-    DATABASE_URL: await freshDatabase(),
+    DATABASE_URL: (databaseUrl = await freshDatabase()),
     REDIS_URL,
     WEBPUSH_VAPID_PUBLIC_KEY: vapid.publicKey,
     WEBPUSH_VAPID_PRIVATE_KEY: vapid.privateKey,
@@ -37,6 +39,21 @@ afterAll(async () => {
   await pushService?.close();
 });
 
+/**
+ * The barrier for "no push": a message's outbox row is deleted in the statement that queues its
+ * pushes, and a job stays in push_jobs until its send is over.
+ */
+async function expectNoPushQueued(messageId: string) {
+  const db = new pg.Client({ connectionString: databaseUrl });
+  await db.connect();
+  try {
+    await expect.poll(async () => (await db.query('SELECT 1 FROM message_outbox WHERE event_id = $1', [messageId])).rowCount, { timeout: 15_000 }).toBe(0);
+    expect((await db.query('SELECT 1 FROM push_jobs')).rowCount).toBe(0);
+  } finally {
+    await db.end();
+  }
+}
+
 describe('presence across two bridge processes', () => {
   it('holds back pushes while the app is in the foreground on the other process', async () => {
     const { bookingId, customer, artist } = await newBooking(receiver.url);
@@ -49,7 +66,7 @@ describe('presence across two bridge processes', () => {
 
     const seen = await artistApp.request<any>('message:send', { bookingId, clientId: randomUUID(), text: 'you are looking at this' });
     await customerApp.waitForMessage((m) => m.id === seen.message.id);
-    await new Promise((r) => setTimeout(r, 1500));
+    await expectNoPushQueued(seen.message.id);
     expect(pushes()).toEqual([]);
 
     await customerApp.request('app:state', { state: 'background' });

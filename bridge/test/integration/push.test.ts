@@ -19,7 +19,18 @@ const fcmToken = () => `fcm-${randomUUID()}-${'x'.repeat(40)}`;
 /** The pushes FCM accepted for this token (the stand-in also records the ones it refused). */
 const pushesTo = (token: string) => fcm.received.filter((m) => m.message.token === token && m.status === 200);
 const attemptsTo = (token: string) => fcm.received.filter((m) => m.message.token === token).map((m) => m.status);
-const settle = () => new Promise((r) => setTimeout(r, 1500));
+
+/**
+ * The barrier for "no push": a message's outbox row is deleted in the statement that queues its
+ * pushes, and a job stays in push_jobs until its send is over. Once the row is gone, no job for the
+ * device and nothing received means the message was decided not to be pushed there.
+ */
+async function expectNoPush(messageId: string, deviceId: string, token: string) {
+  const db = harness.bridge.app.db;
+  await expect.poll(async () => (await db('message_outbox').where({ event_id: messageId })).length, { timeout: 15_000 }).toBe(0);
+  expect(await db('push_jobs').where({ device_id: deviceId })).toEqual([]);
+  expect(attemptsTo(token)).toEqual([]);
+}
 
 /** A chat whose customer has a phone (FCM) registered and their app in the background. */
 async function chatWithBackgroundCustomer() {
@@ -79,21 +90,17 @@ describe('FCM pushes', () => {
   });
 
   it('never go to the sender, to an app in the foreground, or for a muted chat; system messages notify too', async () => {
-    const { bookingId, phone, token, artistApp } = await chatWithBackgroundCustomer();
+    const { bookingId, phone, token, deviceId, artistApp } = await chatWithBackgroundCustomer();
     const artistToken = fcmToken();
     await artistApp.request('push:register', { kind: 'fcm', token: artistToken });
     await artistApp.request('app:state', { state: 'background' });
 
     await phone.request('app:state', { state: 'foreground' });
-    await send(artistApp, bookingId, 'seen in the app');
-    await settle();
-    expect(pushesTo(token)).toHaveLength(0);
+    await expectNoPush((await send(artistApp, bookingId, 'seen in the app')).id, deviceId, token);
 
     await phone.request('app:state', { state: 'background' });
     await phone.request('chat:mute', { bookingId });
-    await send(artistApp, bookingId, 'muted');
-    await settle();
-    expect(pushesTo(token)).toHaveLength(0);
+    await expectNoPush((await send(artistApp, bookingId, 'muted')).id, deviceId, token);
     await phone.request('chat:unmute', { bookingId });
 
     // The sender is the customer here: their own phone gets nothing, the artist's does.
@@ -107,11 +114,9 @@ describe('FCM pushes', () => {
   });
 
   it('reach a user with no connection at all, and stop with the chat muted until later', async () => {
-    const { bookingId, phone, token, artistApp } = await chatWithBackgroundCustomer();
+    const { bookingId, phone, token, deviceId, artistApp } = await chatWithBackgroundCustomer();
     await phone.request('chat:mute', { bookingId, until: new Date(Date.now() + 3_600_000).toISOString() });
-    await send(artistApp, bookingId, 'muted for an hour');
-    await settle();
-    expect(pushesTo(token)).toHaveLength(0);
+    await expectNoPush((await send(artistApp, bookingId, 'muted for an hour')).id, deviceId, token);
     await phone.request('chat:mute', { bookingId, until: new Date(Date.now() - 1000).toISOString() });
     phone.close();
     await send(artistApp, bookingId, 'while you are away');
@@ -131,10 +136,10 @@ describe('FCM pushes', () => {
     fcm.failFor(token, 'QUOTA_EXCEEDED', { retryAfter: '1', times: 1 });
     const message = await send(artistApp, bookingId, 'retry me');
     await expect.poll(() => pushesTo(token).length, { timeout: 20_000 }).toBe(1);
-    await settle();
+    // The barrier: a delivered job leaves push_jobs, after which nothing can send it again.
+    await expect.poll(async () => (await harness.bridge.app.db('push_jobs').count('* as n'))[0]!.n, { timeout: 20_000 }).toBe('0');
     expect(attemptsTo(token)).toEqual([429, 200]);
     expect(pushesTo(token).map((m) => (m.message.data as { messageId?: string }).messageId)).toEqual([message.id]);
-    expect(await harness.bridge.app.db('push_jobs').count('* as n')).toEqual([{ n: '0' }]);
   });
 });
 
