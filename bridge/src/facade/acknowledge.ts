@@ -6,9 +6,9 @@ import type { Logger } from '../observability/logger.ts';
 import type { Metrics } from '../observability/metrics.ts';
 import { toClientError } from '../outages/client-errors.ts';
 import { AppError } from '../protocol/errors.ts';
-import type { Ack } from '../protocol/types.ts';
+import { REQUEST_SCHEMAS, type AckOf, type AckResult, type ParsedPayloadOf, type RequestName } from '../protocol/events.ts';
 import type { RateLimiter } from '../safety/rate-limiter.ts';
-import { EVENT_LIMITS, type ClientEvent } from './event-limits.ts';
+import { EVENT_LIMITS } from './event-limits.ts';
 import type { BridgeSocket } from './socket-server.ts';
 
 export interface HandlerContext {
@@ -18,25 +18,31 @@ export interface HandlerContext {
   limiter: RateLimiter;
 }
 
-export function onEvent<S extends z.ZodType, R extends object>(
+/**
+ * The handler for one request: its payload is what the event's schema (REQUEST_SCHEMAS) parsed,
+ * and its result must be what the event's acknowledgement promises (ClientToServerEvents).
+ */
+export function onEvent<E extends RequestName>(
   context: HandlerContext,
-  event: ClientEvent,
-  schema: S,
-  handler: (payload: z.output<S>) => Promise<R>,
+  event: E,
+  handler: (payload: ParsedPayloadOf<E>) => Promise<AckResult<E>>,
 ): void {
   const { socket, logger, metrics, limiter } = context;
   const listener = async (...args: unknown[]) => {
-    const ack = typeof args[args.length - 1] === 'function' ? (args.pop() as (r: Ack<R>) => void) : undefined;
-    let response: Ack<R>;
+    const ack = typeof args[args.length - 1] === 'function' ? (args.pop() as (r: AckOf<E>) => void) : undefined;
+    let response: AckOf<E>;
     try {
       // Before parsing: a flood of malformed payloads is a flood too.
       await limiter.consume(EVENT_LIMITS[event], socket.data.userId);
+      // Widened to one schema type: a union of every event's schema has no single safeParse to call.
+      const schema: z.ZodType = REQUEST_SCHEMAS[event];
       const parsed = schema.safeParse(args[0] ?? {});
       if (!parsed.success) {
         const issue = parsed.error.issues[0];
         throw new AppError('invalid', `${issue?.path.join('.') || 'payload'}: ${issue?.message ?? 'invalid'}`);
       }
-      response = { ok: true, ...(await handler(parsed.data)) };
+      // The schema is REQUEST_SCHEMAS[event], so its output is this event's payload.
+      response = Object.assign({ ok: true as const }, await handler(parsed.data as ParsedPayloadOf<E>));
     } catch (error) {
       if (!(error instanceof AppError)) logger.error({ err: error, event, userId: socket.data.userId }, 'event failed');
       response = { ok: false, error: toClientError(error).toBody() };

@@ -2,7 +2,6 @@
 import type { ChatList } from '../bookings/chat-list.ts';
 import type { CatchUp } from '../messages/catch-up.ts';
 import type { MessageHistory } from '../messages/history.ts';
-import { chatHistorySchema, emptyPayloadSchema, syncSchema } from '../protocol/schemas.ts';
 import { onEvent, type HandlerContext } from './acknowledge.ts';
 
 export interface ChatServices {
@@ -13,7 +12,7 @@ export interface ChatServices {
 
 export function registerChatEvents(context: HandlerContext, { chats, history, catchUp }: ChatServices): void {
   const userId = context.socket.data.userId;
-  onEvent(context, 'chats:list', emptyPayloadSchema, async () => ({ chats: await chats.list(userId) }));
-  onEvent(context, 'chat:history', chatHistorySchema, (request) => history.page(userId, request));
-  onEvent(context, 'sync', syncSchema, (request) => catchUp.sync(userId, request.since, request.limit));
+  onEvent(context, 'chats:list', async () => ({ chats: await chats.list(userId) }));
+  onEvent(context, 'chat:history', (request) => history.page(userId, request));
+  onEvent(context, 'sync', (request) => catchUp.sync(userId, request.since, request.limit));
 }

@@ -1,12 +1,10 @@
 // Which per-user rate limit counts each client event. Every event must be listed (the type
 // says so), and onEvent counts it before anything else, so no handler can forget its limit.
 // The classes, their settings and defaults are in docs/protocol.md ("Limits").
-import type { ClientToServerEvents } from '../protocol/events.ts';
+import type { RequestName } from '../protocol/events.ts';
 import type { RateLimitKind } from '../safety/rate-limiter.ts';
 
-export type ClientEvent = keyof ClientToServerEvents;
-
-export const EVENT_LIMITS: Record<ClientEvent, RateLimitKind> = {
+export const EVENT_LIMITS: Record<RequestName, RateLimitKind> = {
   'message:send': 'message',
   'message:report': 'report',
   // Reads: what an app asks for when it opens, reconnects or scrolls back.

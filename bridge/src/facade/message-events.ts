@@ -2,7 +2,6 @@
 import type { Receipts } from '../messages/receipts.ts';
 import type { TextSends } from '../messages/text-sends.ts';
 import type { TypingIndicators } from '../messages/typing.ts';
-import { messageReadSchema, messageSendSchema, typingSchema } from '../protocol/schemas.ts';
 import { onEvent, type HandlerContext } from './acknowledge.ts';
 
 export interface MessageServices {
@@ -13,7 +12,7 @@ export interface MessageServices {
 
 export function registerMessageEvents(context: HandlerContext, { sending, receipts, typing }: MessageServices): void {
   const userId = context.socket.data.userId;
-  onEvent(context, 'message:send', messageSendSchema, async (request) => {
+  onEvent(context, 'message:send', async (request) => {
     const timer = context.metrics.sendDuration.startTimer();
     try {
       return { message: await sending.sendText(userId, request) };
@@ -21,11 +20,11 @@ export function registerMessageEvents(context: HandlerContext, { sending, receip
       timer();
     }
   });
-  onEvent(context, 'message:read', messageReadSchema, async (request) => {
+  onEvent(context, 'message:read', async (request) => {
     await receipts.markRead(userId, request.bookingId, request.messageId);
     return {};
   });
-  onEvent(context, 'typing', typingSchema, async (request) => {
+  onEvent(context, 'typing', async (request) => {
     await typing.set(userId, request.bookingId, request.typing);
     return {};
   });

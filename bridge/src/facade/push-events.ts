@@ -4,14 +4,6 @@ import type { BookingAccess } from '../bookings/access.ts';
 import type { PushEndpointPolicy } from '../push/push-endpoints.ts';
 import type { Presence } from '../push/presence.ts';
 import { AppError } from '../protocol/errors.ts';
-import {
-  appStateSchema,
-  chatMuteSchema,
-  chatUnmuteSchema,
-  emptyPayloadSchema,
-  pushRegisterSchema,
-  pushUnregisterSchema,
-} from '../protocol/schemas.ts';
 import type { PushStore } from '../store/push-store.ts';
 import { onEvent, type HandlerContext } from './acknowledge.ts';
 
@@ -34,11 +26,11 @@ export function registerPushEvents(context: HandlerContext, { store, presence, a
   void track(true);
   socket.on('disconnect', () => void track(false));
 
-  onEvent(context, 'app:state', appStateSchema, async (request) => {
+  onEvent(context, 'app:state', async (request) => {
     await presence.set(userId, socket.id, request.state === 'foreground');
     return {};
   });
-  onEvent(context, 'push:register', pushRegisterSchema, async (request) => {
+  onEvent(context, 'push:register', async (request) => {
     if (request.kind === 'webpush' && !webPushPublicKey) throw new AppError('invalid', 'Web Push is not configured on this server');
     if (request.kind === 'webpush') await webPushEndpoints.check(request.subscription.endpoint);
     const device =
@@ -49,17 +41,17 @@ export function registerPushEvents(context: HandlerContext, { store, presence, a
   });
   // `{}` for any well-formed id: a device already gone (or handed to another account) is as
   // unregistered as one removed now, and the answer says nothing about other users' devices.
-  onEvent(context, 'push:unregister', pushUnregisterSchema, async (request) => {
+  onEvent(context, 'push:unregister', async (request) => {
     await store.unregister(userId, request.deviceId);
     return {};
   });
-  onEvent(context, 'push:config', emptyPayloadSchema, async () => ({ webPushPublicKey: webPushPublicKey ?? null }));
-  onEvent(context, 'chat:mute', chatMuteSchema, async (request) => {
+  onEvent(context, 'push:config', async () => ({ webPushPublicKey: webPushPublicKey ?? null }));
+  onEvent(context, 'chat:mute', async (request) => {
     await access.requireMember(userId, request.bookingId);
     await store.mute(userId, request.bookingId, request.until ? new Date(request.until) : null);
     return {};
   });
-  onEvent(context, 'chat:unmute', chatUnmuteSchema, async (request) => {
+  onEvent(context, 'chat:unmute', async (request) => {
     await access.requireMember(userId, request.bookingId);
     await store.unmute(userId, request.bookingId);
     return {};

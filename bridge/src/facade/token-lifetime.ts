@@ -3,7 +3,6 @@
 // but `auth:refresh` is refused with `unauthorized`, and after a grace period the socket is
 // disconnected. `auth:refresh { token }` with a new token for the same user extends it.
 import { AppError } from '../protocol/errors.ts';
-import { authRefreshSchema } from '../protocol/schemas.ts';
 import { onEvent, type HandlerContext } from './acknowledge.ts';
 import type { JwtVerifier } from './jwt.ts';
 
@@ -37,7 +36,7 @@ export function limitSocketToToken(context: HandlerContext, verifier: JwtVerifie
     context.metrics.socketEvents.inc({ event: 'after-expiry', outcome: 'unauthorized' });
   });
 
-  onEvent(context, 'auth:refresh', authRefreshSchema, async ({ token }) => {
+  onEvent(context, 'auth:refresh', async ({ token }) => {
     const user = await verifier.verify(token);
     if (user.userId !== socket.data.userId) throw new AppError('unauthorized', 'the token is for another user');
     socket.data = user;

@@ -1,7 +1,8 @@
 // The Socket.io contract as typed-event maps: the server and the client SDK both import these.
-import type { Ack, Chat, Message } from './types.ts';
+import type { Ack, Chat, Message, Ok } from './types.ts';
 import type { z } from 'zod';
-import type {
+import {
+  emptyPayloadSchema,
   chatHistorySchema,
   messageReadSchema,
   appStateSchema,
@@ -49,6 +50,44 @@ export interface ClientToServerEvents {
   /** A new token for the same user, extending this socket's life (after `auth:expired`, or before). */
   'auth:refresh': (payload: z.input<typeof authRefreshSchema>, ack: Reply<{ expiresAt: string }>) => void;
 }
+
+/** Every request a client can make, by name. */
+export type RequestName = keyof ClientToServerEvents;
+/** What a client sends with a request. */
+export type PayloadOf<E extends RequestName> = Parameters<ClientToServerEvents[E]>[0];
+/** What a request's acknowledgement carries on success, without `ok`: what its server handler returns. */
+export type AckResult<E extends RequestName> = Parameters<ClientToServerEvents[E]>[1] extends Reply<infer T> ? T : never;
+/** A request's whole acknowledgement: success or failure. */
+export type AckOf<E extends RequestName> = Ack<AckResult<E>>;
+/** A request's acknowledgement when it succeeded. */
+export type ResultOf<E extends RequestName> = Ok<AckResult<E>>;
+
+/**
+ * The schema that validates each request's payload: the server parses with it, so a handler's
+ * payload type is the schema's output, and the map cannot miss an event.
+ */
+export const REQUEST_SCHEMAS = {
+  'chats:list': emptyPayloadSchema,
+  'chat:history': chatHistorySchema,
+  'message:send': messageSendSchema,
+  'message:read': messageReadSchema,
+  typing: typingSchema,
+  sync: syncSchema,
+  'message:report': messageReportSchema,
+  'user:block': userTargetSchema,
+  'user:unblock': userTargetSchema,
+  'blocks:list': emptyPayloadSchema,
+  'push:register': pushRegisterSchema,
+  'push:unregister': pushUnregisterSchema,
+  'push:config': emptyPayloadSchema,
+  'app:state': appStateSchema,
+  'chat:mute': chatMuteSchema,
+  'chat:unmute': chatUnmuteSchema,
+  'auth:refresh': authRefreshSchema,
+} as const satisfies Record<RequestName, z.ZodType>;
+
+/** A request's payload as its handler sees it: parsed, defaults filled in. */
+export type ParsedPayloadOf<E extends RequestName> = z.output<(typeof REQUEST_SCHEMAS)[E]>;
 
 export interface ServerToClientEvents {
   message: (message: Message) => void;

@@ -1,8 +1,8 @@
 // The delivery guarantee on the client's side: `sync` from the highest cursor this device has
 // processed until `more` is false, with that cursor kept in storage, and every message handed
 // to the app once whether it came live, by sync, or both.
+import type { ResultOf } from '../../../bridge/src/protocol/events.ts';
 import type { Message } from '../../../bridge/src/protocol/types.ts';
-import type { ResultOf } from './connection.ts';
 import { SeenIds } from './seen-ids.ts';
 import type { StoredValue } from './storage.ts';
 

@@ -1,12 +1,12 @@
 // createChatClient: one object for an app's chats. It wires the connection (reconnection and
 // tokens), the catch-up (cursor and de-duplication) and the outbox (sends that survive
 // disconnects and restarts), and turns the protocol's events into the app's.
-import type { ServerToClientEvents } from '../../../bridge/src/protocol/events.ts';
+import type { PayloadOf, RequestName, ResultOf, ServerToClientEvents } from '../../../bridge/src/protocol/events.ts';
 import type { Chat, Message } from '../../../bridge/src/protocol/types.ts';
 import type { BackoffOptions } from './backoff.ts';
 import { CatchUp, type Deletion } from './catch-up.ts';
 import { ChatError } from './chat-error.ts';
-import { Connection, type ChatStatus, type PayloadOf, type RequestName, type ResultOf } from './connection.ts';
+import { Connection, type ChatStatus } from './connection.ts';
 import { Emitter } from './emitter.ts';
 import { uploadImage, type NativeFile, type UploadProgress } from './image-upload.ts';
 import { Outbox, type FailedSend, type OutboxEntry, type SavedOutbox } from './outbox.ts';

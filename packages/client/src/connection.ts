@@ -1,17 +1,19 @@
 // The socket's life: connect with a token from the app, prepare (catch up) before reporting
 // online, reconnect with capped exponential backoff and jitter, and keep the token fresh.
 import { io, type Socket } from 'socket.io-client';
-import type { ClientToServerEvents, ServerToClientEvents } from '../../../bridge/src/protocol/events.ts';
+import type {
+  ClientToServerEvents,
+  PayloadOf,
+  RequestName,
+  ResultOf,
+  ServerToClientEvents,
+} from '../../../bridge/src/protocol/events.ts';
 import type { Ack } from '../../../bridge/src/protocol/types.ts';
 import { Backoff, pause, type BackoffOptions } from './backoff.ts';
 import { ChatError } from './chat-error.ts';
 
 export type ChatSocket = Socket<ServerToClientEvents, ClientToServerEvents>;
 export type ChatStatus = 'connecting' | 'online' | 'offline';
-export type RequestName = keyof ClientToServerEvents;
-export type PayloadOf<E extends RequestName> = Parameters<ClientToServerEvents[E]>[0];
-/** What a request's acknowledgement carries when it succeeded. */
-export type ResultOf<E extends RequestName> = Extract<Parameters<Parameters<ClientToServerEvents[E]>[1]>[0], { ok: true }>;
 
 export interface ConnectionOptions {
   url: string;
