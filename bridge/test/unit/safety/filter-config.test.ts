@@ -136,8 +136,19 @@ describe('the configuration watcher', () => {
     expect(seen).toEqual(['flag']);
 
     watcher.close();
-    writeFileSync(path, profanity('mask') + '# two, unseen\n');
-    await new Promise((resolve) => setTimeout(resolve, 200));
+    // The barrier: a probe polling as often sees two later edits, one poll apart at least; an
+    // open watcher would have polled in that time too.
+    const probed: string[] = [];
+    const probe = new FilterConfigWatcher(path, logger, { intervalMs: 25, onReload: (filter) => probed.push(filter.categories.profanity!) });
+    try {
+      writeFileSync(path, profanity('mask') + '# two, unseen\n');
+      await until(() => probed.length === 1);
+      writeFileSync(path, profanity('block') + '# three, unseen\n');
+      await until(() => probed.length === 2);
+    } finally {
+      probe.close();
+    }
+    expect(probed).toEqual(['mask', 'block']);
     expect(seen).toEqual(['flag']);
     expect(watcher.current().check('shit').action).toBe('flag');
   });
