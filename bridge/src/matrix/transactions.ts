@@ -1,6 +1,7 @@
 // Inbound side of the appservice: the routes Synapse calls. We handle transactions ourselves
 // instead of matrix-appservice's default, which answers 200 before the events are stored and
-// de-duplicates only in memory (DESIGN.md, known pitfalls). Here Synapse gets its 200 only
+// de-duplicates only in memory (a known pitfall in the design notes, ../shared/DESIGN.md, kept
+// outside this repository). Here Synapse gets its 200 only
 // after the read model has committed; replays are harmless because storing is idempotent.
 import express, { Router } from 'express';
 import { z } from 'zod';

@@ -19,7 +19,11 @@ export class TypingIndicators {
   private readonly homeserver: Homeserver;
   private readonly delivery: UserDelivery;
   private readonly audience: Audience;
-  /** The typing set last pushed for each room (Synapse sends the whole set each time). */
+  /**
+   * The typing set last pushed for each room with someone typing (Synapse sends the whole set
+   * each time). An empty set (typing stopped or timed out) removes the room, so this holds only
+   * the rooms where someone types now.
+   */
   private readonly current = new Map<string, Set<string>>();
 
   constructor(access: BookingAccess, bookings: BookingsStore, homeserver: Homeserver, delivery: UserDelivery, audience: Audience) {
@@ -44,7 +48,8 @@ export class TypingIndicators {
     if (!booking) return;
     const before = this.current.get(roomId) ?? new Set<string>();
     const now = new Set(typingMatrixIds.filter((id) => id !== this.homeserver.ids.botUserId));
-    this.current.set(roomId, now);
+    if (now.size === 0) this.current.delete(roomId);
+    else this.current.set(roomId, now);
     const changes = [
       ...[...now].filter((id) => !before.has(id)).map((id) => [id, true] as const),
       ...[...before].filter((id) => !now.has(id)).map((id) => [id, false] as const),
