@@ -126,7 +126,7 @@ const isLabelChar = (c: number) => (c >= 0x61 && c <= 0x7a) || (c >= 0x30 && c <
 const PROVIDER_SET = new Set(MAIL_PROVIDERS);
 
 /** A dot written out after a label: " dot", " (dot)", "[.]"… (how WRITTEN_DOT starts). */
-const WRITTEN_DOT_START = /\s*[(\[{<]|\s+dot/y;
+const WRITTEN_DOT_START = /\s*[([{<]|\s+dot/y;
 
 /**
  * After the word "at", a domain must follow soon: its first label ends with a dot (written or
@@ -192,8 +192,8 @@ export function findContacts(text: string, kind: ContactKind, report: SpanHandle
 /** The host of a link or the domain of an address, for operators' allow lists. */
 export function domainOf(matched: string): string {
   const normal = matched
-    .replace(/\s*[(\[{<]\s*(?:dot|\.)\s*[)\]}>]\s*|\s+dot\s+/g, '.')
-    .replace(/\s*[(\[{<]\s*at\s*[)\]}>]\s*|\s+at\s+/g, '@');
+    .replace(/\s*[([{<]\s*(?:dot|\.)\s*[)\]}>]\s*|\s+dot\s+/g, '.')
+    .replace(/\s*[([{<]\s*at\s*[)\]}>]\s*|\s+at\s+/g, '@');
   const host = normal.replace(/^[a-z]+:\/\//, '').replace(/^[^@]*@\s*/, '').split(/[/?#\s]/)[0] ?? '';
   return host.replace(/^www\d?\./, '');
 }

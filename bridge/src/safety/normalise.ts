@@ -132,6 +132,7 @@ const SPELLED_OUT = / [^ ] {1,2}[^ ] {1,2}[^ ](?![^ ])|^[^ ] {1,2}[^ ] {1,2}[^ ]
  * A punctuation mark after a single letter ("f.u", "s - h"): a run of letters split by
  * punctuation may start there (spaces alone are the joined form's business).
  */
+// eslint-disable-next-line no-control-regex -- \x01 marks an ambiguous i/l (AMBIGUOUS_IL), never user text
 const SPELLED_WITH_PUNCTUATION = /[.\-_,*/|~+:;"`^=\\!#](?<=(?:^|[^a-z0-9\x01])[a-z\x01] ?[.\-_,*/|~+:;"`^=\\!#])/;
 /**
  * A digit or symbol between a letter and a letter or digit ("sh1t", "a$$", "f*ck"), "$" before

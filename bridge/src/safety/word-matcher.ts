@@ -30,7 +30,7 @@ export function parseWords(words: readonly string[]): ParsedPattern[] {
     try {
       return parseRawPattern(fold(word).text);
     } catch (error) {
-      throw new Error(`"${word}": ${(error as Error).message}`);
+      throw new Error(`"${word}": ${(error as Error).message}`, { cause: error });
     }
   });
 }
@@ -70,6 +70,7 @@ function stretchesAround(text: string, letters: string, longest: number): Array<
 /** WILDCARD: a hidden letter, which only the backtracking trie can read. */
 const HIDDEN_LETTER = '*';
 /** AMBIGUOUS_IL: "i" or "l"; the automaton reads the text with "i", and around each with "l". */
+// eslint-disable-next-line no-control-regex -- \x01 is the automaton's own marker, never user text
 const I_OR_L = /\x01/g;
 
 export class WordMatcher {
