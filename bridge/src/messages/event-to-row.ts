@@ -1,7 +1,7 @@
 // Turns a room event into a read-model row, or undefined when apps do not show that event.
 // Every string taken into the row is made storable here: Matrix strings are never refused.
 import type { Sender } from '../protocol/types.ts';
-import type { MessageContent, NewMessageRow } from '../store/messages-store.ts';
+import type { MessageContent, NewMessageRow } from '../store/rows.ts';
 import { CONTENT_CLIENT_ID, CONTENT_SYSTEM, type RoomEvent } from './matrix-event.ts';
 import { storableJson, storableText } from './storable-strings.ts';
 

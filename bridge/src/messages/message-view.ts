@@ -2,7 +2,7 @@
 // and that user (media-urls.ts), everything else is the same for every reader.
 import type { MediaUrls } from '../media/media-urls.ts';
 import type { Message, SenderRole } from '../protocol/types.ts';
-import type { MessageRow } from '../store/messages-store.ts';
+import type { MessageRow } from '../store/rows.ts';
 
 export class MessageView {
   private readonly urls: MediaUrls;

@@ -6,7 +6,8 @@ import type { Logger } from '../observability/logger.ts';
 import type { Metrics } from '../observability/metrics.ts';
 import { isDataError, sqlStateOf } from '../store/database-errors.ts';
 import type { DeadLettersStore } from '../store/dead-letters-store.ts';
-import type { DeletionRow, MessageRow, MessagesStore, NewDeletion, NewMessageRow } from '../store/messages-store.ts';
+import type { MessagesStore } from '../store/messages-store.ts';
+import type { DeletionRow, MessageRow, NewDeletion, NewMessageRow } from '../store/rows.ts';
 import type { RoomEvent } from './matrix-event.ts';
 import { storableText } from './storable-strings.ts';
 

@@ -5,7 +5,8 @@ import type { Agent } from 'node:http';
 import { cert, deleteApp, initializeApp, type App } from 'firebase-admin/app';
 import { getMessaging, type Messaging, type TokenMessage } from 'firebase-admin/messaging';
 import { z } from 'zod';
-import { boundedCollapseKey, DEFAULT_PUSH_TTL_SECONDS, type PushMessage } from './push-message.ts';
+import { boundedCollapseKey, DEFAULT_PUSH_TTL_SECONDS } from './push-message.ts';
+import type { PushMessage } from '../store/rows.ts';
 import { delivered, fromFcmError, type PushOutcome } from './push-outcome.ts';
 
 const serviceAccountSchema = z.object({
@@ -102,7 +103,7 @@ function readKeyFile(file: string): string {
   try {
     return readFileSync(file, 'utf8');
   } catch (error) {
-    throw new Error(`the FCM service account file cannot be read: ${(error as Error).message}`);
+    throw new Error(`the FCM service account file cannot be read: ${(error as Error).message}`, { cause: error });
   }
 }
 

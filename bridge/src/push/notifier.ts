@@ -9,7 +9,7 @@ import type { MessagesStore } from '../store/messages-store.ts';
 import type { OutboxStore, PushJob } from '../store/outbox-store.ts';
 import type { PushStore } from '../store/push-store.ts';
 import type { Presence } from './presence.ts';
-import type { PushMessage } from './push-message.ts';
+import type { PushMessage } from '../store/rows.ts';
 
 const PREVIEW_LENGTH = 120;
 

@@ -1,16 +1,5 @@
-// What a push notification carries, whichever service delivers it.
+// How a push notification (store/rows.ts PushMessage) is fitted to the push services: its lifetime and collapse key.
 import { createHash } from 'node:crypto';
-
-export interface PushMessage {
-  title: string;
-  body: string;
-  bookingId: string;
-  messageId: string;
-  /** The recipient's total unread count. */
-  badge: number;
-  /** One per chat: a newer notification with the same key replaces the older one. */
-  collapseKey: string;
-}
 
 /** How long a push service keeps an undelivered notification: a chat alert is stale after that. */
 export const DEFAULT_PUSH_TTL_SECONDS = 60 * 60;

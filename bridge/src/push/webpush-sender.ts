@@ -4,7 +4,8 @@ import { Agent } from 'node:https';
 import webpush from 'web-push';
 import { AppError } from '../protocol/errors.ts';
 import { UNRESOLVED, type PushEndpointPolicy } from './push-endpoints.ts';
-import { boundedCollapseKey, DEFAULT_PUSH_TTL_SECONDS, type PushMessage } from './push-message.ts';
+import { boundedCollapseKey, DEFAULT_PUSH_TTL_SECONDS } from './push-message.ts';
+import type { PushMessage } from '../store/rows.ts';
 import { delivered, fromWebPushError, type PushOutcome } from './push-outcome.ts';
 
 export interface WebPushSubscription {

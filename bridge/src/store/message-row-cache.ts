@@ -3,7 +3,7 @@
 // still decide which cursors a page holds, and the cache only saves fetching and parsing their
 // content again, which is most of the cost of a catch-up (Synapse keeps events in memory for the
 // same reason).
-import type { MessageRow } from './messages-store.ts';
+import type { MessageRow } from './rows.ts';
 
 export class MessageRowCache {
   private readonly capacity: number;

@@ -3,9 +3,8 @@
 // it leaves behind (it died, or a follow-up failed) are claimed by a drainer in any bridge process
 // once their grace has run out (SKIP LOCKED and a lease, as the push queue does).
 import type { Knex } from 'knex';
-import type { PushMessage } from '../push/push-message.ts';
 import type { Database } from './database.ts';
-import type { DeletionRow, MessageRow } from './messages-store.ts';
+import type { DeletionRow, MessageRow, PushMessage } from './rows.ts';
 import { auditRow } from './safety-store.ts';
 
 /** How long a fresh row is left to the process that stored it before a drainer may take it over. */

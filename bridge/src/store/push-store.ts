@@ -2,8 +2,8 @@
 // claimed with SKIP LOCKED, so any number of bridge processes share the work and no job is sent
 // twice at once).
 import { randomUUID } from 'node:crypto';
-import type { PushMessage } from '../push/push-message.ts';
 import type { Database } from './database.ts';
+import type { PushMessage } from './rows.ts';
 
 export interface DeviceRow {
   id: string;

@@ -3,7 +3,7 @@ import { pino } from 'pino';
 import { ReadModelWriter, type Entry } from '../../../src/messages/read-model-writer.ts';
 import { createMetrics } from '../../../src/observability/metrics.ts';
 import type { NewDeadLetter } from '../../../src/store/dead-letters-store.ts';
-import type { MessageRow, NewDeletion, NewMessageRow } from '../../../src/store/messages-store.ts';
+import type { MessageRow, NewDeletion, NewMessageRow } from '../../../src/store/rows.ts';
 
 // The database is faked at its boundary: it refuses rows by event id with the error pg gives.
 const pgError = (code: string) => Object.assign(new Error(`refused ${code}`), { code });

@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { FcmSender } from '../../../src/push/fcm-sender.ts';
-import type { PushMessage } from '../../../src/push/push-message.ts';
+import type { PushMessage } from '../../../src/store/rows.ts';
 import { startFcmStandIn, type FcmStandIn } from '../../support/fcm-standin.ts';
 
 let fcm: FcmStandIn;

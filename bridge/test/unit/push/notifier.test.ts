@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { PushNotifier } from '../../../src/push/notifier.ts';
 import type { Message } from '../../../src/protocol/types.ts';
-import type { PushMessage } from '../../../src/push/push-message.ts';
+import type { PushMessage } from '../../../src/store/rows.ts';
 
 function notifier(options: { previews: boolean; muted?: string[]; foreground?: string[] }) {
   const queued: { device_id: string; message: PushMessage }[] = [];

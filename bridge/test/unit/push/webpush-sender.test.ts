@@ -3,7 +3,7 @@
 import webpush from 'web-push';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { PushEndpointPolicy } from '../../../src/push/push-endpoints.ts';
-import type { PushMessage } from '../../../src/push/push-message.ts';
+import type { PushMessage } from '../../../src/store/rows.ts';
 import { WebPushSender } from '../../../src/push/webpush-sender.ts';
 import { startWebPushEndpoint, type WebPushEndpoint } from '../../support/webpush-endpoint.ts';
 

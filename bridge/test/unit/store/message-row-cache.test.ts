@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { MessageRowCache } from '../../../src/store/message-row-cache.ts';
-import type { MessageRow } from '../../../src/store/messages-store.ts';
+import type { MessageRow } from '../../../src/store/rows.ts';
 
 const row = (seq: string) => ({ seq, event_id: `$${seq}` }) as MessageRow;
 

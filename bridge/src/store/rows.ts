@@ -1,0 +1,50 @@
+// The row types the store reads and writes, in a module of their own so that whoever needs a row's
+// shape (the row cache, the outbox, the features) imports no store class and no cycle forms.
+
+export interface MessageContent {
+  text?: string;
+  image?: { mxc: string; thumbnailMxc?: string; width: number; height: number; mimetype: string; size: number };
+  system?: { type: string; data: Record<string, unknown> };
+}
+
+export interface NewMessageRow {
+  event_id: string;
+  booking_id: string;
+  room_id: string;
+  sender_mxid: string;
+  sender_id: string;
+  sender_role: string;
+  sender_name: string;
+  kind: 'text' | 'image' | 'system';
+  content: MessageContent;
+  client_id: string | null;
+  created_at: Date;
+}
+
+export interface MessageRow extends NewMessageRow {
+  /** bigint arrives from pg as a string, which is also the wire form of a cursor. */
+  seq: string;
+}
+
+export interface NewDeletion {
+  event_id: string;
+  redacted_by: string;
+}
+
+export interface DeletionRow extends NewDeletion {
+  seq: string;
+  booking_id: string;
+  created_at: Date;
+}
+
+/** What a push notification carries, whichever service delivers it; stored as a push job's payload. */
+export interface PushMessage {
+  title: string;
+  body: string;
+  bookingId: string;
+  messageId: string;
+  /** The recipient's total unread count. */
+  badge: number;
+  /** One per chat: a newer notification with the same key replaces the older one. */
+  collapseKey: string;
+}
