@@ -10,10 +10,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as delay } from 'node:timers/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { ErrorBody } from '../../src/protocol/errors.ts';
 import type { Message } from '../../src/protocol/types.ts';
 import { exitedWithin, isRunning, listensOn, parentOf, terminate } from '../../src/stack/processes.ts';
 import { SYNAPSE_PYTHON } from '../../src/stack/synapse.ts';
-import { connectApp, type AppClient } from '../support/app-client.ts';
+import { connectApp, type AppClient, expectOk } from '../support/app-client.ts';
 import { newBooking } from '../support/booking-system.ts';
 import { freshDatabase } from '../support/bridge-process.ts';
 import { createDatabase, testPort } from '../support/services.ts';
@@ -26,12 +27,6 @@ const PORTS = {
   EMBEDDED_POSTGRES_PORT: String(testPort(18_903)),
 };
 const RESTART_TIMEOUT_MS = 120_000;
-
-interface SendAck {
-  ok: boolean;
-  message?: Message;
-  error?: { code: string; retryAfter?: number };
-}
 
 let dataDir: string;
 let env: Record<string, string>;
@@ -48,11 +43,11 @@ async function connect(userId: string, role: 'customer' | 'artist'): Promise<App
 }
 
 /** Sends with one clientId until acknowledged, waiting the `retryAfter` each refusal names. */
-async function sendUntilAcknowledged(app: AppClient, text: string, refusals: SendAck['error'][] = []): Promise<Message> {
+async function sendUntilAcknowledged(app: AppClient, text: string, refusals: ErrorBody[] = []): Promise<Message> {
   const clientId = randomUUID();
   const deadline = Date.now() + RESTART_TIMEOUT_MS;
   for (;;) {
-    const ack = await app.request<SendAck>('message:send', { bookingId: booking.bookingId, clientId, text });
+    const ack = await app.request('message:send', { bookingId: booking.bookingId, clientId, text });
     if (ack.ok) {
       acknowledged.set(clientId, text);
       return ack.message!;
@@ -68,7 +63,7 @@ async function syncedByClientId(app: AppClient): Promise<Map<string, number>> {
   const counts = new Map<string, number>();
   let since: string | undefined;
   for (;;) {
-    const page = await app.request<{ messages: Message[]; cursor: string; more: boolean }>('sync', since ? { since } : {});
+    const page = expectOk(await app.request('sync', since ? { since } : {}));
     for (const message of page.messages) {
       if (message.clientId) counts.set(message.clientId, (counts.get(message.clientId) ?? 0) + 1);
     }
@@ -130,7 +125,7 @@ describe('a Synapse that dies under a running bridge', () => {
 
     process.kill(killed, 'SIGKILL');
     expect(await exitedWithin(killed, 10_000)).toBe(true);
-    const refusals: SendAck['error'][] = [];
+    const refusals: ErrorBody[] = [];
     await sendUntilAcknowledged(customer, 'sent while Synapse is down', refusals);
     await running.waitForLine('Synapse restarted', RESTART_TIMEOUT_MS);
 
@@ -217,7 +212,7 @@ describe('npm start that cannot own what it needs', () => {
         SYNAPSE_DATABASE_URL: await createDatabase(`bookingchat_npm_start_${randomUUID().slice(0, 8)}`),
       });
       expect(await failedStart(start)).not.toBe(0);
-      expect(start.output()).toContain('Synapse exited during start-up');
+      expect(start.output()).toMatch(/Synapse \(main\) exited during start-up/);
       expect(start.output()).toContain('Database has incorrect collation');
     } finally {
       rmSync(failingDataDir, { recursive: true, force: true });
