@@ -1,5 +1,6 @@
 'use strict';
-// booking-chat runs without end-to-end encryption (TLS on every hop instead, see DESIGN.md).
+// booking-chat runs without end-to-end encryption (TLS on every hop instead; the design notes,
+// ../shared/DESIGN.md, are kept outside this repository).
 // matrix-bot-sdk requires this module at load time but only touches it when crypto is enabled,
 // so every export is a proxy that throws as soon as anything is actually used.
 const message =
