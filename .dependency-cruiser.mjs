@@ -1,9 +1,13 @@
 // The folder rules of bridge/src (docs/architecture.md, "Folders and their rules"), checked by `npm run lint`.
 // Layers, top to bottom: app.ts/main.ts wire everything; the edges (facade/, http/, matrix/) parse, check and
 // translate; the features (bookings/, messages/, media/, safety/, push/, outages/) hold the rules; store/ holds
-// the SQL; config/, protocol/, observability/ and shared/ are the bottom, importing nothing above them.
+// the SQL; observability/ and shared/ (helpers two layers share) sit below them, and config/ and protocol/ at the
+// very bottom.
 const EDGES = '^bridge/src/(facade|http|matrix)/';
 const FEATURES = '^bridge/src/(bookings|messages|media|safety|push|outages)/';
+// matrix/ is two things: the inbound edge (transactions.ts: what Synapse pushes, homeserver-health.ts) and the
+// client every part writes to Synapse through (intents, room administration, ids, its errors, the event schema).
+const MATRIX_CLIENT = '^bridge/src/matrix/(homeserver|room-admin|ids|errors|room-event-schema)\\.ts$';
 
 export default {
   forbidden: [
@@ -13,14 +17,14 @@ export default {
       severity: 'error',
       comment: 'Feature folders hold rules; the edges call them, never the other way round.',
       from: { path: FEATURES },
-      to: { path: EDGES },
+      to: { path: EDGES, pathNot: MATRIX_CLIENT },
     },
     {
       name: 'edges-not-to-other-edges',
       severity: 'error',
       comment: 'Each edge speaks one protocol; what two edges share belongs in shared/ (or a feature).',
       from: { path: '^bridge/src/(facade|http|matrix)/' },
-      to: { path: EDGES, pathNot: '^bridge/src/$1/' },
+      to: { path: EDGES, pathNot: ['^bridge/src/$1/', MATRIX_CLIENT] },
     },
     {
       name: 'store-not-up',
@@ -32,9 +36,9 @@ export default {
     {
       name: 'config-is-a-leaf',
       severity: 'error',
-      comment: 'config/ turns the environment into a typed Config; it imports only config/ and shared/.',
+      comment: 'config/ turns the environment into a typed Config; it imports only config/.',
       from: { path: '^bridge/src/config/' },
-      to: { path: '^bridge/src/', pathNot: '^bridge/src/(config|shared)/' },
+      to: { path: '^bridge/src/', pathNot: '^bridge/src/config/' },
     },
     {
       name: 'protocol-is-the-wire-contract',
@@ -48,7 +52,7 @@ export default {
       severity: 'error',
       comment: 'observability/ and shared/ are used by everyone and use no edge, feature or store.',
       from: { path: '^bridge/src/(observability|shared)/' },
-      to: { path: [EDGES, FEATURES, '^bridge/src/(store|config)/', '^bridge/src/(app|main)\\.ts$'] },
+      to: { path: [EDGES, FEATURES, '^bridge/src/store/', '^bridge/src/(app|main)\\.ts$'] },
     },
   ],
   options: {

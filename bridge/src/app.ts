@@ -12,7 +12,7 @@ import { ChatList } from './bookings/chat-list.ts';
 import type { Config } from './config/config.ts';
 import { registerChatEvents } from './facade/chat-events.ts';
 import { SocketDelivery } from './facade/socket-delivery.ts';
-import { JwtVerifier } from './facade/jwt.ts';
+import { JwtVerifier } from './shared/jwt-verifier.ts';
 import { registerMessageEvents } from './facade/message-events.ts';
 import { registerSafetyEvents } from './facade/safety-events.ts';
 import { registerPushEvents } from './facade/push-events.ts';

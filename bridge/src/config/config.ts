@@ -4,9 +4,9 @@ import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
-import { FAULT_STEPS, type FaultStep } from '../observability/fault-points.ts';
-import { DEFAULT_WEBPUSH_ALLOWED_HOSTS, HOST_PATTERN } from '../push/push-endpoints.ts';
-import { parseRateLimit, type RateLimit, type RateLimitKind } from '../safety/rate-limiter.ts';
+import { FAULT_STEPS, type FaultStep } from './fault-steps.ts';
+import { DEFAULT_WEBPUSH_ALLOWED_HOSTS, HOST_PATTERN } from './push-hosts.ts';
+import { parseRateLimit, type RateLimit, type RateLimitKind } from './rate-limits.ts';
 
 /** The shipped filter configuration (operators edit it, or point FILTER_CONFIG_FILE elsewhere). */
 const DEFAULT_FILTER_CONFIG = resolve(import.meta.dirname, '..', '..', '..', 'config', 'filters.yaml');

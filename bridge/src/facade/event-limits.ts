@@ -2,7 +2,7 @@
 // says so), and onEvent counts it before anything else, so no handler can forget its limit.
 // The classes, their settings and defaults are in docs/protocol.md ("Limits").
 import type { RequestName } from '../protocol/events.ts';
-import type { RateLimitKind } from '../safety/rate-limiter.ts';
+import type { RateLimitKind } from '../config/rate-limits.ts';
 
 export const EVENT_LIMITS: Record<RequestName, RateLimitKind> = {
   'message:send': 'message',

@@ -9,7 +9,7 @@ import type { Metrics } from '../observability/metrics.ts';
 import { closeRedis } from '../outages/shared-redis.ts';
 import { AppError } from '../protocol/errors.ts';
 import type { ClientToServerEvents, InterServerEvents, ServerToClientEvents, SocketData } from '../protocol/events.ts';
-import type { JwtVerifier } from './jwt.ts';
+import type { JwtVerifier } from '../shared/jwt-verifier.ts';
 
 export type BridgeServer = Server<ClientToServerEvents, ServerToClientEvents, InterServerEvents, SocketData>;
 export type BridgeSocket = Socket<ClientToServerEvents, ServerToClientEvents, InterServerEvents, SocketData>;

@@ -4,7 +4,7 @@
 // disconnected. `auth:refresh { token }` with a new token for the same user extends it.
 import { AppError } from '../protocol/errors.ts';
 import { onEvent, type HandlerContext } from './acknowledge.ts';
-import type { JwtVerifier } from './jwt.ts';
+import type { JwtVerifier } from '../shared/jwt-verifier.ts';
 
 /** Long enough for an app to fetch a new token and answer; short enough that a stolen, expired token is soon useless. */
 export const AUTH_REFRESH_GRACE_MS = 15_000;

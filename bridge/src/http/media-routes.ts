@@ -5,7 +5,7 @@ import { Router, type Request } from 'express';
 import multer from 'multer';
 import { z } from 'zod';
 import type { BookingAccess } from '../bookings/access.ts';
-import type { JwtVerifier } from '../facade/jwt.ts';
+import type { JwtVerifier } from '../shared/jwt-verifier.ts';
 import type { Homeserver } from '../matrix/homeserver.ts';
 import type { ImageSending } from '../media/image-sending.ts';
 import type { MediaUrls, MediaVariant } from '../media/media-urls.ts';

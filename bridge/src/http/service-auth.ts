@@ -1,14 +1,7 @@
 // The booking system's routes: `Authorization: Bearer <SERVICE_TOKEN>`, compared in constant time.
-import { createHash, timingSafeEqual } from 'node:crypto';
 import type { RequestHandler } from 'express';
 import { AppError } from '../protocol/errors.ts';
-
-const digest = (value: string) => createHash('sha256').update(value).digest();
-
-export function bearerMatches(header: string | undefined, secret: string): boolean {
-  const presented = header?.match(/^Bearer (.+)$/)?.[1];
-  return presented !== undefined && timingSafeEqual(digest(presented), digest(secret));
-}
+import { bearerMatches } from '../shared/bearer-token.ts';
 
 export function requireServiceToken(serviceToken: string): RequestHandler {
   return (request, _response, next) => {

@@ -4,7 +4,7 @@
 // `Connection: close` and the body (up to IMAGE_MAX_BYTES) is never read into memory.
 import type { RequestHandler } from 'express';
 import type { BookingAccess } from '../bookings/access.ts';
-import type { JwtVerifier } from '../facade/jwt.ts';
+import type { JwtVerifier } from '../shared/jwt-verifier.ts';
 import type { DecodeQueue } from '../media/decode-queue.ts';
 import { bookingIdSchema } from '../protocol/schemas.ts';
 import type { RateLimiter } from '../safety/rate-limiter.ts';

@@ -1,6 +1,6 @@
 // App routes: `Authorization: Bearer <the user's JWT>`, verified like the socket handshake.
 import type { Request, RequestHandler } from 'express';
-import type { JwtVerifier, TokenUser } from '../facade/jwt.ts';
+import type { JwtVerifier, TokenUser } from '../shared/jwt-verifier.ts';
 import { AppError } from '../protocol/errors.ts';
 
 export function bearerToken(request: Request): string | undefined {

@@ -5,11 +5,11 @@
 // after the read model has committed; replays are harmless because storing is idempotent.
 import express, { Router } from 'express';
 import { z } from 'zod';
-import { bearerMatches } from '../http/service-auth.ts';
 import type { RoomEvent } from '../messages/matrix-event.ts';
 import type { StoredChanges } from '../messages/inbound-events.ts';
 import type { FaultPoints } from '../observability/fault-points.ts';
 import type { Logger } from '../observability/logger.ts';
+import { bearerMatches } from '../shared/bearer-token.ts';
 import type { Metrics } from '../observability/metrics.ts';
 import { roomEventSchema } from './room-event-schema.ts';
 

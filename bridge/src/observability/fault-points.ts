@@ -1,14 +1,8 @@
 // A testing aid (FAULT_PAUSE_AT): the work that reaches the named step stops there for good, after
 // one log line, so that a test can SIGKILL the process at exactly that point of a message's way
 // (test/integration/crash-safe-pushes.test.ts). Unset in production: every step passes at once.
+import type { FaultStep } from '../config/fault-steps.ts';
 import type { Logger } from './logger.ts';
-
-/**
- * `after-commit`: stored, Synapse not answered; `after-answer`: answered, nothing emitted or
- * queued; `after-emit`: emitted, pushes not queued.
- */
-export const FAULT_STEPS = ['after-commit', 'after-answer', 'after-emit'] as const;
-export type FaultStep = (typeof FAULT_STEPS)[number];
 
 export class FaultPoints {
   private readonly pauseAt: FaultStep | undefined;

@@ -8,17 +8,6 @@ import { lookup as dnsLookup, type LookupAddress } from 'node:dns';
 import { BlockList, isIP, type LookupFunction } from 'node:net';
 import { AppError } from '../protocol/errors.ts';
 
-/** The push services of the major browsers: Chrome (FCM), Firefox, Safari, Edge. */
-export const DEFAULT_WEBPUSH_ALLOWED_HOSTS = [
-  'fcm.googleapis.com',
-  '*.push.services.mozilla.com',
-  '*.push.apple.com',
-  '*.notify.windows.com',
-];
-
-/** A host pattern: `*.` then a domain (any subdomain of it), or an exact host, optionally `:port`. */
-export const HOST_PATTERN = /^(\*\.)?([a-z0-9-]+\.)*[a-z0-9-]+(:\d{1,5})?$|^\[[0-9a-f:.]+\](:\d{1,5})?$/i;
-
 // Addresses a push service never has (RFC 6890 special-purpose registries, in short).
 const NOT_PUBLIC = new BlockList();
 for (const [network, prefix] of [

@@ -1,7 +1,8 @@
 // Web Push endpoints come from clients: only the push services' hosts, never an address inside.
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { DEFAULT_WEBPUSH_ALLOWED_HOSTS, isPublicAddress, PushEndpointPolicy } from '../../../src/push/push-endpoints.ts';
+import { DEFAULT_WEBPUSH_ALLOWED_HOSTS } from '../../../src/config/push-hosts.ts';
+import { isPublicAddress, PushEndpointPolicy } from '../../../src/push/push-endpoints.ts';
 
 const resolvesTo = (table: Record<string, string[]>) => async (host: string) => table[host] ?? [];
 const policy = new PushEndpointPolicy(DEFAULT_WEBPUSH_ALLOWED_HOSTS, resolvesTo({
