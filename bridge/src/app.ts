@@ -144,6 +144,7 @@ export async function createApp(config: Config, deps: AppDeps): Promise<App> {
     serverName: config.synapse.serverName,
     botLocalpart: config.appservice.botLocalpart,
     registration: deps.registration,
+    onMalformedEvent: () => metrics.malformedPagedEvents.inc(),
   });
 
   // Socket.io must wrap the server's request listener, which needs the services, which need

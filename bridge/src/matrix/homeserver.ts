@@ -2,15 +2,26 @@
 // matrix-appservice-bridge's intents. Inbound transactions are handled in transactions.ts.
 import { createHash } from 'node:crypto';
 import { AppServiceRegistration, Bridge, type Intent } from 'matrix-appservice-bridge';
-import type { RoomEvent } from '../messages/matrix-event.ts';
 import { MatrixIds } from './ids.ts';
-import { roomEventSchema } from './room-event-schema.ts';
+import { roomEventSchema, type RoomEvent } from './room-event-schema.ts';
 
 export interface HomeserverOptions {
   url: string;
   serverName: string;
   botLocalpart: string;
   registration: Record<string, unknown>;
+  /** Called for each event of a /messages page that is not a well-formed room event (it is left out). */
+  onMalformedEvent?: () => void;
+}
+
+/**
+ * One page of room events, newest first. `received` counts what Synapse sent, malformed events
+ * included, so that a page shortened by them does not read as the room's start.
+ */
+export interface RoomEventPage {
+  events: RoomEvent[];
+  received: number;
+  end?: string;
 }
 
 export class Homeserver {
@@ -19,6 +30,7 @@ export class Homeserver {
   private readonly appserviceId: string;
   private readonly url: string;
   private readonly asToken: string;
+  private readonly onMalformedEvent: () => void;
 
   private constructor(bridge: Bridge, ids: MatrixIds, options: HomeserverOptions, appserviceId: string, asToken: string) {
     this.bridge = bridge;
@@ -26,6 +38,7 @@ export class Homeserver {
     this.url = options.url;
     this.appserviceId = appserviceId;
     this.asToken = asToken;
+    this.onMalformedEvent = options.onMalformedEvent ?? (() => undefined);
   }
 
   static async connect(options: HomeserverOptions): Promise<Homeserver> {
@@ -64,7 +77,7 @@ export class Homeserver {
     roomId: string,
     position: { from?: string; beforeEventId?: string },
     limit: number,
-  ): Promise<{ events: Record<string, unknown>[]; end?: string }> {
+  ): Promise<RoomEventPage> {
     let from = position.from;
     if (!from && position.beforeEventId) {
       const path = `/_matrix/client/v3/rooms/${encodeURIComponent(roomId)}/context/${encodeURIComponent(position.beforeEventId)}`;
@@ -76,27 +89,24 @@ export class Homeserver {
 
   /**
    * One page of a room's messages and redactions, newest first, going back from `from` (a
-   * pagination token) or the room's end; anything that is not a well-formed room event is left out.
+   * pagination token) or the room's end.
    */
-  async roomEventsBefore(roomId: string, from: string | undefined, limit: number): Promise<{ events: RoomEvent[]; end?: string }> {
-    const page = await this.pageBack(roomId, from, limit, ['m.room.message', 'm.room.redaction']);
-    const events = page.events.flatMap((raw) => {
-      const parsed = roomEventSchema.safeParse(raw);
-      return parsed.success ? [parsed.data] : [];
-    });
-    return { events, end: page.end };
+  async roomEventsBefore(roomId: string, from: string | undefined, limit: number): Promise<RoomEventPage> {
+    return this.pageBack(roomId, from, limit, ['m.room.message', 'm.room.redaction']);
   }
 
-  private async pageBack(
-    roomId: string,
-    from: string | undefined,
-    limit: number,
-    types: string[],
-  ): Promise<{ events: Record<string, unknown>[]; end?: string }> {
+  /** A page of /messages; anything that is not a well-formed room event is left out (and counted). */
+  private async pageBack(roomId: string, from: string | undefined, limit: number, types: string[]): Promise<RoomEventPage> {
     const query: Record<string, string | number> = { dir: 'b', limit, filter: JSON.stringify({ types }) };
     if (from) query.from = from;
     const page = await this.bot.matrixClient.doRequest('GET', `/_matrix/client/v3/rooms/${encodeURIComponent(roomId)}/messages`, query);
-    return { events: page.chunk ?? [], end: page.end };
+    const chunk: unknown[] = Array.isArray(page.chunk) ? page.chunk : [];
+    const events = chunk.flatMap((raw) => {
+      const parsed = roomEventSchema.safeParse(raw);
+      if (!parsed.success) this.onMalformedEvent();
+      return parsed.success ? [parsed.data] : [];
+    });
+    return { events, received: chunk.length, end: page.end };
   }
 
   /**

@@ -13,3 +13,6 @@ export const roomEventSchema = z.object({
   redacts: z.string().optional(),
   unsigned: z.record(z.string(), z.unknown()).optional(),
 });
+
+/** The parts of a Matrix room event the bridge reads, as the schema leaves them. */
+export type RoomEvent = z.output<typeof roomEventSchema>;

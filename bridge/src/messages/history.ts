@@ -11,7 +11,6 @@ import type { Message } from '../protocol/types.ts';
 import type { BookingRow } from '../store/bookings-store.ts';
 import type { MessagesStore } from '../store/messages-store.ts';
 import { eventToRow } from './event-to-row.ts';
-import type { RoomEvent } from './matrix-event.ts';
 import type { MessageView } from './message-view.ts';
 import type { EventSenders } from './event-senders.ts';
 
@@ -72,12 +71,11 @@ export class MessageHistory {
       throw fromMatrixError(error);
     }
     const messages: Message[] = [];
-    for (const raw of page.events) {
-      const event = raw as unknown as RoomEvent;
+    for (const event of page.events) {
       const row = eventToRow(event, booking.booking_id, await this.deps.senders.resolve(event.sender, booking));
       if (row) messages.unshift(this.deps.view.toMessage({ ...row, seq: '0' }, userId));
     }
-    const exhausted = page.events.length < limit || !page.end;
+    const exhausted = page.received < limit || !page.end;
     return { messages, before: exhausted ? undefined : `${SYNAPSE_CURSOR}${page.end}` };
   }
 }

@@ -1,17 +1,18 @@
-// The one road every room event takes, whoever wrote it (DESIGN.md): Synapse pushes it in a
+// The one road every room event takes, whoever wrote it: Synapse pushes it in a
 // transaction → stored in the read model (idempotent), with its follow-ups in the outbox →
 // Synapse answered → the follow-ups: emitted to members, pushes queued (follow-ups.ts).
-// Redactions take the same road: the message leaves the read model, members get message:deleted.
+// Each event is read by the handler for its kind (room-event-handlers.ts): a message becomes a
+// row, a redaction a deletion (members get message:deleted); edits and reactions will plug in there.
 import type { Logger } from '../observability/logger.ts';
 import type { Metrics } from '../observability/metrics.ts';
 import type { BookingRow, BookingsStore } from '../store/bookings-store.ts';
-import type { MessageRow, NewMessageRow } from '../store/messages-store.ts';
+import type { MessageRow } from '../store/rows.ts';
 import type { Audience } from '../safety/audience.ts';
-import { eventToRow, mayShowInApps } from './event-to-row.ts';
 import type { Entry, ReadModelWriter } from './read-model-writer.ts';
 import type { FollowUps } from './follow-ups.ts';
 import type { RoomEvent } from './matrix-event.ts';
 import type { EventSenders } from './event-senders.ts';
+import { handlerFor, roomEventHandlers, type Handled, type RoomEventHandlers } from './room-event-handlers.ts';
 
 export interface StoredMessage {
   /** The stored row: each recipient gets it as they see it (their own image URLs). */
@@ -46,18 +47,13 @@ export function membersOf(booking: BookingRow): string[] {
   return [booking.customer_id, booking.artist_id];
 }
 
-export function redactedEventId(event: RoomEvent): string | undefined {
-  if (event.type !== 'm.room.redaction') return undefined;
-  // Room versions 11 and later carry the target in the content.
-  const target = event.redacts ?? event.content.redacts;
-  return typeof target === 'string' ? target : undefined;
-}
-
 export class InboundEvents {
   private readonly deps: InboundEventsDeps;
+  private readonly handlers: RoomEventHandlers;
 
   constructor(deps: InboundEventsDeps) {
     this.deps = deps;
+    this.handlers = roomEventHandlers(deps.senders);
   }
 
   /**
@@ -66,7 +62,7 @@ export class InboundEvents {
    * database is, so that the caller retries. `txnId` names the transaction they came in.
    */
   async store(events: RoomEvent[], txnId?: string): Promise<StoredChanges> {
-    const { bookings, writer, senders, metrics } = this.deps;
+    const { bookings, writer, metrics } = this.deps;
     const bookingByRoom = new Map<string, BookingRow | undefined>();
     const bookingById = new Map<string, BookingRow>();
     const entries: Entry[] = [];
@@ -75,24 +71,15 @@ export class InboundEvents {
       if (!bookingByRoom.has(event.room_id)) bookingByRoom.set(event.room_id, await bookings.getByRoom(event.room_id));
       const booking = bookingByRoom.get(event.room_id);
       if (booking) bookingById.set(booking.booking_id, booking);
-      const redacted = booking && redactedEventId(event);
-      if (redacted) {
-        entries.push({ event, deletion: { event_id: redacted, redacted_by: event.sender } });
-        metrics.transactionEvents.inc({ result: 'redaction' });
+      // Apps show only events of booking rooms, and only the kinds a handler reads.
+      const handler = booking && handlerFor(this.handlers, event);
+      const handled: Handled = booking && handler ? await handler.handle(event, booking) : { ignored: true };
+      if ('setAside' in handled) {
+        unconvertible.push({ event, error: handled.setAside });
         continue;
       }
-      let row: NewMessageRow | undefined;
-      if (booking && mayShowInApps(event)) {
-        const sender = await senders.resolve(event.sender, booking);
-        try {
-          row = eventToRow(event, booking.booking_id, sender);
-        } catch (error) {
-          unconvertible.push({ event, error });
-          continue;
-        }
-      }
-      if (row) entries.push({ event, row });
-      metrics.transactionEvents.inc({ result: row ? 'message' : 'ignored' });
+      if ('entry' in handled) entries.push(handled.entry);
+      metrics.transactionEvents.inc({ result: resultOf(handled) });
     }
     const { inserted, deleted } = await writer.write(entries, txnId);
     for (const { event, error } of unconvertible) await writer.setAside(event, error, txnId);
@@ -116,4 +103,10 @@ export class InboundEvents {
     for (const stored of messages) followUps.message(stored).catch(leftToDrainer);
     for (const deletion of deletions) followUps.deletion(deletion).catch(leftToDrainer);
   }
+}
+
+/** The metric's name for what became of an event. */
+function resultOf(handled: { entry: Entry } | { ignored: true }): 'message' | 'redaction' | 'ignored' {
+  if (!('entry' in handled)) return 'ignored';
+  return 'row' in handled.entry ? 'message' : 'redaction';
 }

@@ -1,15 +1,6 @@
-// The parts of a Matrix room event the bridge reads (validated where transactions come in).
-export interface RoomEvent {
-  event_id: string;
-  room_id: string;
-  sender: string;
-  type: string;
-  origin_server_ts: number;
-  content: Record<string, unknown>;
-  state_key?: string;
-  redacts?: string;
-  unsigned?: Record<string, unknown>;
-}
+// The parts of a Matrix room event the bridge reads: the type comes from the schema that
+// validates every event from Synapse (matrix/room-event-schema.ts), so the two cannot drift.
+export type { RoomEvent } from '../matrix/room-event-schema.ts';
 
 /** Custom content keys under the bridge's namespace. */
 export const CONTENT_CLIENT_ID = 'com.bookingchat.client_id';

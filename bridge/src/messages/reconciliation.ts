@@ -9,7 +9,8 @@ import type { Metrics } from '../observability/metrics.ts';
 import type { ActiveRoom, KnownEvents, ReconciliationStore } from '../store/reconciliation-store.ts';
 import { eventToRow } from './event-to-row.ts';
 import type { RoomEvent } from './matrix-event.ts';
-import { redactedEventId, type InboundEvents } from './inbound-events.ts';
+import type { InboundEvents } from './inbound-events.ts';
+import { redactedEventId } from './room-event-handlers.ts';
 import { SUPPORT_SENDER } from './event-senders.ts';
 
 const DAY_MS = 86_400_000;

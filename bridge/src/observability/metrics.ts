@@ -43,6 +43,11 @@ export function createMetrics() {
       labelNames: ['result'] as const,
       registers,
     }),
+    malformedPagedEvents: new Counter({
+      name: 'bookingchat_homeserver_malformed_events_total',
+      help: "Events in Synapse's /messages pages (history, reconciliation) that were not well-formed room events, left out",
+      registers,
+    }),
     transactionDuration: new Histogram({
       name: 'bookingchat_appservice_transaction_seconds',
       help: 'Time to store a transaction before answering Synapse',

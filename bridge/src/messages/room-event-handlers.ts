@@ -1,0 +1,86 @@
+// What each kind of room event becomes in the read model: one small handler per kind, looked up
+// by the inbound pipeline (inbound-events.ts) for every event in a booking's room.
+//
+// The registry is keyed by the event's relation first, then by its type: a message is
+// `m.room.message`, a redaction `m.room.redaction`. An edit is an `m.room.message` whose
+// `m.relates_to.rel_type` is `m.replace`, a reaction an `m.reaction` related by `m.annotation`:
+// their handlers go in the registry under those relation names. Until one is there, an edit is
+// read by the message handler (as a message of its own) and a reaction is ignored.
+import type { BookingRow } from '../store/bookings-store.ts';
+import type { EventSenders } from './event-senders.ts';
+import { eventToRow, mayShowInApps } from './event-to-row.ts';
+import type { RoomEvent } from './matrix-event.ts';
+import type { Entry } from './read-model-writer.ts';
+
+/**
+ * What a handler made of one event: an entry for the read model, nothing (apps do not show it),
+ * or the error that sets it aside (dead letters). A failure to reach the database is thrown.
+ */
+export type Handled = { entry: Entry } | { ignored: true } | { setAside: unknown };
+
+export interface RoomEventHandler {
+  handle(event: RoomEvent, booking: BookingRow): Promise<Handled>;
+}
+
+/** Handlers by relation (`m.replace`, `m.annotation`) or by event type (`m.room.message`, …). */
+export type RoomEventHandlers = Partial<Record<string, RoomEventHandler>>;
+
+const IGNORED: Handled = { ignored: true };
+
+export function redactedEventId(event: RoomEvent): string | undefined {
+  if (event.type !== 'm.room.redaction') return undefined;
+  // Room versions 11 and later carry the target in the content.
+  const target = event.redacts ?? event.content.redacts;
+  return typeof target === 'string' ? target : undefined;
+}
+
+/** The `rel_type` of the event's `m.relates_to` (an edit's `m.replace`, a reaction's `m.annotation`). */
+export function relationOf(event: RoomEvent): string | undefined {
+  const relatesTo = event.content['m.relates_to'];
+  if (!relatesTo || typeof relatesTo !== 'object') return undefined;
+  const { rel_type: relation } = relatesTo as { rel_type?: unknown };
+  return typeof relation === 'string' ? relation : undefined;
+}
+
+/** The handler for this event: its relation's, when one is registered, else its type's. */
+export function handlerFor(handlers: RoomEventHandlers, event: RoomEvent): RoomEventHandler | undefined {
+  const relation = relationOf(event);
+  return (relation === undefined ? undefined : handlers[relation]) ?? handlers[event.type];
+}
+
+/** A message (text, image, system): a new row, as apps show it. */
+export class MessageHandler implements RoomEventHandler {
+  private readonly senders: EventSenders;
+
+  constructor(senders: EventSenders) {
+    this.senders = senders;
+  }
+
+  async handle(event: RoomEvent, booking: BookingRow): Promise<Handled> {
+    if (!mayShowInApps(event)) return IGNORED;
+    const sender = await this.senders.resolve(event.sender, booking);
+    let row;
+    try {
+      row = eventToRow(event, booking.booking_id, sender);
+    } catch (error) {
+      return { setAside: error };
+    }
+    return row ? { entry: { event, row } } : IGNORED;
+  }
+}
+
+/** A redaction (staff in Element): the message it names leaves the read model. */
+export class RedactionHandler implements RoomEventHandler {
+  async handle(event: RoomEvent): Promise<Handled> {
+    const redacted = redactedEventId(event);
+    return redacted ? { entry: { event, deletion: { event_id: redacted, redacted_by: event.sender } } } : IGNORED;
+  }
+}
+
+/** The handlers the bridge has today; edits and reactions plug in here (see the top of this file). */
+export function roomEventHandlers(senders: EventSenders): RoomEventHandlers {
+  return {
+    'm.room.message': new MessageHandler(senders),
+    'm.room.redaction': new RedactionHandler(),
+  };
+}
