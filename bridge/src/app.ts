@@ -64,7 +64,7 @@ import { ModerationRoom } from './safety/moderation-room.ts';
 import { RateLimiter } from './safety/rate-limiter.ts';
 import { Reports } from './safety/reports.ts';
 import { SocketQuota } from './safety/socket-quota.ts';
-import { FilterConfigWatcher } from './safety/filter-config.ts';
+import { FilterConfigWatcher } from './safety/filter-config-watcher.ts';
 import { TextScreening } from './safety/text-screening.ts';
 import { createLogger, routeBridgeLogs, type Logger } from './observability/logger.ts';
 import { FaultPoints } from './observability/fault-points.ts';

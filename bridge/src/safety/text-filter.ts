@@ -28,7 +28,6 @@ export interface FilterVerdict {
   matches: FilterMatch[];
 }
 
-export const BUILT_IN_CATEGORIES: readonly string[] = ['profanity', 'phone', 'email', 'link', 'social_handle'];
 const SEVERITY: Record<FilterAction, number> = { mask: 1, flag: 2, block: 3 };
 // Word lists looked for with the others, as hints for the contact finders rather than matches.
 const PLATFORMS = ' platforms';

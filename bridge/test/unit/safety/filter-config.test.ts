@@ -2,13 +2,8 @@ import { mkdtempSync, renameSync, rmSync, unlinkSync, writeFileSync } from 'node
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import {
-  FilterConfigError,
-  FilterConfigWatcher,
-  loadFilterConfig,
-  parseFilterConfig,
-  type FilterLogger,
-} from '../../../src/safety/filter-config.ts';
+import { FilterConfigError, loadFilterConfig, parseFilterConfig } from '../../../src/safety/filter-config.ts';
+import { FilterConfigWatcher, type FilterLogger } from '../../../src/safety/filter-config-watcher.ts';
 
 const SHIPPED = new URL('../../../../config/filters.yaml', import.meta.url).pathname;
 
