@@ -3,7 +3,7 @@
 import { randomUUID } from 'node:crypto';
 import { io } from 'socket.io-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { connectApp, type AppClient } from '../support/app-client.ts';
+import { connectApp, type AppClient, expectFailure } from '../support/app-client.ts';
 import { newBooking, putBooking } from '../support/booking-system.ts';
 import { startBridge, type TestBridge } from '../support/bridge.ts';
 import { tokenFor } from '../support/tokens.ts';
@@ -29,7 +29,7 @@ afterAll(async () => {
 async function stillWorks(): Promise<void> {
   const health = await fetch(`${bridge.url}/healthz`);
   expect(health.status).toBe(200);
-  const ack = await customer.request<any>('message:send', { bookingId: booking.bookingId, clientId: randomUUID(), text: 'still here' });
+  const ack = await customer.request('message:send', { bookingId: booking.bookingId, clientId: randomUUID(), text: 'still here' });
   expect(ack.ok).toBe(true);
 }
 
@@ -82,15 +82,15 @@ describe('client events', () => {
     ['a null payload', () => null, 'invalid'],
     ['an array payload', () => [1, 2], 'invalid'],
   ])('message:send with %s answers %s', async (_label, payload, code) => {
-    const ack = await customer.request<any>('message:send', payload());
+    const ack = await customer.requestRaw('message:send', payload());
     expect(ack).toMatchObject({ ok: false, error: { code } });
-    expect(typeof ack.error.message).toBe('string');
+    expect(typeof expectFailure(ack).error.message).toBe('string');
   });
 
   it("refuses someone else's booking with forbidden", async () => {
-    const send = await stranger.request<any>('message:send', validSend());
+    const send = expectFailure(await stranger.request('message:send', validSend()));
     expect(send.error.code).toBe('forbidden');
-    const history = await stranger.request<any>('chat:history', { bookingId: booking.bookingId });
+    const history = expectFailure(await stranger.request('chat:history', { bookingId: booking.bookingId }));
     expect(history.error.code).toBe('forbidden');
   });
 
@@ -101,7 +101,7 @@ describe('client events', () => {
     [{ bookingId: 'x', before: 'yesterday' }, 'invalid'],
     [{ bookingId: 'no-such-booking' }, 'not_found'],
   ])('chat:history with %o answers %s', async (payload, code) => {
-    expect(await customer.request<any>('chat:history', payload)).toMatchObject({ ok: false, error: { code } });
+    expect(await customer.requestRaw('chat:history', payload)).toMatchObject({ ok: false, error: { code } });
   });
 
   it('survives events without an acknowledgement and unknown events', async () => {

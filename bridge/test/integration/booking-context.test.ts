@@ -2,6 +2,7 @@
 // the apps as chat:updated, and the booking system's system messages arrive in the stream.
 import { randomUUID } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
+import { expectOk } from '../support/app-client.ts';
 import { useHarness } from '../support/harness.ts';
 import type { Chat } from '../../src/protocol/types.ts';
 import { jsonRequest, newBooking, putBooking, uniqueId } from '../support/booking-system.ts';
@@ -31,7 +32,7 @@ describe('chats:list', () => {
     await ann.request('message:send', { bookingId: older, clientId: randomUUID(), text: 'latest' });
 
     const artistApp = await harness.app(artist.id, 'artist');
-    const { chats } = await artistApp.request<{ chats: Chat[] }>('chats:list');
+    const { chats } = expectOk(await artistApp.request('chats:list'));
     expect(chats.map((c) => c.bookingId)).toEqual([older, newer]);
     expect(chats[0]).toMatchObject({
       title: 'Hair trial',

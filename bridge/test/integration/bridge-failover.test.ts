@@ -9,8 +9,9 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { inject } from 'vitest';
+import type { AckOf } from '../../src/protocol/events.ts';
 import type { Message } from '../../src/protocol/types.ts';
-import { connectApp, type AppClient } from '../support/app-client.ts';
+import { connectApp, type AppClient, expectOk } from '../support/app-client.ts';
 import { newBooking } from '../support/booking-system.ts';
 import { freshDatabase, spawnBridge, type BridgeProcess } from '../support/bridge-process.ts';
 import { REDIS_URL, testPort } from '../support/services.ts';
@@ -19,8 +20,6 @@ const DEADLINE_MS = 150_000;
 /** Concurrent sends per app. */
 const STREAMS = 2;
 
-type SyncPage = { messages: Message[]; cursor: string; more: boolean };
-type SendAck = { ok: boolean; message?: Message; error?: { code: string } };
 
 /** A bridge process at fixed ports, so that it can be started again where it was. */
 class Slot {
@@ -83,16 +82,16 @@ class Member {
   }
 
   /** One send: the ack, or undefined when the socket went away before it came. */
-  async send(payload: { bookingId: string; clientId: string; text: string }): Promise<SendAck | undefined> {
+  async send(payload: { bookingId: string; clientId: string; text: string }): Promise<AckOf<'message:send'> | undefined> {
     const app = this.app;
     if (!app.socket.connected) return undefined;
     const lost = new Promise<undefined>((resolve) => app.socket.once('disconnect', () => resolve(undefined)));
-    return Promise.race([app.request<SendAck>('message:send', payload).catch(() => undefined), lost]);
+    return Promise.race([app.request('message:send', payload).catch(() => undefined), lost]);
   }
 
   async catchUp(): Promise<void> {
     for (;;) {
-      const page = await this.app.request<SyncPage>('sync', { since: this.cursor });
+      const page = expectOk(await this.app.request('sync', { since: this.cursor }));
       this.process(page.messages);
       if (BigInt(page.cursor) > BigInt(this.cursor)) this.cursor = page.cursor;
       if (!page.more) return;
@@ -102,7 +101,7 @@ class Member {
   async fullSync(): Promise<Message[]> {
     const all: Message[] = [];
     for (let since = '0'; ; ) {
-      const page = await this.app.request<SyncPage>('sync', { since });
+      const page = expectOk(await this.app.request('sync', { since }));
       all.push(...page.messages);
       since = page.cursor;
       if (!page.more) return all;

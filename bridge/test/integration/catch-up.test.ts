@@ -5,6 +5,7 @@ import { describe, expect, it } from 'vitest';
 import { useHarness } from '../support/harness.ts';
 import type { Message } from '../../src/protocol/types.ts';
 import type { AppClient } from '../support/app-client.ts';
+import { expectOk } from '../support/app-client.ts';
 import { jsonRequest, newBooking, putBooking, uniqueId } from '../support/booking-system.ts';
 
 const harness = useHarness({ staff: true });
@@ -14,7 +15,7 @@ async function fullHistory(client: AppClient, bookingId: string, limit = 100): P
   const all: Message[] = [];
   let before: string | undefined;
   do {
-    const page = await client.request<{ messages: Message[]; before?: string }>('chat:history', { bookingId, before, limit });
+    const page = expectOk(await client.request('chat:history', { bookingId, before, limit }));
     all.unshift(...page.messages);
     before = page.before;
   } while (before);
@@ -26,7 +27,7 @@ async function syncAll(client: AppClient, since: string | undefined): Promise<{ 
   let pages = 0;
   let cursor = since;
   for (;;) {
-    const page = await client.request<{ messages: Message[]; cursor: string; more: boolean }>('sync', cursor ? { since: cursor } : {});
+    const page = expectOk(await client.request('sync', cursor ? { since: cursor } : {}));
     messages.push(...page.messages);
     pages++;
     cursor = page.cursor;
@@ -44,7 +45,7 @@ describe('history on a new device', () => {
     const expected: string[] = [];
     for (let i = 0; i < 130; i++) {
       const sender = i % 2 ? artistApp : oldPhone;
-      const { message } = await sender.request<{ message: Message }>('message:send', { bookingId, clientId: randomUUID(), text: `m${i}` });
+      const { message } = expectOk(await sender.request('message:send', { bookingId, clientId: randomUUID(), text: `m${i}` }));
       expected.push(message.id);
       if (i === 40) {
         const system = await jsonRequest('POST', `${harness.bridge.url}/api/v1/bookings/${bookingId}/system-messages`, { type: 'booking.confirmed' });
@@ -79,7 +80,7 @@ describe('offline catch-up', () => {
     const customerApp = await harness.app(customer.id);
     const sent: string[] = [];
     const sends = Array.from({ length: 620 }, (_, i) => async () => {
-      const { message } = await customerApp.request<{ message: Message }>('message:send', { bookingId, clientId: randomUUID(), text: `offline ${i}` });
+      const { message } = expectOk(await customerApp.request('message:send', { bookingId, clientId: randomUUID(), text: `offline ${i}` }));
       return message.id;
     });
     for (let i = 0; i < sends.length; i += 20) sent.push(...(await Promise.all(sends.slice(i, i + 20).map((send) => send()))));
@@ -87,7 +88,7 @@ describe('offline catch-up', () => {
     sent.push(system.body.message.id);
     const otherApp = await harness.app(otherCustomer.id);
     for (const text of ['another chat', 'of the same artist']) {
-      sent.push((await otherApp.request<{ message: Message }>('message:send', { bookingId: otherBookingId, clientId: randomUUID(), text })).message.id);
+      sent.push(expectOk(await otherApp.request('message:send', { bookingId: otherBookingId, clientId: randomUUID(), text })).message.id);
     }
 
     const back = await harness.app(artist.id, 'artist');
@@ -117,7 +118,7 @@ describe('offline catch-up', () => {
 
   it.each([[{ since: 'yesterday' }], [{ since: 5 }], [{ since: '-1' }]])('refuses a bad cursor %o', async (payload) => {
     const me = await harness.app('someone');
-    expect(await me.request('sync', payload)).toMatchObject({ ok: false, error: { code: 'invalid' } });
+    expect(await me.requestRaw('sync', payload)).toMatchObject({ ok: false, error: { code: 'invalid' } });
   });
 });
 
@@ -127,7 +128,7 @@ describe('history older than the read model', () => {
     const customerApp = await harness.app(customer.id);
     const sent: string[] = [];
     for (let i = 0; i < 12; i++) {
-      sent.push((await customerApp.request<{ message: Message }>('message:send', { bookingId, clientId: randomUUID(), text: `old ${i}` })).message.id);
+      sent.push(expectOk(await customerApp.request('message:send', { bookingId, clientId: randomUUID(), text: `old ${i}` })).message.id);
     }
     expect((await fullHistory(customerApp, bookingId)).map((m) => m.id)).toEqual(sent);
 

@@ -2,6 +2,7 @@
 // support agent in a real Matrix client.
 import { randomUUID } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
+import { expectOk } from '../support/app-client.ts';
 import { useHarness } from '../support/harness.ts';
 import { newBooking, putBooking } from '../support/booking-system.ts';
 
@@ -39,7 +40,7 @@ describe('real-time text', () => {
     const artistLaptop = await harness.app(artist.id, 'artist');
 
     const clientId = randomUUID();
-    const ack = await customerApp.request<any>('message:send', { bookingId, clientId, text: "I'm 5 minutes late" });
+    const ack = expectOk(await customerApp.request('message:send', { bookingId, clientId, text: "I'm 5 minutes late" }));
     expect(ack.ok).toBe(true);
     expect(ack.message).toMatchObject({
       bookingId,
@@ -66,16 +67,16 @@ describe('real-time text', () => {
     const payload = { bookingId, clientId: randomUUID(), text: 'see you at 10' };
 
     const [first, second] = await Promise.all([
-      customerApp.request<any>('message:send', payload),
-      customerApp.request<any>('message:send', payload),
+      customerApp.request('message:send', payload).then(expectOk),
+      customerApp.request('message:send', payload).then(expectOk),
     ]);
-    const third = await customerApp.request<any>('message:send', payload);
+    const third = expectOk(await customerApp.request('message:send', payload));
     expect(first.message.id).toBe(second.message.id);
     expect(third.message.id).toBe(first.message.id);
 
     await artistApp.waitForMessage((m) => m.id === first.message.id);
-    const history = await artistApp.request<any>('chat:history', { bookingId });
-    expect(history.messages.filter((m: any) => m.clientId === payload.clientId)).toHaveLength(1);
+    const history = expectOk(await artistApp.request('chat:history', { bookingId }));
+    expect(history.messages.filter((m) => m.clientId === payload.clientId)).toHaveLength(1);
   });
 
   it('keeps history in order and lists the chat with its last message', async () => {
@@ -87,13 +88,13 @@ describe('real-time text', () => {
       const sender = i === 2 ? artistApp : customerApp;
       await sender.request('message:send', { bookingId, clientId: randomUUID(), text });
     }
-    const history = await customerApp.request<any>('chat:history', { bookingId, limit: 2 });
-    expect(history.messages.map((m: any) => m.text)).toEqual(['can we do 9?', 'yes']);
-    const older = await customerApp.request<any>('chat:history', { bookingId, before: history.before });
-    expect(older.messages.map((m: any) => m.text)).toEqual(['hi']);
+    const history = expectOk(await customerApp.request('chat:history', { bookingId, limit: 2 }));
+    expect(history.messages.map((m) => m.text)).toEqual(['can we do 9?', 'yes']);
+    const older = expectOk(await customerApp.request('chat:history', { bookingId, before: history.before }));
+    expect(older.messages.map((m) => m.text)).toEqual(['hi']);
     expect(older.before).toBeUndefined();
 
-    const { chats } = await artistApp.request<any>('chats:list');
+    const { chats } = expectOk(await artistApp.request('chats:list'));
     const chat = chats.find((c: any) => c.bookingId === bookingId);
     expect(chat).toMatchObject({
       title: 'Bridal make-up',
@@ -110,7 +111,7 @@ describe('support staff in Element', () => {
     const customerApp = await harness.app(customer.id, 'customer');
     await harness.staffJoins(roomId);
 
-    const sent = await customerApp.request<any>('message:send', { bookingId, clientId: randomUUID(), text: 'help please' });
+    const sent = expectOk(await customerApp.request('message:send', { bookingId, clientId: randomUUID(), text: 'help please' }));
     const seen = await harness.staff.waitForEvent(roomId, (e) => e.getId() === sent.message.id);
     expect(seen.getContent().body).toBe('help please');
 

@@ -5,7 +5,7 @@ import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { inject } from 'vitest';
 import type { Message } from '../../src/protocol/types.ts';
-import { connectApp, type AppClient } from '../support/app-client.ts';
+import { connectApp, type AppClient, expectOk } from '../support/app-client.ts';
 import { newBooking } from '../support/booking-system.ts';
 import { freshDatabase, spawnBridge, type BridgeProcess } from '../support/bridge-process.ts';
 import { inviteAsBot, startStaffClient, type StaffClient } from '../support/matrix-staff.ts';
@@ -41,7 +41,7 @@ describe('a bridge killed while messages are being written', () => {
     const customerApp = await connectApp(server.url, customer.id, { role: 'customer' });
     const artistApp = await connectApp(server.url, artist.id, { role: 'artist' });
     clients.push(customerApp, artistApp);
-    const { cursor: startCursor } = await artistApp.request<{ cursor: string }>('sync');
+    const { cursor: startCursor } = expectOk(await artistApp.request('sync'));
 
     await inviteAsBot(roomId, staff.userId);
     await staff.client.joinRoom(roomId);
@@ -59,7 +59,7 @@ describe('a bridge killed while messages are being written', () => {
       for (let i = 0; writing; i++) {
         const payload = { bookingId, clientId: randomUUID(), text: `app ${i}` };
         for (;;) {
-          const ack = await customerApp.request<{ ok: boolean; message?: Message; error?: { code: string } }>('message:send', payload);
+          const ack = await customerApp.request('message:send', payload);
           if (ack.ok) {
             written.add(ack.message!.id);
             break;
@@ -98,7 +98,7 @@ describe('a bridge killed while messages are being written', () => {
     const caughtUp: Message[] = [];
     let since = startCursor;
     for (;;) {
-      const page = await artistApp.request<{ messages: Message[]; cursor: string; more: boolean }>('sync', { since });
+      const page = expectOk(await artistApp.request('sync', { since }));
       caughtUp.push(...page.messages);
       since = page.cursor;
       if (!page.more) break;

@@ -6,8 +6,7 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { generateVAPIDKeys } from 'web-push';
-import type { Message } from '../../src/protocol/types.ts';
-import { connectApp, type AppClient } from '../support/app-client.ts';
+import { connectApp, type AppClient, expectOk } from '../support/app-client.ts';
 import { newBooking } from '../support/booking-system.ts';
 import { freshDatabase, spawnBridge, type BridgeProcess } from '../support/bridge-process.ts';
 import { REDIS_URL, testPort } from '../support/services.ts';
@@ -63,7 +62,7 @@ async function chatWithClosedBrowser() {
   // Answered once stored: every transaction Synapse queued before it has been taken too.
   await artistApp.request('message:send', { bookingId, clientId: randomUUID(), text: 'before the crash' });
   const browser = await app(customer.id, 'customer');
-  const { cursor: since } = await browser.request<{ cursor: string }>('sync');
+  const { cursor: since } = expectOk(await browser.request('sync'));
   const subscription = pushService.subscribe(vapid.publicKey);
   await browser.request('push:register', { kind: 'webpush', subscription });
   browser.close();
@@ -81,15 +80,14 @@ describe.each([
     receiver = await startReceiver(step);
 
     const clientId = randomUUID();
-    const acked = artistApp.request<{ ok: boolean; message: Message }>('message:send', { bookingId, clientId, text: `killed ${step}` });
+    const acked = artistApp.request('message:send', { bookingId, clientId, text: `killed ${step}` });
     await receiver.printed(`fault point reached: ${step}`, 40_000);
     await receiver.stop('SIGKILL');
     receiver = await startReceiver();
 
     const pushes = () => pushService.received.filter((push) => push.endpoint === endpoint);
     await expect.poll(() => pushes().length, { timeout: 60_000, interval: 250 }).toBeGreaterThan(0);
-    const { ok, message } = await acked;
-    expect(ok).toBe(true);
+    const { message } = expectOk(await acked);
     // At least once in general; once here: the pushes are queued by whoever settles the outbox row.
     expect(pushes().map((push) => JSON.parse(push.plaintext).messageId)).toEqual([message.id]);
     expect(JSON.parse(pushes()[0]!.plaintext)).toMatchObject({ bookingId, body: `killed ${step}` });
@@ -97,7 +95,7 @@ describe.each([
     await artistApp.waitForMessage((m) => m.id === message.id);
 
     const phone = await app(customer.id, 'customer');
-    const synced = await phone.request<{ messages: Message[]; more: boolean }>('sync', { since });
+    const synced = expectOk(await phone.request('sync', { since }));
     expect(synced.messages.filter((m) => m.clientId === clientId).map((m) => m.id)).toEqual([message.id]);
     expect(synced.more).toBe(false);
   });

@@ -7,6 +7,7 @@ import type { Browser } from 'playwright-core';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { launchChromium } from '../support/browser.ts';
+import { expectOk } from '../support/app-client.ts';
 import { useHarness } from '../support/harness.ts';
 import type { Message } from '../../src/protocol/types.ts';
 import { newBooking } from '../support/booking-system.ts';
@@ -76,7 +77,7 @@ describe('a photo sent by an app', () => {
     expect(String(inElement.getContent().url)).toMatch(/^mxc:\/\//);
     expect(String(inElement.getContent().info.thumbnail_url)).toMatch(/^mxc:\/\//);
 
-    const history = await artistApp.request<{ messages: Message[] }>('chat:history', { bookingId });
+    const history = expectOk(await artistApp.request('chat:history', { bookingId }));
     expect(history.messages.find((m) => m.id === message.id)?.image?.url).toMatch(/[?&]sig=/);
   });
 

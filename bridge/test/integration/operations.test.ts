@@ -30,7 +30,7 @@ describe('operations endpoints', () => {
     const { bookingId, customer } = await newBooking(bridge.url);
     const app = await connectApp(bridge.url, customer.id);
     await app.request('message:send', { bookingId, clientId: randomUUID(), text: 'counted' });
-    await app.request('chat:history', { bookingId: 5 });
+    await app.requestRaw('chat:history', { bookingId: 5 });
     app.close();
 
     const metrics = await (await fetch(`${bridge.metricsUrl}/metrics`)).text();

@@ -5,7 +5,7 @@ import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { inject } from 'vitest';
 import { generateVAPIDKeys } from 'web-push';
-import { connectApp, type AppClient } from '../support/app-client.ts';
+import { connectApp, type AppClient, expectOk } from '../support/app-client.ts';
 import { newBooking } from '../support/booking-system.ts';
 import { freshDatabase, spawnBridge, type BridgeProcess } from '../support/bridge-process.ts';
 import { REDIS_URL, testPort } from '../support/services.ts';
@@ -61,16 +61,16 @@ describe('presence across two bridge processes', () => {
     const artistApp = await connectApp(receiver.url, artist.id, { role: 'artist' });
     clients.push(customerApp, artistApp);
     const subscription = pushService.subscribe(vapid.publicKey);
-    expect((await customerApp.request<any>('push:register', { kind: 'webpush', subscription })).ok).toBe(true);
+    expect((await customerApp.request('push:register', { kind: 'webpush', subscription })).ok).toBe(true);
     const pushes = () => pushService.received.filter((p) => p.endpoint === subscription.endpoint).map((p) => JSON.parse(p.plaintext).messageId);
 
-    const seen = await artistApp.request<any>('message:send', { bookingId, clientId: randomUUID(), text: 'you are looking at this' });
+    const seen = expectOk(await artistApp.request('message:send', { bookingId, clientId: randomUUID(), text: 'you are looking at this' }));
     await customerApp.waitForMessage((m) => m.id === seen.message.id);
     await expectNoPushQueued(seen.message.id);
     expect(pushes()).toEqual([]);
 
     await customerApp.request('app:state', { state: 'background' });
-    const missed = await artistApp.request<any>('message:send', { bookingId, clientId: randomUUID(), text: 'now in your pocket' });
+    const missed = expectOk(await artistApp.request('message:send', { bookingId, clientId: randomUUID(), text: 'now in your pocket' }));
     await expect.poll(pushes, { timeout: 15_000 }).toEqual([missed.message.id]);
   });
 });

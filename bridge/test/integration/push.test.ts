@@ -6,6 +6,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { useHarness } from '../support/harness.ts';
 import type { Message } from '../../src/protocol/types.ts';
 import type { AppClient } from '../support/app-client.ts';
+import { expectOk } from '../support/app-client.ts';
 import { jsonRequest, newBooking } from '../support/booking-system.ts';
 import { startFcmStandIn, type FcmStandIn } from '../support/fcm-standin.ts';
 import { startWebPushEndpoint, type WebPushEndpoint } from '../support/webpush-endpoint.ts';
@@ -37,7 +38,7 @@ async function chatWithBackgroundCustomer() {
   const booking = await newBooking(harness.bridge.url);
   const phone = await harness.app(booking.customer.id);
   const token = fcmToken();
-  const { deviceId } = await phone.request<{ deviceId: string }>('push:register', { kind: 'fcm', token });
+  const { deviceId } = expectOk(await phone.request('push:register', { kind: 'fcm', token }));
   expect(await phone.request('app:state', { state: 'background' })).toEqual({ ok: true });
   const artistApp = await harness.app(booking.artist.id, 'artist');
   return { ...booking, phone, token, deviceId, artistApp };
@@ -46,7 +47,7 @@ async function chatWithBackgroundCustomer() {
 const withKeys = (endpoint: string) => ({ endpoint, keys: { p256dh: 'A'.repeat(87), auth: 'A'.repeat(22) } });
 
 async function send(client: AppClient, bookingId: string, text: string): Promise<Message> {
-  return (await client.request<{ message: Message }>('message:send', { bookingId, clientId: randomUUID(), text })).message;
+  return expectOk(await client.request('message:send', { bookingId, clientId: randomUUID(), text })).message;
 }
 
 const harness = useHarness({
@@ -149,7 +150,7 @@ describe('Web Push', () => {
     const browserTab = await harness.app(customer.id);
     expect(await browserTab.request('push:config')).toEqual({ ok: true, webPushPublicKey: vapid.publicKey });
     const subscription = pushService.subscribe(vapid.publicKey);
-    const { deviceId } = await browserTab.request<{ deviceId: string }>('push:register', { kind: 'webpush', subscription });
+    const { deviceId } = expectOk(await browserTab.request('push:register', { kind: 'webpush', subscription }));
     browserTab.close();
 
     const artistApp = await harness.app(artist.id, 'artist');
@@ -176,14 +177,14 @@ describe('Web Push', () => {
     ['a host that is no push service', withKeys('https://push.example/x')],
   ])('refuses a subscription with %s', async (_label, subscription) => {
     const me = await harness.app('web-user');
-    expect(await me.request('push:register', { kind: 'webpush', subscription })).toMatchObject({ ok: false, error: { code: 'invalid' } });
+    expect(await me.requestRaw('push:register', { kind: 'webpush', subscription })).toMatchObject({ ok: false, error: { code: 'invalid' } });
   });
 });
 
 describe('devices', () => {
   it('can be replaced (a refreshed token) and removed', async () => {
     const me = await harness.app('device-owner');
-    const { deviceId } = await me.request<{ deviceId: string }>('push:register', { kind: 'fcm', token: fcmToken() });
+    const { deviceId } = expectOk(await me.request('push:register', { kind: 'fcm', token: fcmToken() }));
     const refreshed = fcmToken();
     expect(await me.request('push:register', { kind: 'fcm', token: refreshed, replaces: deviceId })).toEqual({ ok: true, deviceId });
     expect((await harness.bridge.app.db('devices').where({ id: deviceId }).first()).address).toBe(refreshed);
@@ -191,6 +192,6 @@ describe('devices', () => {
     expect(await me.request('push:unregister', { deviceId })).toEqual({ ok: true });
     // Idempotent: a device already gone is as unregistered as one removed now.
     expect(await me.request('push:unregister', { deviceId })).toEqual({ ok: true });
-    expect(await me.request('push:register', { kind: 'apns', token: 'x' })).toMatchObject({ ok: false, error: { code: 'invalid' } });
+    expect(await me.requestRaw('push:register', { kind: 'apns', token: 'x' })).toMatchObject({ ok: false, error: { code: 'invalid' } });
   });
 });

@@ -3,7 +3,7 @@ import { randomUUID } from 'node:crypto';
 import { io } from 'socket.io-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { inject } from 'vitest';
-import { connectApp, type AppClient } from '../support/app-client.ts';
+import { connectApp, type AppClient, expectFailure, expectOk } from '../support/app-client.ts';
 import { newBooking } from '../support/booking-system.ts';
 import { freshDatabase, spawnBridge, type BridgeProcess } from '../support/bridge-process.ts';
 import { REDIS_URL, testPort } from '../support/services.ts';
@@ -36,12 +36,12 @@ describe('rate limits across two bridge processes', () => {
     const onFirst = await connectApp(first.url, customer.id);
     const onSecond = await connectApp(second.url, customer.id);
     clients.push(onFirst, onSecond);
-    const send = (client: AppClient) => client.request<any>('message:send', { bookingId, clientId: randomUUID(), text: 'hi' });
+    const send = (client: AppClient) => client.request('message:send', { bookingId, clientId: randomUUID(), text: 'hi' });
 
     const results = [];
     for (let i = 0; i < 3; i++) results.push(await send(onFirst), await send(onSecond));
     expect(results.filter((r) => r.ok)).toHaveLength(5);
-    const refused = results.at(-1);
+    const refused = expectFailure(results.at(-1)!);
     expect(refused).toMatchObject({ ok: false, error: { code: 'rate_limited' } });
     expect(refused.error.retryAfter).toBeGreaterThan(0);
     expect(refused.error.retryAfter).toBeLessThanOrEqual(60);
@@ -50,7 +50,7 @@ describe('rate limits across two bridge processes', () => {
     const { bookingId: other, customer: someoneElse } = await newBooking(first.url);
     const them = await connectApp(second.url, someoneElse.id);
     clients.push(them);
-    expect((await them.request<any>('message:send', { bookingId: other, clientId: randomUUID(), text: 'hi' })).ok).toBe(true);
+    expect((await them.request('message:send', { bookingId: other, clientId: randomUUID(), text: 'hi' })).ok).toBe(true);
   });
 
   it('refuse connection attempts over the limit at the handshake', async () => {
@@ -79,8 +79,8 @@ describe('rate limits across two bridge processes', () => {
     const artistApp = await connectApp(first.url, artist.id, { role: 'artist' });
     const customerApp = await connectApp(second.url, customer.id);
     clients.push(artistApp, customerApp);
-    const { message } = await artistApp.request<any>('message:send', { bookingId, clientId: randomUUID(), text: 'spam' });
-    const report = () => customerApp.request<any>('message:report', { messageId: message.id, reason: 'spam' });
+    const { message } = expectOk(await artistApp.request('message:send', { bookingId, clientId: randomUUID(), text: 'spam' }));
+    const report = () => customerApp.request('message:report', { messageId: message.id, reason: 'spam' });
     expect((await report()).ok).toBe(true);
     expect((await report()).ok).toBe(true);
     expect(await report()).toMatchObject({ ok: false, error: { code: 'rate_limited' } });

@@ -7,7 +7,7 @@ import pg from 'pg';
 import { describe, expect, it } from 'vitest';
 import type { Message } from '../../src/protocol/types.ts';
 import { RECONCILIATION_LOCK } from '../../src/store/reconciliation-store.ts';
-import { connectApp, type AppClient } from '../support/app-client.ts';
+import { connectApp, type AppClient, expectOk } from '../support/app-client.ts';
 import { newBooking } from '../support/booking-system.ts';
 import { spawnBridge } from '../support/bridge-process.ts';
 import { useHarness } from '../support/harness.ts';
@@ -20,7 +20,7 @@ type SyncPage = { messages: Message[]; deleted: { bookingId: string; messageId: 
 async function syncAll(app: AppClient, since: string): Promise<SyncPage> {
   const all: SyncPage = { messages: [], deleted: [], cursor: since, more: false };
   for (;;) {
-    const page = await app.request<SyncPage>('sync', { since: all.cursor });
+    const page = expectOk(await app.request('sync', { since: all.cursor }));
     all.messages.push(...page.messages);
     all.deleted.push(...page.deleted);
     all.cursor = page.cursor;
@@ -33,13 +33,13 @@ async function writtenChat() {
   const booking = await newBooking(harness.bridge.url);
   const customerApp = await harness.app(booking.customer.id);
   const artistApp = await harness.app(booking.artist.id, 'artist');
-  const { cursor: start } = await artistApp.request<{ cursor: string }>('sync');
+  const { cursor: start } = expectOk(await artistApp.request('sync'));
   await harness.staffJoins(booking.roomId);
   // As when staff are brought in by a report: they may redact.
   await harness.bridge.app.homeserver.bot.setPowerLevel(booking.roomId, harness.staff.userId, 50);
   const written: string[] = [];
   for (const [app, text] of [[customerApp, 'hello'], [artistApp, 'hi, see you at 10'], [customerApp, 'call me on 555 0100']] as const) {
-    const ack = await app.request<{ message: Message }>('message:send', { bookingId: booking.bookingId, clientId: randomUUID(), text });
+    const ack = expectOk(await app.request('message:send', { bookingId: booking.bookingId, clientId: randomUUID(), text }));
     written.push(ack.message.id);
   }
   for (const text of ['Support here', 'please keep contact details in the chat']) {
@@ -85,11 +85,11 @@ describe('reconciliation with the homeserver', () => {
 
     // A second pass finds nothing to add: a message sent after it is the next and only new one.
     await harness.bridge.app.homeserverRecovered();
-    const { message: after } = await chat.customerApp.request<{ message: Message }>('message:send', {
+    const { message: after } = expectOk(await chat.customerApp.request('message:send', {
       bookingId: chat.bookingId,
       clientId: randomUUID(),
       text: 'after the second pass',
-    });
+    }));
     await chat.artistApp.waitForMessage((m) => m.id === after.id);
     const live = chat.artistApp.received.slice(liveBefore).map((m) => m.id);
     expect(live.sort()).toEqual([...chat.kept, after.id].sort());

@@ -3,7 +3,7 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { inject } from 'vitest';
-import { connectApp, type AppClient } from '../support/app-client.ts';
+import { connectApp, type AppClient, expectOk } from '../support/app-client.ts';
 import { newBooking } from '../support/booking-system.ts';
 import { freshDatabase, spawnBridge, type BridgeProcess } from '../support/bridge-process.ts';
 import { REDIS_URL, testPort } from '../support/services.ts';
@@ -32,13 +32,13 @@ describe('two bridge processes sharing Redis', () => {
     const artistOnSecond = await connectApp(second.url, artist.id, { role: 'artist' });
     clients.push(customerOnSecond, artistOnFirst, artistOnSecond);
 
-    const sent = await customerOnSecond.request<any>('message:send', { bookingId, clientId: randomUUID(), text: 'via the second process' });
+    const sent = expectOk(await customerOnSecond.request('message:send', { bookingId, clientId: randomUUID(), text: 'via the second process' }));
     expect(sent).toMatchObject({ ok: true });
     for (const device of [artistOnFirst, artistOnSecond]) {
       expect(await device.waitForMessage((m) => m.id === sent.message.id)).toEqual(sent.message);
     }
 
-    const reply = await artistOnFirst.request<any>('message:send', { bookingId, clientId: randomUUID(), text: 'via the first' });
+    const reply = expectOk(await artistOnFirst.request('message:send', { bookingId, clientId: randomUUID(), text: 'via the first' }));
     expect(await customerOnSecond.waitForMessage((m) => m.id === reply.message.id)).toEqual(reply.message);
   });
 });

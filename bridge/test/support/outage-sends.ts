@@ -14,7 +14,7 @@ export interface SendPayload {
 export async function sendUntilAcknowledged(client: AppClient, payload: SendPayload, timeoutMs = 60_000): Promise<Message> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
-    const ack = await client.request<{ ok: boolean; message?: Message; error?: { code: string; retryAfter?: number } }>('message:send', payload);
+    const ack = await client.request('message:send', payload);
     if (ack.ok) return ack.message!;
     const retryAfter = ack.error?.code === 'unavailable' ? ack.error.retryAfter : undefined;
     if (retryAfter === undefined || Date.now() > deadline) throw new Error(`${payload.clientId} not acknowledged: ${JSON.stringify(ack.error)}`);
@@ -28,7 +28,7 @@ export async function syncEverything(client: AppClient): Promise<Message[]> {
   const messages: Message[] = [];
   let since: string | undefined;
   for (;;) {
-    const page = await client.request<{ ok: boolean; messages: Message[]; cursor: string; more: boolean }>('sync', since ? { since } : {});
+    const page = await client.request('sync', since ? { since } : {});
     if (!page.ok) throw new Error(`sync failed: ${JSON.stringify(page)}`);
     messages.push(...page.messages);
     since = page.cursor;
