@@ -1,5 +1,6 @@
 // Who may see and write in which booking's chat: its customer and its artist.
 import { AppError } from '../protocol/errors.ts';
+import { isMember } from './members.ts';
 import type { BookingRow, BookingsStore } from '../store/bookings-store.ts';
 
 export class BookingAccess {
@@ -16,7 +17,7 @@ export class BookingAccess {
   /** For a booking read along with something else (history reads both in one statement). */
   check(userId: string, booking: BookingRow | undefined): BookingRow {
     if (!booking) throw new AppError('not_found', 'no such booking');
-    if (booking.customer_id !== userId && booking.artist_id !== userId) {
+    if (!isMember(booking, userId)) {
       throw new AppError('forbidden', 'not a member of this booking');
     }
     return booking;

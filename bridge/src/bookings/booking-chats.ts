@@ -6,7 +6,7 @@ import { onHomeserver } from '../matrix/errors.ts';
 import type { Homeserver } from '../matrix/homeserver.ts';
 import type { RoomAdmin } from '../matrix/room-admin.ts';
 import type { UserDelivery } from '../messages/user-delivery.ts';
-import { membersOf } from '../messages/inbound-events.ts';
+import { isMember, membersOf } from './members.ts';
 import type { Logger } from '../observability/logger.ts';
 import type { BookingUpsert } from '../protocol/schemas.ts';
 import type { BookingFields, BookingRow, BookingsStore } from '../store/bookings-store.ts';
@@ -139,7 +139,7 @@ export class BookingChats {
       preset: 'private_chat',
       visibility: 'private',
       name: fields.title ?? `Booking ${bookingId}`,
-      invite: [fields.customer_id, fields.artist_id].map((id) => ids.appUser(id)),
+      invite: membersOf(fields).map((id) => ids.appUser(id)),
       creation_content: { 'm.federate': false },
       initial_state: [{ type: BOOKING_STATE_EVENT, state_key: '', content: { bookingId } }],
       // The bot creates the room, so it is its creator (all-powerful from room version 12 on).
@@ -164,7 +164,7 @@ export class BookingChats {
     const changed = roomChanged || existing.status !== fields.status || existing.starts_at?.getTime() !== fields.starts_at?.getTime();
     if (!changed) return 'same';
     const booking = await this.deps.bookings.update(existing.booking_id, fields, roomChanged);
-    const removed = membersOf(existing).filter((id) => !membersOf(booking).includes(id));
+    const removed = membersOf(existing).filter((id) => !isMember(booking, id));
     this.deps.delivery.emit(removed, 'chat:removed', { bookingId: booking.booking_id });
     return 'changed';
   }

@@ -6,7 +6,7 @@
 import { onHomeserver } from '../matrix/errors.ts';
 import type { MatrixIds } from '../matrix/ids.ts';
 import type { RoomAdmin } from '../matrix/room-admin.ts';
-import { membersOf } from '../messages/inbound-events.ts';
+import { membersOf } from './members.ts';
 import { AppError } from '../protocol/errors.ts';
 import type { BookingRow, BookingsStore } from '../store/bookings-store.ts';
 

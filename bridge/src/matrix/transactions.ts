@@ -6,7 +6,7 @@
 import express, { Router } from 'express';
 import { z } from 'zod';
 import type { RoomEvent } from '../messages/matrix-event.ts';
-import type { StoredChanges } from '../messages/inbound-events.ts';
+import type { StoredChanges } from '../messages/stored-changes.ts';
 import type { FaultPoints } from '../observability/fault-points.ts';
 import type { Logger } from '../observability/logger.ts';
 import { bearerMatches } from '../shared/bearer-token.ts';

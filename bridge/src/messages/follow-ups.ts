@@ -8,7 +8,7 @@ import type { Message } from '../protocol/types.ts';
 import type { OutboxStore } from '../store/outbox-store.ts';
 import type { StoredMessageWaiters } from './stored-message-waiters.ts';
 import type { UserDelivery } from './user-delivery.ts';
-import type { StoredDeletion, StoredMessage } from './inbound-events.ts';
+import type { StoredDeletion, StoredMessage } from './stored-changes.ts';
 import type { MessageView } from './message-view.ts';
 
 export interface FollowUpsDeps {

@@ -6,31 +6,14 @@
 import type { Logger } from '../observability/logger.ts';
 import type { Metrics } from '../observability/metrics.ts';
 import type { BookingRow, BookingsStore } from '../store/bookings-store.ts';
-import type { MessageRow } from '../store/rows.ts';
+import { membersOf } from '../bookings/members.ts';
 import type { Audience } from '../safety/audience.ts';
 import type { Entry, ReadModelWriter } from './read-model-writer.ts';
 import type { FollowUps } from './follow-ups.ts';
 import type { RoomEvent } from './matrix-event.ts';
 import type { EventSenders } from './event-senders.ts';
+import type { StoredChanges } from './stored-changes.ts';
 import { handlerFor, roomEventHandlers, type Handled, type RoomEventHandlers } from './room-event-handlers.ts';
-
-export interface StoredMessage {
-  /** The stored row: each recipient gets it as they see it (their own image URLs). */
-  row: MessageRow;
-  /** Members to emit to, as the booking's row says at that moment: those who blocked the sender are left out. */
-  recipients: string[];
-}
-
-export interface StoredDeletion {
-  bookingId: string;
-  messageId: string;
-  recipients: string[];
-}
-
-export interface StoredChanges {
-  messages: StoredMessage[];
-  deletions: StoredDeletion[];
-}
 
 export interface InboundEventsDeps {
   bookings: BookingsStore;
@@ -41,10 +24,6 @@ export interface InboundEventsDeps {
   followUps: FollowUps;
   metrics: Metrics;
   logger: Logger;
-}
-
-export function membersOf(booking: BookingRow): string[] {
-  return [booking.customer_id, booking.artist_id];
 }
 
 export class InboundEvents {

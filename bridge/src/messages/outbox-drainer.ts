@@ -9,7 +9,7 @@ import type { BookingsStore } from '../store/bookings-store.ts';
 import type { MessagesStore } from '../store/messages-store.ts';
 import type { OutboxEntry, OutboxStore } from '../store/outbox-store.ts';
 import type { FollowUps } from './follow-ups.ts';
-import { membersOf } from './inbound-events.ts';
+import { membersOf } from '../bookings/members.ts';
 
 const BATCH = 32;
 const POLL_MS = 2000;

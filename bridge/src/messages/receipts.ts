@@ -10,7 +10,7 @@ import type { MessagesStore } from '../store/messages-store.ts';
 import type { MessageRow } from '../store/rows.ts';
 import type { ReadMarkersStore } from '../store/read-markers-store.ts';
 import type { UserDelivery } from './user-delivery.ts';
-import { membersOf } from './inbound-events.ts';
+import { isMember, membersOf } from '../bookings/members.ts';
 import { SUPPORT_SENDER } from './event-senders.ts';
 
 export interface ReceiptsDeps {
@@ -55,7 +55,7 @@ export class Receipts {
       delivery.emit(membersOf(booking), 'receipt', { bookingId: booking.booking_id, userId: SUPPORT_SENDER.id, messageId: eventId });
       return;
     }
-    if (!membersOf(booking).includes(platformId)) return;
+    if (!isMember(booking, platformId)) return;
     const message = await messages.getInBooking(booking.booking_id, eventId);
     if (message) await this.advance(booking, platformId, message);
   }

@@ -15,7 +15,7 @@ import type { BookingRow } from '../store/bookings-store.ts';
 import type { SendsStore } from '../store/sends-store.ts';
 import type { StoredMessageWaiters } from './stored-message-waiters.ts';
 import { CONTENT_CLIENT_ID } from './matrix-event.ts';
-import { membersOf } from './inbound-events.ts';
+import { membersOf } from '../bookings/members.ts';
 
 export interface SendPipelineDeps {
   homeserver: Homeserver;

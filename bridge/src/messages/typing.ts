@@ -7,7 +7,7 @@ import type { Homeserver } from '../matrix/homeserver.ts';
 import type { Audience } from '../safety/audience.ts';
 import type { BookingsStore } from '../store/bookings-store.ts';
 import type { UserDelivery } from './user-delivery.ts';
-import { membersOf } from './inbound-events.ts';
+import { isMember } from '../bookings/members.ts';
 import { SUPPORT_SENDER } from './event-senders.ts';
 
 /** How long an app's "typing" lasts on the homeserver unless renewed or stopped. */
@@ -57,7 +57,7 @@ export class TypingIndicators {
     for (const [matrixId, typing] of changes) {
       const appUser = this.homeserver.ids.platformIdOf(matrixId);
       // An app user the booking no longer has (the room not yet brought in line) shows nothing.
-      if (appUser !== undefined && !membersOf(booking).includes(appUser)) continue;
+      if (appUser !== undefined && !isMember(booking, appUser)) continue;
       const userId = appUser ?? SUPPORT_SENDER.id;
       const others = (await this.audience.of(booking, userId)).filter((member) => member !== userId);
       this.delivery.emit(others, 'typing', { bookingId: booking.booking_id, userId, typing });

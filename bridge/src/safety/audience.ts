@@ -1,5 +1,5 @@
 // Who sees what a member does in a booking: the members, less anyone who blocked the actor.
-import { membersOf } from '../messages/inbound-events.ts';
+import { membersOf } from '../bookings/members.ts';
 import type { BookingRow } from '../store/bookings-store.ts';
 import type { SafetyStore } from '../store/safety-store.ts';
 

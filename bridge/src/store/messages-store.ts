@@ -6,8 +6,6 @@ import { MessageRowCache } from './message-row-cache.ts';
 import { recordFollowUps } from './outbox-store.ts';
 import { runPrepared, type PreparedStatement } from './prepared.ts';
 import type { DeletionRow, MessageRow, NewDeletion, NewMessageRow } from './rows.ts';
-// Until messages/inbound-events.ts (being renamed) imports it from rows.ts; then this line goes.
-export type { MessageRow } from './rows.ts';
 
 export interface HistoryRead {
   booking: BookingRow | undefined;
