@@ -235,7 +235,9 @@ export async function createApp(config: Config, deps: AppDeps): Promise<App> {
   const ephemeral = new EphemeralEvents(receipts, typing, logger);
   const chatServices = {
     chats,
-    history: new MessageHistory({ access, messages, homeserver, senders, view, horizon: () => readModelHorizon(db) }),
+    history: new MessageHistory({
+      access, messages, homeserver, senders, view, horizon: () => readModelHorizon(db), blockedBy: (userId) => safety.blockedBy(userId),
+    }),
     catchUp: new CatchUp(messages, view),
   };
   const filters = new FilterConfigWatcher(config.filterConfigFile, logger.child({ component: 'filter' }));

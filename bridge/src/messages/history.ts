@@ -29,6 +29,8 @@ export interface MessageHistoryDeps {
   view: MessageView;
   /** Messages created before this may be missing from the read model (null: none are). */
   horizon: () => Promise<Date | null>;
+  /** The senders a user blocked: left out of the Synapse pages, as the read model's statements leave them out. */
+  blockedBy: (userId: string) => Promise<string[]>;
 }
 
 export class MessageHistory {
@@ -70,10 +72,11 @@ export class MessageHistory {
       if (position.from && isBadRequest(error)) throw new AppError('invalid', 'before: a cursor');
       throw fromMatrixError(error);
     }
+    const blocked = new Set(await this.deps.blockedBy(userId));
     const messages: Message[] = [];
     for (const event of page.events) {
       const row = eventToRow(event, booking.booking_id, await this.deps.senders.resolve(event.sender, booking));
-      if (row) messages.unshift(this.deps.view.toMessage({ ...row, seq: '0' }, userId));
+      if (row && !blocked.has(row.sender_id)) messages.unshift(this.deps.view.toMessage({ ...row, seq: '0' }, userId));
     }
     const exhausted = page.received < limit || !page.end;
     return { messages, before: exhausted ? undefined : `${SYNAPSE_CURSOR}${page.end}` };

@@ -123,14 +123,21 @@ describe('offline catch-up', () => {
 });
 
 describe('history older than the read model', () => {
-  it('comes from Synapse once retention has dropped it from the read model', async () => {
-    const { bookingId, customer } = await newBooking(harness.bridge.url);
+  it('comes from Synapse once retention has dropped it from the read model, without senders the reader blocked', async () => {
+    const { bookingId, customer, artist } = await newBooking(harness.bridge.url);
     const customerApp = await harness.app(customer.id);
+    const artistApp = await harness.app(artist.id, 'artist');
     const sent: string[] = [];
+    const fromArtist: string[] = [];
     for (let i = 0; i < 12; i++) {
       sent.push(expectOk(await customerApp.request('message:send', { bookingId, clientId: randomUUID(), text: `old ${i}` })).message.id);
+      if (i % 4 === 0) {
+        fromArtist.push(expectOk(await artistApp.request('message:send', { bookingId, clientId: randomUUID(), text: `reply ${i}` })).message.id);
+      }
     }
-    expect((await fullHistory(customerApp, bookingId)).map((m) => m.id)).toEqual(sent);
+    const everything = (await fullHistory(customerApp, bookingId)).map((m) => m.id);
+    expect(everything.filter((id) => !fromArtist.includes(id))).toEqual(sent);
+    expect(everything.filter((id) => fromArtist.includes(id))).toEqual(fromArtist);
 
     // Two years from now, a 365-day retention drops every partition holding these messages.
     const { ReadModelRetention } = await import('../../src/messages/retention.ts');
@@ -139,6 +146,8 @@ describe('history older than the read model', () => {
     expect(dropped.length).toBeGreaterThan(0);
     expect(await harness.bridge.app.db('messages').where({ booking_id: bookingId }).count('* as n')).toEqual([{ n: '0' }]);
 
+    expect((await fullHistory(customerApp, bookingId, 5)).map((m) => m.id)).toEqual(everything);
+    expectOk(await customerApp.request('user:block', { userId: artist.id }));
     const fromSynapse = await fullHistory(customerApp, bookingId, 5);
     expect(fromSynapse.map((m) => m.id)).toEqual(sent);
     expect(fromSynapse[0]).toMatchObject({ kind: 'text', text: 'old 0', sender: { id: customer.id, role: 'customer' }, cursor: '0' });
