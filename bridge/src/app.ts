@@ -1,7 +1,7 @@
 // createApp(config, deps): wires every part of the bridge. main.ts and the tests both call it.
 import { createHmac } from 'node:crypto';
 import { readFileSync } from 'node:fs';
-import http, { type RequestListener } from 'node:http';
+import http from 'node:http';
 import https, { type Agent } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import express from 'express';
@@ -71,6 +71,7 @@ import { FaultPoints } from './observability/fault-points.ts';
 import { createMetrics } from './observability/metrics.ts';
 import { DependencyHealth } from './outages/dependency-health.ts';
 import { closeRedis, openRedis } from './outages/shared-redis.ts';
+import { stopAll } from './lifecycle.ts';
 import { BookingsStore } from './store/bookings-store.ts';
 import { migrate, openDatabase, type Database } from './store/database.ts';
 import { MessageRowCache } from './store/message-row-cache.ts';
@@ -116,6 +117,12 @@ function required<T>(value: T | undefined, name: string): T {
   return value;
 }
 
+function closeServer(server: http.Server): Promise<void> {
+  const closed = new Promise<void>((resolve) => (server.listening ? server.close(() => resolve()) : resolve()));
+  server.closeAllConnections();
+  return closed;
+}
+
 function listenOn(server: http.Server, port: number, host: string): Promise<number> {
   return new Promise((resolve, reject) => {
     server.once('error', reject);
@@ -147,18 +154,14 @@ export async function createApp(config: Config, deps: AppDeps): Promise<App> {
     onMalformedEvent: () => metrics.malformedPagedEvents.inc(),
   });
 
-  // Socket.io must wrap the server's request listener, which needs the services, which need
-  // Socket.io for delivery: the listener is bound once everything exists.
-  let handleRequest: RequestListener = (_request, response) => response.writeHead(503).end();
-  const onRequest: RequestListener = (request, response) => handleRequest(request, response);
   const tlsOptions = config.tls && { cert: readFileSync(config.tls.certFile), key: readFileSync(config.tls.keyFile) };
-  const publicServer = tlsOptions ? https.createServer(tlsOptions, onRequest) : http.createServer(onRequest);
 
   const redis = config.redisUrl ? openRedis(config.redisUrl, new DependencyHealth('redis', metrics, logger), logger) : undefined;
   const limiter = new RateLimiter(config.rateLimits, redis);
   const socketQuota = new SocketQuota(config.caps.socketsPerUser, redis);
   const verifier = new JwtVerifier(config.jwt);
-  const sockets = createSocketServer(publicServer, {
+  // Built before the services (they deliver through it); attached to the public server once the HTTP app exists.
+  const sockets = createSocketServer({
     allowedOrigins: config.allowedOrigins,
     redis,
     verifier,
@@ -274,7 +277,7 @@ export async function createApp(config: Config, deps: AppDeps): Promise<App> {
   const decodes = deps.decodeQueue ?? new DecodeQueue(config.caps.imageDecodes, config.caps.imageDecodesWaiting);
   const images = new ImageSending(pipeline, homeserver, config.images, config.limits.messageMaxLength, decodes);
 
-  handleRequest = createHttpApp(logger, metrics, {
+  const httpApp = createHttpApp(logger, metrics, {
     api: [
       bookingRoutes(required(config.serviceToken, 'SERVICE_TOKEN'), bookingChats, systemMessages),
       openApiRoutes(),
@@ -302,6 +305,9 @@ export async function createApp(config: Config, deps: AppDeps): Promise<App> {
     }),
     demo: demoRoutes(config, { bookingChats, systemMessages }),
   });
+
+  const publicServer = tlsOptions ? https.createServer(tlsOptions, httpApp) : http.createServer(httpApp);
+  sockets.io.attach(publicServer);
 
   let ready = false;
   const appserviceApp = express();
@@ -365,29 +371,25 @@ export async function createApp(config: Config, deps: AppDeps): Promise<App> {
       return { port, appservicePort, metricsPort };
     },
     homeserverRecovered,
-    async close() {
-      ready = false;
-      retention.stop();
-      homeserverHealth.stop();
-      await reconciliation.stop();
-      await roomRepairs;
-      filters.close();
-      await sockets.close();
-      socketQuota.stop();
-      await drainer.stop();
-      await pushWorker.stop();
-      await presence.stop();
-      await fcm?.close();
-      await Promise.all(
-        [publicServer, appserviceServer, metricsServer].map((server) => {
-          const closed = new Promise<void>((resolve) => (server.listening ? server.close(() => resolve()) : resolve()));
-          server.closeAllConnections();
-          return closed;
-        }),
-      );
-      await homeserver.close();
-      if (redis) await closeRedis(redis);
-      await db.destroy();
-    },
+    // In reverse order of start-up; every part is asked to stop even when one before it failed.
+    close: () =>
+      stopAll([
+        ['transactions', () => void (ready = false)],
+        ['retention', () => retention.stop()],
+        ['homeserver health', () => homeserverHealth.stop()],
+        ['reconciliation', () => reconciliation.stop()],
+        ['room repairs', () => roomRepairs],
+        ['filters', () => filters.close()],
+        ['sockets', () => sockets.close()],
+        ['socket quota', () => socketQuota.stop()],
+        ['outbox drainer', () => drainer.stop()],
+        ['push worker', () => pushWorker.stop()],
+        ['presence', () => presence.stop()],
+        ['fcm', () => fcm?.close()],
+        ['listeners', () => Promise.all([publicServer, appserviceServer, metricsServer].map(closeServer))],
+        ['homeserver', () => homeserver.close()],
+        ['redis', () => redis && closeRedis(redis)],
+        ['database', () => db.destroy()],
+      ]),
   };
 }

@@ -41,7 +41,8 @@ async function main(): Promise<void> {
     if (stopping) return;
     stopping = true;
     logger.info({ signal }, 'draining');
-    await app.close();
+    // Every part was asked to stop; the ones that failed are logged and the stack goes down anyway.
+    await app.close().catch((err: unknown) => logger.error({ err }, 'some parts did not stop cleanly'));
     await stack.stop();
     process.exit(0);
   };

@@ -1,6 +1,5 @@
 // The Socket.io edge: transport settings (OWASP), Origin allow-list, the JWT handshake, the
 // Redis adapter for several bridge processes, and one room per user for delivery.
-import type { Server as HttpServer } from 'node:http';
 import { createAdapter } from '@socket.io/redis-adapter';
 import type { Redis } from 'ioredis';
 import { Server, type Socket } from 'socket.io';
@@ -39,9 +38,10 @@ export interface SocketServer {
   close(): Promise<void>;
 }
 
-export function createSocketServer(httpServer: HttpServer, options: SocketServerOptions): SocketServer {
+/** Socket.io without a server yet: `io.attach(httpServer)` once the HTTP app exists. */
+export function createSocketServer(options: SocketServerOptions): SocketServer {
   const { allowedOrigins, verifier, logger, metrics } = options;
-  const io: BridgeServer = new Server(httpServer, {
+  const io: BridgeServer = new Server({
     // Chat payloads are small; images go over REST. A bigger frame closes the connection.
     maxHttpBufferSize: 100_000,
     perMessageDeflate: false,
