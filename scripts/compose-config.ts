@@ -10,16 +10,18 @@
 //                            by the internal CA until replaced by a real one (then left alone)
 //   .local/compose/          homeserver.yaml, registration.yaml, .env, and the stored secrets
 //                            (secrets.json, passwords.json)
+//   .local/compose/workers/  with --synapse-workers N: one file per Synapse worker, and
+//                            docker-compose.workers.yml beside .env (scripts/lib/compose-workers.ts)
 //
 // Idempotent: keys and secrets are made once and reused on every later run; certificates are
 // reissued only when missing, expiring or naming other hosts. Settings (host names, JWT issuer,
 // ...) come from the flags, else the environment, else the previous .env, else a default.
 // docs/deployment.md, "Before the first `docker compose up`", tells the operator's side.
 import { randomBytes } from 'node:crypto';
-import { chownSync, existsSync, mkdirSync, readFileSync, renameSync, statSync, writeFileSync } from 'node:fs';
+import { chownSync, existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { parseArgs, parseEnv } from 'node:util';
-import { parse as parseYaml } from 'yaml';
+import { parse as parseYaml, stringify as stringifyYaml } from 'yaml';
 import { renderRegistration } from '../bridge/src/stack/registration.ts';
 import { loadOrCreateSecrets, type LocalSecrets } from '../bridge/src/stack/secrets.ts';
 import { renderTemplate } from '../bridge/src/stack/template.ts';
@@ -28,6 +30,7 @@ import {
   ensureServerCertificate,
   type Outcome,
 } from './lib/certificates.ts';
+import { composeWorkers, type ComposeService, type ComposeWorkers } from './lib/compose-workers.ts';
 
 const ROOT = join(import.meta.dirname, '..');
 const COMPOSE_FILE = join(ROOT, 'docker-compose.yml');
@@ -37,11 +40,8 @@ const LOCAL_PREFIX = './.local/';
 /** The uids of the containers that read a file as themselves (docs/deployment.md). */
 const SYNAPSE_UID = 991;
 const BRIDGE_UID = 1000;
-
-interface ComposeService {
-  environment?: Record<string, string | number | boolean | null>;
-  volumes?: string[];
-}
+/** The Compose override with the Synapse workers, in .local/compose/. */
+const WORKERS_OVERRIDE = 'docker-compose.workers.yml';
 
 interface ComposeFile {
   services: Record<string, ComposeService>;
@@ -63,10 +63,10 @@ function composeVariables(): Map<string, boolean> {
   return variables;
 }
 
-/** Host paths (relative to .local/) that docker-compose.yml bind-mounts, with the services mounting each. */
-function localMounts(): Map<string, string[]> {
+/** Host paths (relative to .local/) that the services bind-mount, with the services mounting each. */
+function localMounts(services: Record<string, ComposeService>): Map<string, string[]> {
   const mounts = new Map<string, string[]>();
-  for (const [name, service] of Object.entries(compose.services)) {
+  for (const [name, service] of Object.entries(services)) {
     for (const volume of service.volumes ?? []) {
       const source = volume.split(':')[0] ?? '';
       if (!source.startsWith(LOCAL_PREFIX)) continue;
@@ -135,6 +135,12 @@ const SETTINGS: Record<string, Setting> = {
     description: "Synapse's message retention in days",
     fallback: () => '365',
     check: matches(/^[1-9]\d{0,4}$/, 'a number of days'),
+  },
+  SYNAPSE_WORKERS: {
+    flag: 'synapse-workers',
+    description: 'Synapse event persisters besides the main process (0: one process)',
+    fallback: () => '0',
+    check: matches(/^(\d|1[0-6])$/, 'a number from 0 to 16'),
   },
   LOG_LEVEL: { description: "the bridges' log level" },
   BRIDGE_IMAGE_TAG: { description: "the bridge image's tag" },
@@ -241,6 +247,40 @@ function writeIfChanged(path: string, content: string, mode: number): 'created' 
   return 'updated';
 }
 
+/**
+ * The worker files and the Compose override with workers; without, removes any an earlier run
+ * with more workers left (a stale override would start workers Synapse's config no longer names).
+ * Returns the worker files written.
+ */
+function writeWorkerFiles(composeDir: string, workers: ComposeWorkers | undefined, report: string[]): string[] {
+  const dir = join(composeDir, 'workers');
+  const override = join(composeDir, WORKERS_OVERRIDE);
+  const wanted = workers?.workerFiles ?? new Map<string, unknown>();
+  for (const stale of existsSync(dir) ? readdirSync(dir).filter((file) => !wanted.has(file)) : []) {
+    rmSync(join(dir, stale));
+    report.push(`${'removed'.padEnd(8)} ${join(dir, stale)}`);
+  }
+  if (!workers) {
+    if (existsSync(override)) {
+      rmSync(override);
+      report.push(`${'removed'.padEnd(8)} ${override}`);
+    }
+    return [];
+  }
+  mkdirSync(dir, { recursive: true, mode: 0o700 });
+  const written: string[] = [];
+  for (const [file, content] of workers.workerFiles) {
+    const path = join(dir, file);
+    report.push(`${writeIfChanged(path, stringifyYaml(content), 0o600).padEnd(8)} ${path}`);
+    written.push(path);
+  }
+  const header =
+    '# Synapse workers, written by `npm run compose:config -- --synapse-workers N`: use it over\n' +
+    '# docker-compose.yml (docker compose -f docker-compose.yml -f THIS_FILE ...); docs/deployment.md.\n';
+  report.push(`${writeIfChanged(override, header + stringifyYaml(workers.override, { aliasDuplicateObjects: false }), 0o644).padEnd(8)} ${override}`);
+  return written;
+}
+
 // ---------------------------------------------------------------- main
 
 function main(): void {
@@ -306,8 +346,34 @@ function main(): void {
   const secrets = loadOrCreateSecrets(composeDir);
   const passwords = loadOrCreatePasswords(composeDir);
 
-  // Certificates: every internal one docker-compose.yml mounts, named for the services mounting it.
-  const mounts = localMounts();
+  let homeserver = renderTemplate(HOMESERVER_TEMPLATE, {
+    SERVER_NAME: settings.SYNAPSE_SERVER_NAME!,
+    PUBLIC_BASEURL: `https://${settings.MATRIX_HOST}/`,
+    SYNAPSE_DB_PASSWORD: passwords.synapseDbPassword,
+    REGISTRATION_SHARED_SECRET: secrets.registrationSharedSecret,
+    MACAROON_SECRET_KEY: secrets.macaroonSecretKey,
+    FORM_SECRET: secrets.formSecret,
+    RETENTION_DAYS: settings.RETENTION_DAYS!,
+  });
+  const homeserverConfig = parseYaml(homeserver) as Record<string, unknown>; // fails here, not in the container, if a value broke the YAML
+  // Synapse workers: the shared settings join homeserver.yaml, and their services mount files too.
+  const workerCount = Number(settings.SYNAPSE_WORKERS);
+  const workers =
+    workerCount > 0
+      ? composeWorkers(workerCount, compose.services, homeserverConfig.listeners as unknown[], {
+          redisPassword: passwords.redisPassword,
+          replicationSecret: secrets.replicationSecret,
+        })
+      : undefined;
+  const services = { ...compose.services };
+  if (workers) {
+    // Re-rendered whole, so that the shared listeners replace the template's one listener.
+    homeserver = `# Generated from synapse-config/homeserver.compose.yaml.template with --synapse-workers ${workerCount} (scripts/compose-config.ts).\n${stringifyYaml({ ...homeserverConfig, ...workers.shared })}`;
+    for (const [name, service] of Object.entries(workers.override.services)) services[name] ??= service;
+  }
+
+  // Certificates: every internal one the services mount, named for the services mounting it.
+  const mounts = localMounts(services);
   const report: string[] = [];
   const ca = ensureCertificateAuthority(internalDir, 'booking-chat internal CA');
   report.push(`${ca.outcome.padEnd(8)} ${ca.certFile}`);
@@ -349,18 +415,9 @@ function main(): void {
   const registrationFile = join(composeDir, 'registration.yaml');
   report.push(`${writeIfChanged(registrationFile, registration.yaml, 0o600).padEnd(8)} ${registrationFile}`);
 
-  const homeserver = renderTemplate(HOMESERVER_TEMPLATE, {
-    SERVER_NAME: settings.SYNAPSE_SERVER_NAME!,
-    PUBLIC_BASEURL: `https://${settings.MATRIX_HOST}/`,
-    SYNAPSE_DB_PASSWORD: passwords.synapseDbPassword,
-    REGISTRATION_SHARED_SECRET: secrets.registrationSharedSecret,
-    MACAROON_SECRET_KEY: secrets.macaroonSecretKey,
-    FORM_SECRET: secrets.formSecret,
-    RETENTION_DAYS: settings.RETENTION_DAYS!,
-  });
-  parseYaml(homeserver); // fails here, not in the container, if a value broke the YAML
   const homeserverFile = join(composeDir, 'homeserver.yaml');
   report.push(`${writeIfChanged(homeserverFile, homeserver, 0o600).padEnd(8)} ${homeserverFile}`);
+  const workerFiles = writeWorkerFiles(composeDir, workers, report);
 
   // The env file: every variable docker-compose.yml names that has a value.
   const values: Record<string, string> = { ...settings };
@@ -385,8 +442,10 @@ function main(): void {
   }
   if (missing.length > 0) throw new Error(`no value for ${missing.join(', ')}, which docker-compose.yml requires`);
   lines.push(
-    "# Not read by docker-compose.yml: Synapse's retention, written into homeserver.yaml.",
+    "# Not read by docker-compose.yml: Synapse's retention, written into homeserver.yaml, and its",
+    '# workers (docker-compose.workers.yml beside this file when above 0).',
     envLine('RETENTION_DAYS', settings.RETENTION_DAYS!),
+    envLine('SYNAPSE_WORKERS', settings.SYNAPSE_WORKERS!),
   );
   if (defaulted.length > 0) {
     lines.push('# Defaults; the next run recomputes them unless changed above:', ...defaulted.map((d) => `#   ${d}`));
@@ -401,6 +460,7 @@ function main(): void {
   const owners: [string, number][] = [
     [homeserverFile, SYNAPSE_UID],
     [registrationFile, SYNAPSE_UID],
+    ...workerFiles.map((path): [string, number] => [path, SYNAPSE_UID]),
     [join(internalDir, 'synapse.key'), SYNAPSE_UID],
     [join(internalDir, 'bridge.key'), BRIDGE_UID],
   ];
@@ -422,7 +482,8 @@ function main(): void {
     );
   }
   for (const warning of warnings) console.warn(`warning: ${warning}`);
-  console.log(`\nThen, from ${ROOT}:\n  docker compose --env-file ${envFile} up -d`);
+  const overrideFlags = workers ? `-f docker-compose.yml -f ${join(composeDir, WORKERS_OVERRIDE)} ` : '';
+  console.log(`\nThen, from ${ROOT}:\n  docker compose ${overrideFlags}--env-file ${envFile} up -d`);
 }
 
 try {
