@@ -17,6 +17,8 @@ export interface ChatSpec {
 export type ClientCommand =
   | { type: 'connect'; bridgeUrl: string; jwtSecret: string; chats: ChatSpec[] }
   | { type: 'step'; rate: number; durationMs: number; drainMs: number }
+  /** Idle sockets `from`…`to - 1`, one per user, spread over loopback source addresses (each has its own ephemeral ports). */
+  | { type: 'connect-idle'; bridgeUrl: string; jwtSecret: string; from: number; to: number; sourceAddresses: string[] }
   | { type: 'close' };
 
 export interface StepResult {
@@ -38,6 +40,7 @@ interface Chat {
 }
 
 const chats: Chat[] = [];
+const idle: Socket[] = [];
 /** clientId → when it was sent, for messages not delivered yet. */
 const inFlight = new Map<string, number>();
 let latencies: number[] = [];
@@ -66,6 +69,20 @@ async function connectAll(command: Extract<ClientCommand, { type: 'connect' }>):
     }),
   );
   reply({ type: 'connected', sockets: chats.length * 2, seconds: (performance.now() - started) / 1000 });
+}
+
+async function connectIdle(command: Extract<ClientCommand, { type: 'connect-idle' }>): Promise<void> {
+  const started = performance.now();
+  let next = command.from;
+  await Promise.all(
+    Array.from({ length: 64 }, async () => {
+      for (let index = next++; index < command.to; index = next++) {
+        const localAddress = command.sourceAddresses[index % command.sourceAddresses.length];
+        idle.push(await connect(command.bridgeUrl, command.jwtSecret, `idle-${index}`, index % 2 ? 'artist' : 'customer', { localAddress }));
+      }
+    }),
+  );
+  reply({ type: 'connected', sockets: idle.length, seconds: (performance.now() - started) / 1000 });
 }
 
 /** Open loop: arrivals follow a Poisson process whatever the answers do. */
@@ -115,12 +132,14 @@ async function step(command: Extract<ClientCommand, { type: 'step' }>): Promise<
 process.on('message', (command: ClientCommand) => {
   const run = async () => {
     if (command.type === 'connect') await connectAll(command);
+    else if (command.type === 'connect-idle') await connectIdle(command);
     else if (command.type === 'step') reply({ type: 'step', result: await step(command) });
     else {
       for (const chat of chats) {
         chat.customer.disconnect();
         chat.artist.disconnect();
       }
+      for (const socket of idle) socket.disconnect();
       process.exit(0);
     }
   };

@@ -4,13 +4,16 @@
 // the CPU per message of the bridge (this process: the bridge runs in-process, the apps in a
 // child), of every Synapse process and of the PostgreSQL backends serving this stack. The last
 // stdout line is one JSON object with capacity_msgs_per_s per topology: the highest rate whose
-// p99 stays ≤ 500 ms with nothing lost. BENCH_QUICK=1: 200 sockets, two rates, short steps.
-import { fork, type ChildProcess } from 'node:child_process';
+// p99 stays ≤ 500 ms with nothing lost. First, on the monolith's fresh bridge, the memory per idle
+// socket (idle.ts): 20,000 sockets, or BENCH_LOAD_IDLE_SOCKETS (0 skips it); BENCH_LOAD_IDLE_ONLY=1
+// measures only that. BENCH_QUICK=1: 200 sockets, two rates, short steps, 2,000 idle sockets.
 import { cpus, loadavg } from 'node:os';
 import { newBenchBooking } from '../facade.ts';
 import { round2 } from '../stats.ts';
 import { startStack, type BenchStack } from '../stack.ts';
-import type { ChatSpec, ClientCommand, ClientReply, StepResult } from './clients.ts';
+import { Clients } from './client-process.ts';
+import { measureIdleSockets, type IdleSocketBytes } from './idle.ts';
+import type { ChatSpec, StepResult } from './clients.ts';
 import { postgresPids, sample, synapsePids, usedMs } from './cpu.ts';
 
 const QUICK = process.env.BENCH_QUICK === '1';
@@ -21,6 +24,8 @@ const settings = {
   stepMs: Number(process.env.BENCH_LOAD_STEP_SECONDS ?? (QUICK ? 10 : 30)) * 1000,
   drainMs: 15_000,
   workers: Number(process.env.BENCH_LOAD_WORKERS ?? 2),
+  idleSockets: Number(process.env.BENCH_LOAD_IDLE_SOCKETS ?? (QUICK ? 2_000 : 20_000)),
+  idleOnly: process.env.BENCH_LOAD_IDLE_ONLY === '1',
 };
 const P99_LIMIT_MS = 500;
 const TOPOLOGIES = [
@@ -36,24 +41,6 @@ interface StepLine {
   rate: number;
   result: StepResult;
   cpu_ms_per_msg: { bridge: number | null; synapse: number | null; postgres: number | null };
-}
-
-class Clients {
-  private readonly child: ChildProcess = fork(new URL('./clients.ts', import.meta.url), { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
-
-  request<T extends ClientReply['type']>(command: ClientCommand, expect: T): Promise<Extract<ClientReply, { type: T }>> {
-    return new Promise((resolve, reject) => {
-      this.child.once('message', (message: ClientReply) => {
-        if (message.type === expect) resolve(message as Extract<ClientReply, { type: T }>);
-        else reject(new Error(message.type === 'error' ? message.message : `unexpected ${message.type}`));
-      });
-      this.child.send(command);
-    });
-  }
-
-  close(): void {
-    this.child.send({ type: 'close' } satisfies ClientCommand);
-  }
 }
 
 /** Bookings created over REST as the booking system does, a few at a time. */
@@ -100,12 +87,22 @@ function describe(line: StepLine): string {
 
 const withinLimits = (line: StepLine) => line.result.lost === 0 && line.result.refused === 0 && (line.result.latency.p99_ms ?? Infinity) <= P99_LIMIT_MS;
 
+let idleSocketBytes: IdleSocketBytes | null = null;
+
 async function measureTopology(topology: (typeof TOPOLOGIES)[number], lines: StepLine[]): Promise<number> {
   const stack = await startStack(log, topology.stack);
   let capacity = 0;
   try {
+    if (topology.name === 'monolith' && settings.idleSockets > 0) {
+      idleSocketBytes = await measureIdleSockets(stack, settings.idleSockets, log);
+      const kb = (bytes: number) => `${(bytes / 1024).toFixed(1)} KB`;
+      const { sockets, rss, heap_used, external, goal, connect_seconds } = idleSocketBytes;
+      console.log(
+        `idle sockets: ${sockets} connected in ${connect_seconds} s; per socket RSS ${kb(rss)} (goal ≤ ${kb(goal)}), V8 heap ${kb(heap_used)}, outside the heap ${kb(external)}`,
+      );
+    }
     const chats: ChatSpec[] = [];
-    for (const sockets of settings.sockets) {
+    for (const sockets of settings.idleOnly ? [] : settings.sockets) {
       const wanted = Math.ceil(sockets / 2);
       const started = performance.now();
       chats.push(...(await createChats(stack, wanted - chats.length)));
@@ -132,16 +129,17 @@ async function measureTopology(topology: (typeof TOPOLOGIES)[number], lines: Ste
   return capacity;
 }
 
-log(`${QUICK ? 'quick mode: ' : ''}sockets ${settings.sockets.join(', ')}; rates ${settings.rates.join(', ')}/s; ${settings.stepMs / 1000} s per step; ${cpus().length} cores, load ${loadavg()[0]!.toFixed(2)}`);
+log(`${QUICK ? 'quick mode: ' : ''}${settings.idleSockets} idle sockets${settings.idleOnly ? ' only' : ''}; sockets ${settings.sockets.join(', ')}; rates ${settings.rates.join(', ')}/s; ${settings.stepMs / 1000} s per step; ${cpus().length} cores, load ${loadavg()[0]!.toFixed(2)}`);
 const lines: StepLine[] = [];
 const capacity: Record<string, number> = {};
-for (const topology of TOPOLOGIES) capacity[topology.name] = await measureTopology(topology, lines);
+for (const topology of settings.idleOnly ? TOPOLOGIES.slice(0, 1) : TOPOLOGIES) capacity[topology.name] = await measureTopology(topology, lines);
 console.log(
   JSON.stringify({
     capacity_msgs_per_s: capacity,
     p99_limit_ms: P99_LIMIT_MS,
     quick: QUICK,
     synapse_workers: settings.workers,
+    idle_socket_bytes: idleSocketBytes,
     steps: lines,
   }),
 );
