@@ -48,9 +48,10 @@ export function benchToken(secret: string, userId: string, role: 'customer' | 'a
     .sign(new TextEncoder().encode(secret));
 }
 
-export async function connect(url: string, secret: string, userId: string, role: 'customer' | 'artist'): Promise<AppSocket> {
+/** `transport` carries engine.io's Node options, such as the loopback `localAddress` to connect from. */
+export async function connect(url: string, secret: string, userId: string, role: 'customer' | 'artist', transport: { localAddress?: string } = {}): Promise<AppSocket> {
   const token = await benchToken(secret, userId, role);
-  const socket: AppSocket = io(url, { auth: { token }, transports: ['websocket'], reconnection: false });
+  const socket: AppSocket = io(url, { ...transport, auth: { token }, transports: ['websocket'], reconnection: false });
   await new Promise<void>((resolve, reject) => {
     socket.once('connect', resolve);
     socket.once('connect_error', reject);
