@@ -17,13 +17,7 @@ import { registerMessageEvents } from './facade/message-events.ts';
 import { registerSafetyEvents } from './facade/safety-events.ts';
 import { registerPushEvents } from './facade/push-events.ts';
 import { limitSocketToToken } from './facade/token-lifetime.ts';
-import { FcmSender } from './push/fcm-sender.ts';
-import { PushNotifier } from './push/notifier.ts';
-import { PushEndpointPolicy } from './push/push-endpoints.ts';
-import { Presence } from './push/presence.ts';
-import { PushWorker } from './push/push-worker.ts';
-import { WebPushSender } from './push/webpush-sender.ts';
-import { PushStore } from './store/push-store.ts';
+import { createPush } from './push/push-feature.ts';
 import { createSocketServer } from './facade/socket-server.ts';
 import { bookingRoutes } from './http/booking-routes.ts';
 import { createHttpApp } from './http/http-app.ts';
@@ -182,37 +176,11 @@ export async function createApp(config: Config, deps: AppDeps): Promise<App> {
   const waiters = new StoredMessageWaiters(messages, view);
   const delivery = new SocketDelivery(sockets, waiters);
   const senders = new EventSenders(homeserver.ids, users);
-  const pushStore = new PushStore(db);
-  const presence = new Presence(redis);
-  const fcm = config.push.fcmServiceAccount
-    ? new FcmSender({ serviceAccount: config.push.fcmServiceAccount, httpAgent: deps.pushAgents?.fcm, ttlSeconds: config.push.ttlSeconds })
-    : undefined;
-  const webPushEndpoints = new PushEndpointPolicy(config.push.webPushAllowedHosts);
-  const webPushConfig = config.push.webPush;
-  const webPush = webPushConfig
-    ? new WebPushSender({
-        vapidPublicKey: webPushConfig.publicKey,
-        vapidPrivateKey: webPushConfig.privateKey,
-        subject: webPushConfig.subject,
-        ttlSeconds: config.push.ttlSeconds,
-        endpoints: webPushEndpoints,
-        agent: deps.pushAgents?.webPush,
-      })
-    : undefined;
-  const pushWorker = new PushWorker({ store: pushStore, fcm, webPush, metrics, logger });
   const outbox = new OutboxStore(db);
-  const notifier = new PushNotifier({
-    store: pushStore,
-    outbox,
-    presence,
-    bookings,
-    messages,
-    previews: config.push.previews,
-    onQueued: () => pushWorker.kick(),
-  });
+  const push = createPush({ config: config.push, db, redis, outbox, bookings, messages, agents: deps.pushAgents, metrics, logger });
   const audience = new Audience(safety);
   const faults = new FaultPoints(config.faultPauseAt, logger);
-  const followUps = new FollowUps({ delivery, waiters, view, pushes: notifier, outbox, faults, metrics });
+  const followUps = new FollowUps({ delivery, waiters, view, pushes: push.notifier, outbox, faults, metrics });
   const writer = new ReadModelWriter({ messages, deadLetters: new DeadLettersStore(db), metrics, logger });
   const inbound = new InboundEvents({ bookings, writer, audience, senders, followUps, metrics, logger });
   const reconciliation = new Reconciliation({
@@ -256,7 +224,8 @@ export async function createApp(config: Config, deps: AppDeps): Promise<App> {
     reports,
     blocks,
   };
-  const pushServices = { store: pushStore, presence, access, webPushPublicKey: webPushConfig?.publicKey, webPushEndpoints, maxDevices: config.caps.pushDevices };
+  const { store: pushStore, presence, webPushPublicKey, webPushEndpoints } = push;
+  const pushServices = { store: pushStore, presence, access, webPushPublicKey, webPushEndpoints, maxDevices: config.caps.pushDevices };
   const roomAdmin = new RoomAdmin(homeserver);
   const roomSync = new RoomSync(bookings, roomAdmin, homeserver.ids);
   const bookingChats = new BookingChats({ homeserver, admin: roomAdmin, sync: roomSync, bookings, users, chats, delivery, logger });
@@ -358,9 +327,8 @@ export async function createApp(config: Config, deps: AppDeps): Promise<App> {
       const metricsPort = await listenOn(metricsServer, config.metrics.port, config.metrics.host);
       ready = true;
       retention.start();
-      presence.start();
       socketQuota.start();
-      pushWorker.start();
+      push.start();
       drainer.start();
       pingAppservice();
       homeserverHealth.start();
@@ -383,9 +351,7 @@ export async function createApp(config: Config, deps: AppDeps): Promise<App> {
         ['sockets', () => sockets.close()],
         ['socket quota', () => socketQuota.stop()],
         ['outbox drainer', () => drainer.stop()],
-        ['push worker', () => pushWorker.stop()],
-        ['presence', () => presence.stop()],
-        ['fcm', () => fcm?.close()],
+        ['push', () => push.stop()],
         ['listeners', () => Promise.all([publicServer, appserviceServer, metricsServer].map(closeServer))],
         ['homeserver', () => homeserver.close()],
         ['redis', () => redis && closeRedis(redis)],
