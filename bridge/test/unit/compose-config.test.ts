@@ -4,7 +4,7 @@
 // loader, Synapse's template for the bundled homeserver, and openssl.
 import { execFileSync, spawnSync } from 'node:child_process';
 import { createPrivateKey, X509Certificate } from 'node:crypto';
-import { mkdtempSync, readFileSync, readdirSync, rmSync, statSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseEnv } from 'node:util';
@@ -12,6 +12,7 @@ import { parse } from 'yaml';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../src/config/config.ts';
 import { renderTemplate } from '../../src/stack/template.ts';
+import { composeSpecErrors } from '../support/compose-spec.ts';
 
 const ROOT = join(import.meta.dirname, '..', '..', '..');
 const SCRIPT = join(ROOT, 'scripts', 'compose-config.ts');
@@ -19,6 +20,10 @@ const SCRIPT = join(ROOT, 'scripts', 'compose-config.ts');
 interface Service {
   environment?: Record<string, string | number | boolean | null>;
   volumes?: string[];
+  ports?: unknown[];
+  entrypoint?: string[];
+  healthcheck?: { test?: string[] };
+  depends_on?: Record<string, { condition: string }>;
 }
 
 const composeText = readFileSync(join(ROOT, 'docker-compose.yml'), 'utf8');
@@ -28,7 +33,7 @@ const compose = parse(composeText, { merge: true }) as { services: Record<string
 const SETTINGS = [
   'SYNAPSE_SERVER_NAME', 'PUBLIC_HOST', 'MATRIX_HOST', 'ALLOWED_ORIGINS', 'JWT_ISSUER', 'JWT_AUDIENCE',
   'JWT_JWKS_URL', 'JWT_SECRET', 'RETENTION_DAYS', 'LOG_LEVEL', 'BRIDGE_IMAGE_TAG', 'AS_TOKEN', 'HS_TOKEN',
-  'SERVICE_TOKEN', 'SYNAPSE_DB_PASSWORD', 'BRIDGE_DB_PASSWORD', 'REDIS_PASSWORD',
+  'SERVICE_TOKEN', 'SYNAPSE_DB_PASSWORD', 'BRIDGE_DB_PASSWORD', 'REDIS_PASSWORD', 'SYNAPSE_WORKERS',
 ];
 
 function run(out: string, extraEnv: Record<string, string> = {}, args: string[] = []): string {
@@ -40,9 +45,9 @@ function run(out: string, extraEnv: Record<string, string> = {}, args: string[] 
   return result.stdout;
 }
 
-/** Host sources under ./.local/ mounted by docker-compose.yml, and their targets, per service. */
-function localMounts(): { service: string; source: string; target: string }[] {
-  return Object.entries(compose.services).flatMap(([service, svc]) =>
+/** Host sources under ./.local/ mounted by the services (docker-compose.yml's), and their targets, per service. */
+function localMounts(services: Record<string, Service> = compose.services): { service: string; source: string; target: string }[] {
+  return Object.entries(services).flatMap(([service, svc]) =>
     (svc.volumes ?? [])
       .map((volume) => volume.split(':'))
       .filter(([source]) => source?.startsWith('./.local/'))
@@ -217,5 +222,108 @@ describe('npm run compose:config', () => {
     // No settings this time: they come back from the previous .env.
     run(out);
     expect(snapshot(out)).toEqual(before);
+  });
+});
+
+describe('npm run compose:config -- --synapse-workers 2', () => {
+  let out: string;
+  let env: Record<string, string | undefined>;
+  let homeserver: Record<string, any>;
+  let override: { services: Record<string, Service> };
+  const workerFile = (name: string) => parse(readFileSync(join(out, 'compose', 'workers', `${name}.yaml`), 'utf8'));
+  const WORKERS = ['synapse-persister1', 'synapse-persister2', 'synapse-appservice1'];
+
+  beforeAll(() => {
+    out = mkdtempSync(join(tmpdir(), 'booking-chat-compose-workers-'));
+    run(out, { SYNAPSE_SERVER_NAME: SERVER_NAME }, ['--synapse-workers', '2']);
+    env = parseEnv(readFileSync(join(out, 'compose', '.env'), 'utf8'));
+    homeserver = parse(readFileSync(join(out, 'compose', 'homeserver.yaml'), 'utf8'));
+    override = parse(readFileSync(join(out, 'compose', 'docker-compose.workers.yml'), 'utf8'));
+  });
+
+  afterAll(() => rmSync(out, { recursive: true, force: true }));
+
+  it('writes a valid Compose override with a service per worker: no published port, a healthcheck on its own name', () => {
+    expect(composeSpecErrors(override)).toBe('');
+    const added = Object.keys(override.services).filter((name) => !compose.services[name]);
+    expect(added.sort()).toEqual([...WORKERS].sort());
+    const synapse = compose.services.synapse as Service & { image: string };
+    for (const name of WORKERS) {
+      const svc = override.services[name] as Service & { image: string; networks: string[] };
+      expect(svc.image, name).toBe(synapse.image);
+      expect(svc.ports, name).toBeUndefined();
+      expect(svc.networks, name).toEqual(['backend']);
+      expect(svc.entrypoint, name).toEqual(expect.arrayContaining(['synapse.app.generic_worker', '/config/homeserver.yaml', '/config/worker.yaml']));
+      expect(svc.healthcheck?.test?.join(' '), name).toContain(`https://${name}:8448/health`);
+      expect(svc.depends_on?.synapse?.condition, name).toBe('service_healthy');
+      // The signing key is read from main's volume, never written.
+      expect(svc.volumes, name).toContain('synapse_data:/data:ro');
+    }
+    for (const { service, source } of localMounts(override.services)) {
+      expect(statSync(join(out, source)).isFile(), `${service}: ${source}`).toBe(true);
+    }
+  });
+
+  it("writes each worker's config: its worker_app and name, TLS listeners", () => {
+    for (const [name, resources] of [['persister1', ['client', 'replication']], ['persister2', ['client', 'replication']], ['appservice1', ['health']]] as const) {
+      const worker = workerFile(name);
+      expect(worker.worker_app).toBe('synapse.app.generic_worker');
+      expect(worker.worker_name).toBe(name);
+      const listeners = worker.worker_listeners as { tls: boolean; resources: { names: string[] }[] }[];
+      expect(listeners.flatMap((l) => l.resources.flatMap((r) => r.names))).toEqual(resources);
+      for (const listener of listeners) expect(listener.tls, name).toBe(true);
+      const mounted = localMounts(override.services).find((m) => m.service === `synapse-${name}` && m.target === '/config/worker.yaml');
+      expect(mounted?.source).toBe(`compose/workers/${name}.yaml`);
+    }
+  });
+
+  it('gives homeserver.yaml the shared settings: instance_map by service name over TLS, stream_writers, Redis, one replication secret', () => {
+    expect(homeserver.stream_writers).toEqual({ events: ['persister1', 'persister2'] });
+    expect(homeserver.notify_appservices_from_worker).toBe('appservice1');
+    expect(homeserver.instance_map).toEqual({
+      main: { host: 'synapse', port: 9093, tls: true },
+      persister1: { host: 'synapse-persister1', port: 9093, tls: true },
+      persister2: { host: 'synapse-persister2', port: 9093, tls: true },
+    });
+    // Each writer listens for replication where instance_map says, over TLS.
+    const replicationPorts = (listeners: { port: number; tls: boolean; resources: { names: string[] }[] }[]) =>
+      listeners.filter((l) => l.tls && l.resources.some((r) => r.names.includes('replication'))).map((l) => l.port);
+    expect(replicationPorts(homeserver.listeners)).toEqual([9093]);
+    expect(replicationPorts(workerFile('persister1').worker_listeners)).toEqual([9093]);
+    expect(homeserver.listeners[0]).toMatchObject({ port: 8448, tls: true, x_forwarded: true });
+
+    expect(homeserver.redis).toMatchObject({ enabled: true, host: 'redis', port: 6379, use_tls: true, password: env.REDIS_PASSWORD });
+    const secrets = JSON.parse(readFileSync(join(out, 'compose', 'secrets.json'), 'utf8')) as Record<string, string>;
+    expect(homeserver.worker_replication_secret).toBe(secrets.replicationSecret);
+    // Shared: every process reads the same homeserver.yaml and certificates.
+    for (const name of ['synapse', ...WORKERS]) {
+      const mounts = localMounts({ [name]: { ...compose.services[name], ...override.services[name] } });
+      expect(mounts.find((m) => m.target === '/config/homeserver.yaml')?.source, name).toBe('compose/homeserver.yaml');
+      expect(mounts.find((m) => m.target === homeserver.redis.ca_file)?.source, name).toBe('certs/internal/ca.crt');
+      expect(mounts.find((m) => m.target === homeserver.tls_certificate_path)?.source, name).toBe('certs/internal/synapse.crt');
+    }
+    const sans = new X509Certificate(readFileSync(join(out, 'certs', 'internal', 'synapse.crt'))).subjectAltName ?? '';
+    for (const name of ['synapse', ...WORKERS]) expect(sans).toContain(`DNS:${name}`);
+  });
+
+  it('routes the bridges through the proxy, which lists the persisters over HTTPS', () => {
+    const proxy = override.services.proxy?.environment ?? {};
+    expect(String(proxy.SYNAPSE_WORKER_UPSTREAMS).split(' ')).toEqual(['https://synapse-persister1:8448', 'https://synapse-persister2:8448']);
+    for (const bridge of ['bridge-1', 'bridge-2']) {
+      expect(override.services[bridge]?.environment).toEqual({ SYNAPSE_URL: 'https://proxy:8448' });
+      const merged = { ...compose.services[bridge]?.environment, ...override.services[bridge]?.environment };
+      const config = loadConfig(Object.fromEntries(Object.entries(merged).map(([k, v]) => [k, interpolate(String(v ?? ''), env)])));
+      expect(config.synapse.url).toBe('https://proxy:8448');
+    }
+    expect(env.SYNAPSE_WORKERS).toBe('2');
+  });
+
+  it('removes the workers again with --synapse-workers 0', () => {
+    run(out, {}, ['--synapse-workers', '0']);
+    expect(existsSync(join(out, 'compose', 'docker-compose.workers.yml'))).toBe(false);
+    expect(readdirSync(join(out, 'compose', 'workers'))).toEqual([]);
+    const single = parse(readFileSync(join(out, 'compose', 'homeserver.yaml'), 'utf8'));
+    expect(single.instance_map).toBeUndefined();
+    expect(single.listeners).toHaveLength(1);
   });
 });
