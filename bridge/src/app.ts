@@ -18,6 +18,7 @@ import { registerSafetyEvents } from './facade/safety-events.ts';
 import { registerPushEvents } from './facade/push-events.ts';
 import { limitSocketToToken } from './facade/token-lifetime.ts';
 import { createPush } from './push/push-feature.ts';
+import { createSafety } from './safety/safety-feature.ts';
 import { createSocketServer } from './facade/socket-server.ts';
 import { bookingRoutes } from './http/booking-routes.ts';
 import { createHttpApp } from './http/http-app.ts';
@@ -51,15 +52,8 @@ import { ReadModelRetention } from './messages/retention.ts';
 import { TypingIndicators } from './messages/typing.ts';
 import { SystemMessages } from './bookings/system-messages.ts';
 import { ReadMarkersStore } from './store/read-markers-store.ts';
-import { SafetyStore } from './store/safety-store.ts';
-import { Audience } from './safety/audience.ts';
-import { Blocks } from './safety/blocks.ts';
-import { ModerationRoom } from './safety/moderation-room.ts';
 import { RateLimiter } from './safety/rate-limiter.ts';
-import { Reports } from './safety/reports.ts';
 import { SocketQuota } from './safety/socket-quota.ts';
-import { FilterConfigWatcher } from './safety/filter-config-watcher.ts';
-import { TextScreening } from './safety/text-screening.ts';
 import { createLogger, routeBridgeLogs, type Logger } from './observability/logger.ts';
 import { FaultPoints } from './observability/fault-points.ts';
 import { createMetrics } from './observability/metrics.ts';
@@ -138,7 +132,6 @@ export async function createApp(config: Config, deps: AppDeps): Promise<App> {
   const messages = new MessagesStore(db, new MessageRowCache(config.messageCacheSize));
   const sends = new SendsStore(db);
   const markers = new ReadMarkersStore(db);
-  const safety = new SafetyStore(db);
 
   const homeserver = await Homeserver.connect({
     url: deps.synapseUrl,
@@ -178,7 +171,12 @@ export async function createApp(config: Config, deps: AppDeps): Promise<App> {
   const senders = new EventSenders(homeserver.ids, users);
   const outbox = new OutboxStore(db);
   const push = createPush({ config: config.push, db, redis, outbox, bookings, messages, agents: deps.pushAgents, metrics, logger });
-  const audience = new Audience(safety);
+  const access = new BookingAccess(bookings);
+  const safety = await createSafety({
+    db, bookings, messages, access, view, homeserver,
+    maxBlocks: config.caps.blocks, supportStaff: config.supportStaff, filterConfigFile: config.filterConfigFile, logger,
+  });
+  const { audience, blocks, reports, screening } = safety;
   const faults = new FaultPoints(config.faultPauseAt, logger);
   const followUps = new FollowUps({ delivery, waiters, view, pushes: push.notifier, outbox, faults, metrics });
   const writer = new ReadModelWriter({ messages, deadLetters: new DeadLettersStore(db), metrics, logger });
@@ -196,10 +194,6 @@ export async function createApp(config: Config, deps: AppDeps): Promise<App> {
   });
   const homeserverHealth = new HomeserverHealth({ url: deps.synapseUrl, onRecovered: () => void homeserverRecovered(), logger });
   const drainer = new OutboxDrainer({ outbox, bookings, messages, audience, followUps, metrics, logger });
-  const access = new BookingAccess(bookings);
-  const blocks = new Blocks(safety, bookings, homeserver, logger, config.caps.blocks);
-  const moderation = new ModerationRoom(homeserver, safety, config.supportStaff, logger);
-  await moderation.ensure();
   const chats = new ChatList(bookings, messages, users, view);
   const receipts = new Receipts({ access, bookings, messages, markers, homeserver, delivery, audience, logger });
   const typing = new TypingIndicators(access, bookings, homeserver, delivery, audience);
@@ -207,13 +201,10 @@ export async function createApp(config: Config, deps: AppDeps): Promise<App> {
   const chatServices = {
     chats,
     history: new MessageHistory({
-      access, messages, homeserver, senders, view, horizon: () => readModelHorizon(db), blockedBy: (userId) => safety.blockedBy(userId),
+      access, messages, homeserver, senders, view, horizon: () => readModelHorizon(db), blockedBy: (userId) => safety.store.blockedBy(userId),
     }),
     catchUp: new CatchUp(messages, view),
   };
-  const filters = new FilterConfigWatcher(config.filterConfigFile, logger.child({ component: 'filter' }));
-  const reports = new Reports({ access, messages, safety, moderation, view, logger });
-  const screening = new TextScreening(filters, safety);
   const pipeline = new SendPipeline({ homeserver, access, sends, waiters, blocks, screening, reports });
   const messageServices = {
     sending: new TextSends(pipeline, config.limits.messageMaxLength),
@@ -347,7 +338,7 @@ export async function createApp(config: Config, deps: AppDeps): Promise<App> {
         ['homeserver health', () => homeserverHealth.stop()],
         ['reconciliation', () => reconciliation.stop()],
         ['room repairs', () => roomRepairs],
-        ['filters', () => filters.close()],
+        ['safety', () => safety.stop()],
         ['sockets', () => sockets.close()],
         ['socket quota', () => socketQuota.stop()],
         ['outbox drainer', () => drainer.stop()],
