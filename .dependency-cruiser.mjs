@@ -11,7 +11,13 @@ const MATRIX_CLIENT = '^bridge/src/matrix/(homeserver|room-admin|ids|errors|room
 
 export default {
   forbidden: [
-    { name: 'no-circular', severity: 'error', comment: 'An import cycle: give the shared rule or type its own module.', from: {}, to: { circular: true } },
+    {
+      name: 'no-circular',
+      severity: 'error',
+      comment: 'An import cycle: give the shared rule or type its own module.',
+      from: {},
+      to: { circular: true },
+    },
     {
       name: 'features-not-to-edges',
       severity: 'error',

@@ -16,6 +16,9 @@ export async function stopAll(steps: readonly StopStep[]): Promise<void> {
     }
   }
   if (failures.length > 0) {
-    throw new AggregateError(failures, `${failures.length} part(s) failed to stop: ${failures.map((failure) => failure.message).join('; ')}`);
+    throw new AggregateError(
+      failures,
+      `${failures.length} part(s) failed to stop: ${failures.map((failure) => failure.message).join('; ')}`,
+    );
   }
 }

@@ -6,14 +6,20 @@ describe('stopAll', () => {
     const stopped: string[] = [];
     const steps = [
       ['sockets', () => void stopped.push('sockets')],
-      ['redis', async () => {
-        stopped.push('redis');
-        throw new Error('connection is closed');
-      }],
-      ['timers', () => {
-        stopped.push('timers');
-        throw new Error('already stopped');
-      }],
+      [
+        'redis',
+        async () => {
+          stopped.push('redis');
+          throw new Error('connection is closed');
+        },
+      ],
+      [
+        'timers',
+        () => {
+          stopped.push('timers');
+          throw new Error('already stopped');
+        },
+      ],
       ['database', async () => void stopped.push('database')],
     ] as const;
 
