@@ -5,10 +5,6 @@ import http from 'node:http';
 import https, { type Agent } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import express from 'express';
-import { BookingAccess } from './bookings/access.ts';
-import { BookingChats } from './bookings/booking-chats.ts';
-import { RoomSync } from './bookings/room-sync.ts';
-import { ChatList } from './bookings/chat-list.ts';
 import type { Config } from './config/config.ts';
 import { registerChatEvents } from './facade/chat-events.ts';
 import { SocketDelivery } from './facade/socket-delivery.ts';
@@ -17,6 +13,7 @@ import { registerMessageEvents } from './facade/message-events.ts';
 import { registerSafetyEvents } from './facade/safety-events.ts';
 import { registerPushEvents } from './facade/push-events.ts';
 import { limitSocketToToken } from './facade/token-lifetime.ts';
+import { createBookings } from './bookings/bookings-feature.ts';
 import { createPush } from './push/push-feature.ts';
 import { createSafety } from './safety/safety-feature.ts';
 import { createSocketServer } from './facade/socket-server.ts';
@@ -40,7 +37,6 @@ import { TextSends } from './messages/text-sends.ts';
 import { SendPipeline } from './messages/send-pipeline.ts';
 import { MessageView } from './messages/message-view.ts';
 import { MediaUrls } from './media/media-urls.ts';
-import { RoomAdmin } from './matrix/room-admin.ts';
 import { DecodeQueue } from './media/decode-queue.ts';
 import { ImageSending } from './media/image-sending.ts';
 import { mediaRoutes } from './http/media-routes.ts';
@@ -50,7 +46,6 @@ import { Receipts } from './messages/receipts.ts';
 import { Reconciliation } from './messages/reconciliation.ts';
 import { ReadModelRetention } from './messages/retention.ts';
 import { TypingIndicators } from './messages/typing.ts';
-import { SystemMessages } from './bookings/system-messages.ts';
 import { ReadMarkersStore } from './store/read-markers-store.ts';
 import { RateLimiter } from './safety/rate-limiter.ts';
 import { SocketQuota } from './safety/socket-quota.ts';
@@ -171,7 +166,8 @@ export async function createApp(config: Config, deps: AppDeps): Promise<App> {
   const senders = new EventSenders(homeserver.ids, users);
   const outbox = new OutboxStore(db);
   const push = createPush({ config: config.push, db, redis, outbox, bookings, messages, agents: deps.pushAgents, metrics, logger });
-  const access = new BookingAccess(bookings);
+  const bookingsFeature = createBookings({ bookings, users, messages, view, homeserver, delivery, waiters, logger });
+  const { access, chats, bookingChats, systemMessages } = bookingsFeature;
   const safety = await createSafety({
     db, bookings, messages, access, view, homeserver,
     maxBlocks: config.caps.blocks, supportStaff: config.supportStaff, filterConfigFile: config.filterConfigFile, logger,
@@ -194,7 +190,6 @@ export async function createApp(config: Config, deps: AppDeps): Promise<App> {
   });
   const homeserverHealth = new HomeserverHealth({ url: deps.synapseUrl, onRecovered: () => void homeserverRecovered(), logger });
   const drainer = new OutboxDrainer({ outbox, bookings, messages, audience, followUps, metrics, logger });
-  const chats = new ChatList(bookings, messages, users, view);
   const receipts = new Receipts({ access, bookings, messages, markers, homeserver, delivery, audience, logger });
   const typing = new TypingIndicators(access, bookings, homeserver, delivery, audience);
   const ephemeral = new EphemeralEvents(receipts, typing, logger);
@@ -217,13 +212,6 @@ export async function createApp(config: Config, deps: AppDeps): Promise<App> {
   };
   const { store: pushStore, presence, webPushPublicKey, webPushEndpoints } = push;
   const pushServices = { store: pushStore, presence, access, webPushPublicKey, webPushEndpoints, maxDevices: config.caps.pushDevices };
-  const roomAdmin = new RoomAdmin(homeserver);
-  const roomSync = new RoomSync(bookings, roomAdmin, homeserver.ids);
-  const bookingChats = new BookingChats({ homeserver, admin: roomAdmin, sync: roomSync, bookings, users, chats, delivery, logger });
-  // Rooms a crash or a refusing Synapse left behind their booking's row; close waits for the pass.
-  let roomRepairs = Promise.resolve();
-  const repairRooms = () => (roomRepairs = roomRepairs.then(() => bookingChats.repairUnsynced()));
-  const systemMessages = new SystemMessages(homeserver, bookings, waiters);
 
   sockets.io.on('connection', (socket) => {
     const context = { socket, logger: logger.child({ userId: socket.data.userId, socketId: socket.id }), metrics, limiter };
@@ -303,7 +291,7 @@ export async function createApp(config: Config, deps: AppDeps): Promise<App> {
   const homeserverRecovered = () => {
     logger.info('homeserver recovered');
     pingAppservice();
-    void repairRooms();
+    void bookingsFeature.repairRooms();
     return reconciliation.request('homeserver recovered');
   };
 
@@ -325,7 +313,7 @@ export async function createApp(config: Config, deps: AppDeps): Promise<App> {
       homeserverHealth.start();
       // In the background: start-up never waits for Synapse's history.
       void reconciliation.request('start-up');
-      void repairRooms();
+      bookingsFeature.start();
       logger.info({ port, appservicePort, metricsPort, tls: Boolean(config.tls) }, 'bridge listening');
       return { port, appservicePort, metricsPort };
     },
@@ -337,7 +325,7 @@ export async function createApp(config: Config, deps: AppDeps): Promise<App> {
         ['retention', () => retention.stop()],
         ['homeserver health', () => homeserverHealth.stop()],
         ['reconciliation', () => reconciliation.stop()],
-        ['room repairs', () => roomRepairs],
+        ['bookings', () => bookingsFeature.stop()],
         ['safety', () => safety.stop()],
         ['sockets', () => sockets.close()],
         ['socket quota', () => socketQuota.stop()],

@@ -1,0 +1,50 @@
+// The bookings feature built in one place: membership checks, the chat list, the booking ↔ room
+// lifecycle (the row first, then the room), system messages, and the repair of rooms left behind
+// their row. Its start and stop are that repair pass: started with the bridge, waited for on stop.
+import type { Homeserver } from '../matrix/homeserver.ts';
+import { RoomAdmin } from '../matrix/room-admin.ts';
+import type { MessageView } from '../messages/message-view.ts';
+import type { StoredMessageWaiters } from '../messages/stored-message-waiters.ts';
+import type { UserDelivery } from '../messages/user-delivery.ts';
+import type { Logger } from '../observability/logger.ts';
+import type { BookingsStore } from '../store/bookings-store.ts';
+import type { MessagesStore } from '../store/messages-store.ts';
+import type { UsersStore } from '../store/users-store.ts';
+import { BookingAccess } from './access.ts';
+import { BookingChats } from './booking-chats.ts';
+import { ChatList } from './chat-list.ts';
+import { RoomSync } from './room-sync.ts';
+import { SystemMessages } from './system-messages.ts';
+
+export interface BookingsFeatureDeps {
+  bookings: BookingsStore;
+  users: UsersStore;
+  messages: MessagesStore;
+  view: MessageView;
+  homeserver: Homeserver;
+  delivery: UserDelivery;
+  waiters: StoredMessageWaiters;
+  logger: Logger;
+}
+
+export function createBookings({ bookings, users, messages, view, homeserver, delivery, waiters, logger }: BookingsFeatureDeps) {
+  const access = new BookingAccess(bookings);
+  const chats = new ChatList(bookings, messages, users, view);
+  const admin = new RoomAdmin(homeserver);
+  const sync = new RoomSync(bookings, admin, homeserver.ids);
+  const bookingChats = new BookingChats({ homeserver, admin, sync, bookings, users, chats, delivery, logger });
+  const systemMessages = new SystemMessages(homeserver, bookings, waiters);
+  // Rooms a crash or a refusing Synapse left behind their booking's row: one pass at a time, the next queued.
+  let repairs = Promise.resolve();
+  const repairRooms = () => (repairs = repairs.then(() => bookingChats.repairUnsynced()));
+  return {
+    access,
+    chats,
+    bookingChats,
+    systemMessages,
+    /** Also when Synapse comes back. */
+    repairRooms,
+    start: () => void repairRooms(),
+    stop: () => repairs,
+  };
+}
