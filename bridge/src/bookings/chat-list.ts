@@ -4,6 +4,7 @@ import type { Chat, ChatMember } from '../protocol/types.ts';
 import type { BookingRow, BookingsStore } from '../store/bookings-store.ts';
 import type { MessagesStore } from '../store/messages-store.ts';
 import type { UsersStore } from '../store/users-store.ts';
+import { membersOf } from './members.ts';
 
 export class ChatList {
   private readonly bookings: BookingsStore;
@@ -31,7 +32,7 @@ export class ChatList {
 
   private async chatsOf(userId: string, bookings: BookingRow[]): Promise<Chat[]> {
     const ids = bookings.map((b) => b.booking_id);
-    const people = [...new Set(bookings.flatMap((b) => [b.customer_id, b.artist_id]))];
+    const people = [...new Set(bookings.flatMap(membersOf))];
     const [latest, unread, users] = await Promise.all([
       this.messages.latestPerBooking(userId, ids),
       this.messages.unreadCounts(userId, ids),
