@@ -77,6 +77,12 @@ export function createMetrics() {
       labelNames: ['kind'] as const,
       registers,
     }),
+    outboxDrained: new Counter({
+      name: 'bookingchat_outbox_drained_total',
+      help: 'Outbox entries a drainer finished for a process that did not, by kind (message, deletion) and outcome (done, gone, dropped)',
+      labelNames: ['kind', 'outcome'] as const,
+      registers,
+    }),
     reconciledEvents: new Counter({
       name: 'bookingchat_reconciled_events_total',
       help: 'Events the homeserver had and the read model lacked, recovered by reconciliation, by kind (message, deletion)',
@@ -87,12 +93,6 @@ export function createMetrics() {
       name: 'bookingchat_reconciliation_passes_total',
       help: 'Reconciliation passes, by outcome (completed, skipped: another process held the lock, failed)',
       labelNames: ['outcome'] as const,
-      registers,
-    }),
-    outboxDrained: new Counter({
-      name: 'bookingchat_outbox_drained_total',
-      help: 'Outbox entries a drainer finished for a process that did not, by kind (message, deletion) and outcome (done, gone, dropped)',
-      labelNames: ['kind', 'outcome'] as const,
       registers,
     }),
   };
