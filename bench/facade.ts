@@ -49,7 +49,13 @@ export function benchToken(secret: string, userId: string, role: 'customer' | 'a
 }
 
 /** `transport` carries engine.io's Node options, such as the loopback `localAddress` to connect from. */
-export async function connect(url: string, secret: string, userId: string, role: 'customer' | 'artist', transport: { localAddress?: string } = {}): Promise<AppSocket> {
+export async function connect(
+  url: string,
+  secret: string,
+  userId: string,
+  role: 'customer' | 'artist',
+  transport: { localAddress?: string } = {},
+): Promise<AppSocket> {
   const token = await benchToken(secret, userId, role);
   const socket: AppSocket = io(url, { ...transport, auth: { token }, transports: ['websocket'], reconnection: false });
   await new Promise<void>((resolve, reject) => {
@@ -71,9 +77,7 @@ export async function startFacade(options: FacadeOptions, deliveries: Deliveries
   return {
     name: 'facade',
     async send(id, text) {
-      const ack = await customerSocket
-        .timeout(options.timeoutMs)
-        .emitWithAck('message:send', { bookingId, clientId: id, text });
+      const ack = await customerSocket.timeout(options.timeoutMs).emitWithAck('message:send', { bookingId, clientId: id, text });
       if (!ack.ok) throw new Error(`message:send: ${ack.error.code} ${ack.error.message}`);
     },
     async close() {

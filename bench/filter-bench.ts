@@ -59,7 +59,9 @@ const filter = new TextFilter(loadFilterConfig(new URL('../config/filters.yaml',
 const next = random(20260501);
 for (const { text } of messages(WARMUP, next)) filter.check(text);
 const inputs = messages(MESSAGES, next);
-process.stderr.write(`[filter-bench] ${inputs.length} messages of ${LENGTH} characters × ${ROUNDS} rounds, load ${loadavg()[0]!.toFixed(2)}\n`);
+process.stderr.write(
+  `[filter-bench] ${inputs.length} messages of ${LENGTH} characters × ${ROUNDS} rounds, load ${loadavg()[0]!.toFixed(2)}\n`,
+);
 
 /** One pass over every message: each check's wall-clock time, and the CPU time of the pass. */
 function round(): { samples: Float64Array; cpuMeanUs: number; matched: number } {

@@ -64,7 +64,8 @@ export async function measureImages(stack: BenchStack, settings: ImageSettings, 
     const elapsed = (performance.now() - started) / 1000;
 
     const cleaning: number[] = [];
-    for (let i = 0; i < Math.min(settings.uploads, 8); i++) cleaning.push((await cleanImage(photo, DEFAULT_IMAGE_LIMITS)).timings.decodeEncodeMs);
+    for (let i = 0; i < Math.min(settings.uploads, 8); i++)
+      cleaning.push((await cleanImage(photo, DEFAULT_IMAGE_LIMITS)).timings.decodeEncodeMs);
     const delivery = summarize(latencies);
     const decodeEncode = summarize(cleaning);
     return {
@@ -76,7 +77,8 @@ export async function measureImages(stack: BenchStack, settings: ImageSettings, 
       megapixels: 12,
       decode_encode_p50_ms: decodeEncode.p50_ms,
       decode_encode_share_p50: ratio(decodeEncode.p50_ms, delivery.p50_ms),
-      measures: 'POST /bookings/:id/images (multipart) until the artist socket receives the image message; decode_encode = cleanImage alone on the same photo',
+      measures:
+        'POST /bookings/:id/images (multipart) until the artist socket receives the image message; decode_encode = cleanImage alone on the same photo',
     };
   } finally {
     artistSocket.disconnect();

@@ -46,7 +46,12 @@ const FACADE_MEASURES = {
 function summary(runs: ReadRun[]) {
   const samples = runs.flatMap((r) => r.samples);
   const errors = runs.flatMap((r) => r.errors);
-  return { ...summarize(samples), errors: errors.length, first_error: errors[0], rounds_p50_ms: runs.map((r) => summarize(r.samples).p50_ms) };
+  return {
+    ...summarize(samples),
+    errors: errors.length,
+    first_error: errors[0],
+    rounds_p50_ms: runs.map((r) => summarize(r.samples).p50_ms),
+  };
 }
 
 type Summary = ReturnType<typeof summary>;
@@ -141,7 +146,9 @@ export async function measureReads(stack: BenchStack, settings: ReadSettings, lo
           const run = await clients.run(probe, Math.ceil(calls / settings.rounds), settings.capMs);
           runs.get(probe)!.push(run);
           const s = summarize(run.samples);
-          log(`reads round ${round + 1}/${settings.rounds} ${probe.padEnd(24)} p50 ${s.p50_ms} ms, p99 ${s.p99_ms} ms${run.errors.length ? `, ${run.errors.length} errors` : ''}`);
+          log(
+            `reads round ${round + 1}/${settings.rounds} ${probe.padEnd(24)} p50 ${s.p50_ms} ms, p99 ${s.p99_ms} ms${run.errors.length ? `, ${run.errors.length} errors` : ''}`,
+          );
         }
       }
     }

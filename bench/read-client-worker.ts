@@ -53,6 +53,7 @@ async function handle(request: ClientRequest): Promise<unknown> {
 port.on('message', (request: ClientRequest) => {
   handle(request).then(
     (value) => port.postMessage({ id: request.id, ok: true, value } satisfies ClientReply),
-    (error: unknown) => port.postMessage({ id: request.id, ok: false, error: (error as Error).stack ?? String(error) } satisfies ClientReply),
+    (error: unknown) =>
+      port.postMessage({ id: request.id, ok: false, error: (error as Error).stack ?? String(error) } satisfies ClientReply),
   );
 });

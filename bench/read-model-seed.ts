@@ -123,9 +123,7 @@ export async function seedReadModel(db: Database, options: SeedOptions, now = ne
   await db.raw('VACUUM (ANALYZE) messages, bookings, app_users');
   step('vacuum');
 
-  const filled = await db.raw(
-    `SELECT count(*)::int AS n FROM (SELECT DISTINCT tableoid FROM messages) p`,
-  );
+  const filled = await db.raw(`SELECT count(*)::int AS n FROM (SELECT DISTINCT tableoid FROM messages) p`);
   return {
     messages,
     bookings,

@@ -147,7 +147,9 @@ async function measure(stack: BenchStack) {
         const p50 = summarize(sequential.samples.map((s) => s.latencyMs)).p50_ms;
         const rate = round2(burst.samples.length / (burst.elapsedMs / 1000));
         const errors = sequential.errors.length + burst.errors.length;
-        log(`round ${round + 1}/${settings.rounds} ${target.name.padEnd(8)} p50 ${p50} ms, burst ${rate} msg/s${errors ? `, ${errors} errors` : ''}`);
+        log(
+          `round ${round + 1}/${settings.rounds} ${target.name.padEnd(8)} p50 ${p50} ms, burst ${rate} msg/s${errors ? `, ${errors} errors` : ''}`,
+        );
       }
     }
     return Object.fromEntries(targets.map(({ target, tally }) => [target.name, report(target.name, tally)]));
@@ -187,7 +189,12 @@ async function main(): Promise<number> {
     }
     systems = await measure(stack);
     try {
-      push = await measurePush(stack, stack.fcm, { messages: Number(process.env.BENCH_PUSH_MESSAGES ?? 200), concurrency: 8, timeoutMs: 30_000 }, log);
+      push = await measurePush(
+        stack,
+        stack.fcm,
+        { messages: Number(process.env.BENCH_PUSH_MESSAGES ?? 200), concurrency: 8, timeoutMs: 30_000 },
+        log,
+      );
     } catch (error) {
       extraErrors.push(`push: ${(error as Error).message}`);
     }
@@ -203,7 +210,10 @@ async function main(): Promise<number> {
   let filter: Record<string, unknown> | null = null;
   try {
     log('text filter: 500-character messages (bench/filter-bench.ts)');
-    const output = execFileSync(process.execPath, [new URL('./filter-bench.ts', import.meta.url).pathname], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] });
+    const output = execFileSync(process.execPath, [new URL('./filter-bench.ts', import.meta.url).pathname], {
+      encoding: 'utf8',
+      stdio: ['ignore', 'pipe', 'inherit'],
+    });
     filter = (JSON.parse(output.trim().split('\n').at(-1)!) as { filter: Record<string, unknown> }).filter;
   } catch (error) {
     extraErrors.push(`filter: ${(error as Error).message}`);

@@ -15,7 +15,7 @@ export interface SynapseDirectOptions {
 }
 
 export const SYNAPSE_MEASURES =
-  'PUT /rooms/{id}/send as an appservice-impersonated user until a second user\'s /sync long-poll returns the event; ack = the PUT response. Synapse also pushes these events to the registered bridge, which ignores them (not a booking room)';
+  "PUT /rooms/{id}/send as an appservice-impersonated user until a second user's /sync long-poll returns the event; ack = the PUT response. Synapse also pushes these events to the registered bridge, which ignores them (not a booking room)";
 
 export async function startSynapseDirect(options: SynapseDirectOptions, deliveries: Deliveries): Promise<Target> {
   const base = options.synapseUrl;

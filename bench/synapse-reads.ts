@@ -31,10 +31,9 @@ export interface SynapseReads {
 }
 
 export const SYNAPSE_READ_MEASURES = {
-  history:
-    'GET /rooms/{id}/messages?dir=b&limit=50 (no from: the newest page) as an ordinary user, in a room of 1,000+ messages',
+  history: 'GET /rooms/{id}/messages?dir=b&limit=50 (no from: the newest page) as an ordinary user, in a room of 1,000+ messages',
   catchup:
-    'GET /sync?since=<token held before the 1,000 messages> (filter: that room, m.room.message, timeline limit 1000, which Synapse caps at its filter_timeline_limit, 100): the newest 100, limited=true; then GET /rooms/{id}/messages?dir=b&from=<prev_batch>&to=<since>&limit=1000 for the other 900. Two requests, as a Matrix client fills a sync gap. The /sync timeout parameter varies per call so that Synapse\'s 2-minute /sync response cache never answers',
+    "GET /sync?since=<token held before the 1,000 messages> (filter: that room, m.room.message, timeline limit 1000, which Synapse caps at its filter_timeline_limit, 100): the newest 100, limited=true; then GET /rooms/{id}/messages?dir=b&from=<prev_batch>&to=<since>&limit=1000 for the other 900. Two requests, as a Matrix client fills a sync gap. The /sync timeout parameter varies per call so that Synapse's 2-minute /sync response cache never answers",
   catchup_messages_api:
     'one GET /rooms/{id}/messages?dir=f&from=<the same token>&limit=1000 (filter: m.room.message): the cheapest way for a client that already knows which room changed',
 };

@@ -4,10 +4,7 @@
 import type { Chat, ChatClient, Message, OutboxEntry, FailedSend } from '@booking-chat/client';
 
 /** One line of a conversation: a stored message, or a send still in the outbox, or one refused. */
-export type Line =
-  | { state: 'sent'; message: Message }
-  | { state: 'pending'; entry: OutboxEntry }
-  | { state: 'failed'; entry: FailedSend };
+export type Line = { state: 'sent'; message: Message } | { state: 'pending'; entry: OutboxEntry } | { state: 'failed'; entry: FailedSend };
 
 const TYPING_TIMEOUT_MS = 25_000;
 
@@ -70,7 +67,10 @@ export class ChatState {
     return [
       ...sent.map((message): Line => ({ state: 'sent', message })),
       ...this.client.failed(bookingId).map((entry): Line => ({ state: 'failed', entry })),
-      ...this.client.pending(bookingId).filter((entry) => !delivered.has(entry.clientId)).map((entry): Line => ({ state: 'pending', entry })),
+      ...this.client
+        .pending(bookingId)
+        .filter((entry) => !delivered.has(entry.clientId))
+        .map((entry): Line => ({ state: 'pending', entry })),
     ];
   }
 
@@ -86,7 +86,9 @@ export class ChatState {
     const read = this.readUpTo.get(bookingId);
     const readAt = read && this.messages.get(bookingId)?.get(read)?.createdAt;
     if (!readAt) return undefined;
-    const mine = this.lines(bookingId).flatMap((line) => (line.state === 'sent' && line.message.sender.id === this.me && line.message.createdAt <= readAt ? [line.message.id] : []));
+    const mine = this.lines(bookingId).flatMap((line) =>
+      line.state === 'sent' && line.message.sender.id === this.me && line.message.createdAt <= readAt ? [line.message.id] : [],
+    );
     return mine.at(-1);
   }
 
@@ -106,7 +108,12 @@ export class ChatState {
     const chat = this.chats.get(message.bookingId);
     if (chat) {
       const unseen = message.sender.id !== this.me && this.openChat !== message.bookingId;
-      this.chats.set(message.bookingId, { ...chat, lastMessage: message, lastActivityAt: message.createdAt, unreadCount: chat.unreadCount + (unseen ? 1 : 0) });
+      this.chats.set(message.bookingId, {
+        ...chat,
+        lastMessage: message,
+        lastActivityAt: message.createdAt,
+        unreadCount: chat.unreadCount + (unseen ? 1 : 0),
+      });
     }
     this.setTyping(message.bookingId, message.sender.id, false);
     if (this.openChat === message.bookingId && message.sender.id !== this.me) void this.markRead().catch(() => undefined);
@@ -124,7 +131,11 @@ export class ChatState {
     clearTimeout(chat.get(userId));
     chat.delete(userId);
     // The server ends typing after 20 s without renewal; a lost "stopped" must not show for ever.
-    if (typing && userId !== this.me) chat.set(userId, window.setTimeout(() => this.setTyping(bookingId, userId, false), TYPING_TIMEOUT_MS));
+    if (typing && userId !== this.me)
+      chat.set(
+        userId,
+        window.setTimeout(() => this.setTyping(bookingId, userId, false), TYPING_TIMEOUT_MS),
+      );
     this.changed();
   }
 }

@@ -92,10 +92,19 @@ class Shell {
         'section',
         { class: 'conversation' },
         h('div', { id: 'chat-header' }),
-        h('div', { id: 'offline-banner', class: 'offline-banner', hidden: true }, "You're offline. New messages are queued and sent, once each, when you're back."),
+        h(
+          'div',
+          { id: 'offline-banner', class: 'offline-banner', hidden: true },
+          "You're offline. New messages are queued and sent, once each, when you're back.",
+        ),
         h('div', { id: 'messages', class: 'scroller' }),
         h('div', { id: 'typing', class: 'typing' }),
-        h('div', { id: 'upload', class: 'upload', hidden: true }, h('span', { id: 'upload-label' }, 'Uploading photo…'), h('progress', { id: 'upload-progress', max: '1', value: '0' })),
+        h(
+          'div',
+          { id: 'upload', class: 'upload', hidden: true },
+          h('span', { id: 'upload-label' }, 'Uploading photo…'),
+          h('progress', { id: 'upload-progress', max: '1', value: '0' }),
+        ),
         this.composer(),
       ),
       this.reportDialog(),
@@ -103,13 +112,26 @@ class Shell {
   }
 
   private newBookingForm(): HTMLElement {
-    const other = this.user.role === 'customer' ? { id: 'bea', name: 'Bea Artist', role: 'artist' } : { id: 'ann', name: 'Ann Customer', role: 'customer' };
+    const other =
+      this.user.role === 'customer'
+        ? { id: 'bea', name: 'Bea Artist', role: 'artist' }
+        : { id: 'ann', name: 'Ann Customer', role: 'customer' };
     const form = h(
       'form',
       { class: 'new-booking', id: 'new-booking' },
       h('p', { class: 'label' }, `Start a demo booking with ${other.role === 'artist' ? 'an artist' : 'a customer'}`),
-      h('div', { class: 'row' }, h('input', { name: 'otherId', value: other.id, 'aria-label': `${other.role} id`, required: true }), h('input', { name: 'otherName', value: other.name, 'aria-label': `${other.role} name`, required: true })),
-      h('div', { class: 'row' }, h('input', { name: 'title', value: 'Fine-line forearm tattoo', 'aria-label': 'booking title', required: true }), h('button', { type: 'submit', class: 'primary' }, 'Start')),
+      h(
+        'div',
+        { class: 'row' },
+        h('input', { name: 'otherId', value: other.id, 'aria-label': `${other.role} id`, required: true }),
+        h('input', { name: 'otherName', value: other.name, 'aria-label': `${other.role} name`, required: true }),
+      ),
+      h(
+        'div',
+        { class: 'row' },
+        h('input', { name: 'title', value: 'Fine-line forearm tattoo', 'aria-label': 'booking title', required: true }),
+        h('button', { type: 'submit', class: 'primary' }, 'Start'),
+      ),
     );
     form.addEventListener('submit', (event) => {
       event.preventDefault();
@@ -160,7 +182,11 @@ class Shell {
     bar.value = 0;
     byId('upload-label').textContent = `Uploading ${image.name}…`;
     try {
-      await this.client.sendImage(bookingId, image, { caption, filename: image.name, onProgress: ({ loaded, total }) => (bar.value = total ? loaded / total : 0) });
+      await this.client.sendImage(bookingId, image, {
+        caption,
+        filename: image.name,
+        onProgress: ({ loaded, total }) => (bar.value = total ? loaded / total : 0),
+      });
     } catch (error) {
       alert(`The photo was not sent: ${error instanceof ChatError ? error.message : String(error)}`);
     } finally {
@@ -187,7 +213,12 @@ class Shell {
         h('h3', {}, 'Report message'),
         h('blockquote', { id: 'report-quote' }),
         reason,
-        h('div', { class: 'row end' }, h('button', { value: 'cancel', formnovalidate: true, class: 'ghost' }, 'Cancel'), h('button', { value: 'report', class: 'danger' }, 'Report')),
+        h(
+          'div',
+          { class: 'row end' },
+          h('button', { value: 'cancel', formnovalidate: true, class: 'ghost' }, 'Cancel'),
+          h('button', { value: 'report', class: 'danger' }, 'Report'),
+        ),
       ),
     );
     dialog.addEventListener('close', () => {
@@ -240,7 +271,9 @@ class Shell {
     pill.textContent = STATUS_TEXT[status];
     pill.dataset.status = status;
     byId('offline-banner').hidden = status === 'online';
-    byId('chats').replaceChildren(chatList(this.state, (bookingId) => void this.state.open(bookingId).catch((error: Error) => this.toast(error.message))));
+    byId('chats').replaceChildren(
+      chatList(this.state, (bookingId) => void this.state.open(bookingId).catch((error: Error) => this.toast(error.message))),
+    );
     const bookingId = this.state.openChat;
     const chat = bookingId ? this.state.chats.get(bookingId) : undefined;
     this.root.querySelector('.conversation')!.classList.toggle('none', !chat);
@@ -249,7 +282,13 @@ class Shell {
       byId('messages').replaceChildren();
       return;
     }
-    byId('chat-header').replaceChildren(chatHeader(chat, this.blocked.has(chat.counterpart.id), () => void this.toggleBlock(chat.counterpart.id).catch((error: Error) => this.toast(error.message))));
+    byId('chat-header').replaceChildren(
+      chatHeader(
+        chat,
+        this.blocked.has(chat.counterpart.id),
+        () => void this.toggleBlock(chat.counterpart.id).catch((error: Error) => this.toast(error.message)),
+      ),
+    );
     const scroller = byId('messages');
     const atBottom = scroller.scrollHeight - scroller.scrollTop - scroller.clientHeight < 40;
     scroller.replaceChildren(messageList(this.state, bookingId, this.user.userId, { report: (message) => this.report(message) }));

@@ -23,12 +23,21 @@ export function chatList(state: ChatState, open: (bookingId: string) => void): H
     ...chats.map((chat) =>
       h(
         'li',
-        { class: `chat-item${chat.bookingId === state.openChat ? ' active' : ''}`, 'data-booking': chat.bookingId, onclick: () => open(chat.bookingId) },
+        {
+          class: `chat-item${chat.bookingId === state.openChat ? ' active' : ''}`,
+          'data-booking': chat.bookingId,
+          onclick: () => open(chat.bookingId),
+        },
         h('span', { class: `avatar ${chat.counterpart.role}` }, initials(chat.counterpart.name)),
         h(
           'span',
           { class: 'chat-text' },
-          h('span', { class: 'chat-title' }, h('strong', {}, chat.title ?? chat.bookingId), chat.unreadCount > 0 && h('span', { class: 'unread' }, String(chat.unreadCount))),
+          h(
+            'span',
+            { class: 'chat-title' },
+            h('strong', {}, chat.title ?? chat.bookingId),
+            chat.unreadCount > 0 && h('span', { class: 'unread' }, String(chat.unreadCount)),
+          ),
           h('span', { class: 'chat-counterpart' }, `${chat.counterpart.name} · ${chat.counterpart.role}`),
           h('span', { class: 'chat-preview' }, preview(chat.lastMessage)),
         ),
@@ -54,7 +63,11 @@ export function chatHeader(chat: Chat, blocked: boolean, toggleBlock: () => void
         h('span', { class: 'counterpart' }, `with ${chat.counterpart.name} (${chat.counterpart.role})`),
       ),
     ),
-    h('button', { class: 'ghost block', type: 'button', onclick: toggleBlock }, blocked ? `Unblock ${chat.counterpart.name}` : `Block ${chat.counterpart.name}`),
+    h(
+      'button',
+      { class: 'ghost block', type: 'button', onclick: toggleBlock },
+      blocked ? `Unblock ${chat.counterpart.name}` : `Block ${chat.counterpart.name}`,
+    ),
   );
 }
 
@@ -65,12 +78,20 @@ function messageLine(line: Line, me: string, seen: string | undefined, actions: 
       'li',
       { class: `message mine ${line.state}`, 'data-state': line.state, 'data-client-id': line.entry.clientId },
       h('div', { class: 'bubble' }, h('p', { class: 'text' }, line.entry.text)),
-      h('span', { class: 'meta' }, failed ? `Not sent: ${line.entry.error.message}` : h('span', {}, icon('clock'), 'Queued: sends when online')),
+      h(
+        'span',
+        { class: 'meta' },
+        failed ? `Not sent: ${line.entry.error.message}` : h('span', {}, icon('clock'), 'Queued: sends when online'),
+      ),
     );
   }
   const { message } = line;
   if (message.kind === 'system') {
-    return h('li', { class: 'message system', 'data-state': 'sent', 'data-id': message.id }, h('p', { class: 'text' }, message.text ?? message.system?.type ?? ''));
+    return h(
+      'li',
+      { class: 'message system', 'data-state': 'sent', 'data-id': message.id },
+      h('p', { class: 'text' }, message.text ?? message.system?.type ?? ''),
+    );
   }
   const mine = message.sender.id === me;
   return h(
@@ -80,7 +101,12 @@ function messageLine(line: Line, me: string, seen: string | undefined, actions: 
       'div',
       { class: 'bubble' },
       !mine && h('span', { class: 'sender' }, message.sender.name),
-      message.image && h('a', { href: message.image.url, target: '_blank', rel: 'noopener' }, h('img', { class: 'photo', src: message.image.thumbnailUrl, alt: message.text ?? 'photo' })),
+      message.image &&
+        h(
+          'a',
+          { href: message.image.url, target: '_blank', rel: 'noopener' },
+          h('img', { class: 'photo', src: message.image.thumbnailUrl, alt: message.text ?? 'photo' }),
+        ),
       message.text && h('p', { class: 'text' }, message.text),
     ),
     h(
@@ -88,7 +114,9 @@ function messageLine(line: Line, me: string, seen: string | undefined, actions: 
       { class: 'meta' },
       clock(message.createdAt),
       mine && message.id === seen && h('span', { class: 'seen' }, ' · Seen'),
-      !mine && message.sender.role !== 'support' && h('button', { class: 'link report', type: 'button', onclick: () => actions.report(message) }, 'Report'),
+      !mine &&
+        message.sender.role !== 'support' &&
+        h('button', { class: 'link report', type: 'button', onclick: () => actions.report(message) }, 'Report'),
     ),
   );
 }

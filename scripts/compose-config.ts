@@ -25,11 +25,7 @@ import { parse as parseYaml, stringify as stringifyYaml } from 'yaml';
 import { renderRegistration } from '../bridge/src/stack/registration.ts';
 import { loadOrCreateSecrets, type LocalSecrets } from '../bridge/src/stack/secrets.ts';
 import { renderTemplate } from '../bridge/src/stack/template.ts';
-import {
-  ensureCertificateAuthority,
-  ensureServerCertificate,
-  type Outcome,
-} from './lib/certificates.ts';
+import { ensureCertificateAuthority, ensureServerCertificate, type Outcome } from './lib/certificates.ts';
 import { composeWorkers, type ComposeService, type ComposeWorkers } from './lib/compose-workers.ts';
 
 const ROOT = join(import.meta.dirname, '..');
@@ -95,8 +91,7 @@ interface Setting {
   check?: (value: string) => string | undefined;
 }
 
-const matches = (pattern: RegExp, what: string) => (value: string) =>
-  pattern.test(value) ? undefined : `expected ${what}`;
+const matches = (pattern: RegExp, what: string) => (value: string) => (pattern.test(value) ? undefined : `expected ${what}`);
 
 /** Non-secret settings, in the order their fallbacks need them. */
 const SETTINGS: Record<string, Setting> = {
@@ -277,7 +272,9 @@ function writeWorkerFiles(composeDir: string, workers: ComposeWorkers | undefine
   const header =
     '# Synapse workers, written by `npm run compose:config -- --synapse-workers N`: use it over\n' +
     '# docker-compose.yml (docker compose -f docker-compose.yml -f THIS_FILE ...); docs/deployment.md.\n';
-  report.push(`${writeIfChanged(override, header + stringifyYaml(workers.override, { aliasDuplicateObjects: false }), 0o644).padEnd(8)} ${override}`);
+  report.push(
+    `${writeIfChanged(override, header + stringifyYaml(workers.override, { aliasDuplicateObjects: false }), 0o644).padEnd(8)} ${override}`,
+  );
   return written;
 }
 
@@ -477,8 +474,7 @@ function main(): void {
   }
   if (toChown.length > 0) {
     console.log(
-      '\nSynapse (uid 991) and the bridges (uid 1000) read these as themselves, and they are mode 0600:\n  ' +
-        toChown.join('\n  '),
+      '\nSynapse (uid 991) and the bridges (uid 1000) read these as themselves, and they are mode 0600:\n  ' + toChown.join('\n  '),
     );
   }
   for (const warning of warnings) console.warn(`warning: ${warning}`);

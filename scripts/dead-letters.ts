@@ -44,7 +44,7 @@ if ((command !== 'list' && command !== 'replay') || (command === 'replay' && arg
 }
 const config = loadConfig();
 if (!config.databaseUrl) {
-  process.stderr.write('DATABASE_URL is required: the embedded database serves one connection, the running bridge\'s\n');
+  process.stderr.write("DATABASE_URL is required: the embedded database serves one connection, the running bridge's\n");
   process.exit(2);
 }
 const db = openDatabase(config.databaseUrl, { maxConnections: 1 });

@@ -31,7 +31,8 @@ export interface StepResult {
   latency: LatencySummary;
 }
 
-export type ClientReply = { type: 'connected'; sockets: number; seconds: number } | { type: 'step'; result: StepResult } | { type: 'error'; message: string };
+export type ClientReply =
+  { type: 'connected'; sockets: number; seconds: number } | { type: 'step'; result: StepResult } | { type: 'error'; message: string };
 
 interface Chat {
   bookingId: string;
@@ -78,7 +79,9 @@ async function connectIdle(command: Extract<ClientCommand, { type: 'connect-idle
     Array.from({ length: 64 }, async () => {
       for (let index = next++; index < command.to; index = next++) {
         const localAddress = command.sourceAddresses[index % command.sourceAddresses.length];
-        idle.push(await connect(command.bridgeUrl, command.jwtSecret, `idle-${index}`, index % 2 ? 'artist' : 'customer', { localAddress }));
+        idle.push(
+          await connect(command.bridgeUrl, command.jwtSecret, `idle-${index}`, index % 2 ? 'artist' : 'customer', { localAddress }),
+        );
       }
     }),
   );

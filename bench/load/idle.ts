@@ -43,7 +43,8 @@ export async function measureIdleSockets(stack: BenchStack, wanted: number, log:
   // what its limit allows, and the count says so.
   raiseOpenFiles(process.pid);
   const count = Math.min(wanted, openFilesLimit(process.pid) - BRIDGE_FILES);
-  if (count < wanted) log(`idle sockets: ${count} instead of ${wanted}, the bridge's open-file limit (${openFilesLimit(process.pid)}) could not be raised`);
+  if (count < wanted)
+    log(`idle sockets: ${count} instead of ${wanted}, the bridge's open-file limit (${openFilesLimit(process.pid)}) could not be raised`);
   const before = await settledMemory();
   const children = Array.from({ length: Math.ceil(count / SOCKETS_PER_CHILD) }, () => new Clients());
   try {

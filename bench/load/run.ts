@@ -85,7 +85,8 @@ function describe(line: StepLine): string {
   );
 }
 
-const withinLimits = (line: StepLine) => line.result.lost === 0 && line.result.refused === 0 && (line.result.latency.p99_ms ?? Infinity) <= P99_LIMIT_MS;
+const withinLimits = (line: StepLine) =>
+  line.result.lost === 0 && line.result.refused === 0 && (line.result.latency.p99_ms ?? Infinity) <= P99_LIMIT_MS;
 
 let idleSocketBytes: IdleSocketBytes | null = null;
 
@@ -110,7 +111,10 @@ async function measureTopology(topology: (typeof TOPOLOGIES)[number], lines: Ste
       // A fresh child per size: exactly `sockets` sockets are open during its steps.
       const clients = new Clients();
       try {
-        const connected = await clients.request({ type: 'connect', bridgeUrl: stack.bridgeUrl, jwtSecret: stack.jwtSecret, chats: chats.slice(0, wanted) }, 'connected');
+        const connected = await clients.request(
+          { type: 'connect', bridgeUrl: stack.bridgeUrl, jwtSecret: stack.jwtSecret, chats: chats.slice(0, wanted) },
+          'connected',
+        );
         log(`${topology.name}: ${connected.sockets} sockets connected in ${connected.seconds.toFixed(1)} s`);
         for (const rate of settings.rates) {
           const line = await measureStep(stack, clients, topology.name, sockets, rate);
@@ -129,10 +133,13 @@ async function measureTopology(topology: (typeof TOPOLOGIES)[number], lines: Ste
   return capacity;
 }
 
-log(`${QUICK ? 'quick mode: ' : ''}${settings.idleSockets} idle sockets${settings.idleOnly ? ' only' : ''}; sockets ${settings.sockets.join(', ')}; rates ${settings.rates.join(', ')}/s; ${settings.stepMs / 1000} s per step; ${cpus().length} cores, load ${loadavg()[0]!.toFixed(2)}`);
+log(
+  `${QUICK ? 'quick mode: ' : ''}${settings.idleSockets} idle sockets${settings.idleOnly ? ' only' : ''}; sockets ${settings.sockets.join(', ')}; rates ${settings.rates.join(', ')}/s; ${settings.stepMs / 1000} s per step; ${cpus().length} cores, load ${loadavg()[0]!.toFixed(2)}`,
+);
 const lines: StepLine[] = [];
 const capacity: Record<string, number> = {};
-for (const topology of settings.idleOnly ? TOPOLOGIES.slice(0, 1) : TOPOLOGIES) capacity[topology.name] = await measureTopology(topology, lines);
+for (const topology of settings.idleOnly ? TOPOLOGIES.slice(0, 1) : TOPOLOGIES)
+  capacity[topology.name] = await measureTopology(topology, lines);
 console.log(
   JSON.stringify({
     capacity_msgs_per_s: capacity,

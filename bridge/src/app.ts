@@ -169,8 +169,16 @@ export async function createApp(config: Config, deps: AppDeps): Promise<App> {
   const bookingsFeature = createBookings({ bookings, users, messages, view, homeserver, delivery, waiters, logger });
   const { access, chats, bookingChats, systemMessages } = bookingsFeature;
   const safety = await createSafety({
-    db, bookings, messages, access, view, homeserver,
-    maxBlocks: config.caps.blocks, supportStaff: config.supportStaff, filterConfigFile: config.filterConfigFile, logger,
+    db,
+    bookings,
+    messages,
+    access,
+    view,
+    homeserver,
+    maxBlocks: config.caps.blocks,
+    supportStaff: config.supportStaff,
+    filterConfigFile: config.filterConfigFile,
+    logger,
   });
   const { audience, blocks, reports, screening } = safety;
   const faults = new FaultPoints(config.faultPauseAt, logger);
@@ -196,7 +204,13 @@ export async function createApp(config: Config, deps: AppDeps): Promise<App> {
   const chatServices = {
     chats,
     history: new MessageHistory({
-      access, messages, homeserver, senders, view, horizon: () => readModelHorizon(db), blockedBy: (userId) => safety.store.blockedBy(userId),
+      access,
+      messages,
+      homeserver,
+      senders,
+      view,
+      horizon: () => readModelHorizon(db),
+      blockedBy: (userId) => safety.store.blockedBy(userId),
     }),
     catchUp: new CatchUp(messages, view),
   };

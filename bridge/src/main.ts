@@ -33,7 +33,9 @@ async function main(): Promise<void> {
   const publicUrl = stack.config.publicUrl.replace(/:\d+$/, `:${port}`);
   logger.info({ publicUrl, appservicePort, metricsPort }, `booking-chat is up: connect apps to ${publicUrl}`);
   if (!config.jwt.secret && !config.jwt.jwksUrl) {
-    logger.info('app tokens for trying it out: npm run token -- <userId> [customer|artist]; the booking system token is serviceToken in .local/secrets.json');
+    logger.info(
+      'app tokens for trying it out: npm run token -- <userId> [customer|artist]; the booking system token is serviceToken in .local/secrets.json',
+    );
   }
 
   let stopping = false;

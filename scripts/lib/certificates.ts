@@ -130,8 +130,22 @@ export function ensureCertificateAuthority(dir: string, commonName: string): Cer
     'subjectKeyIdentifier = hash\n';
   const pem = withConfig(config, (configFile) =>
     openssl([
-      'req', '-x509', '-new', '-key', keyFile, '-sha256', '-days', String(CA_DAYS), '-set_serial', serial(),
-      '-subj', `/CN=${commonName}`, '-config', configFile, '-extensions', 'v3_ca',
+      'req',
+      '-x509',
+      '-new',
+      '-key',
+      keyFile,
+      '-sha256',
+      '-days',
+      String(CA_DAYS),
+      '-set_serial',
+      serial(),
+      '-subj',
+      `/CN=${commonName}`,
+      '-config',
+      configFile,
+      '-extensions',
+      'v3_ca',
     ]),
   );
   writeAtomically(certFile, pem, 0o644);
@@ -146,11 +160,7 @@ export interface EnsureOptions {
   keepForeign?: boolean;
 }
 
-export function ensureServerCertificate(
-  ca: CertificateAuthority,
-  target: ServerCertificate,
-  options: EnsureOptions = {},
-): Outcome {
+export function ensureServerCertificate(ca: CertificateAuthority, target: ServerCertificate, options: EnsureOptions = {}): Outcome {
   const caCert = new X509Certificate(readFileSync(ca.certFile));
   const wanted = [...new Set(target.dnsNames)].sort();
   const existing = readIfPresent(target.certFile);
@@ -184,8 +194,21 @@ export function ensureServerCertificate(
     const request = openssl(['req', '-new', '-key', target.keyFile, '-subj', `/CN=${target.dnsNames[0]}`, '-config', configFile]);
     return openssl(
       [
-        'x509', '-req', '-sha256', '-days', String(LEAF_DAYS), '-set_serial', serial(),
-        '-CA', ca.certFile, '-CAkey', ca.keyFile, '-extfile', configFile, '-extensions', 'v3_leaf',
+        'x509',
+        '-req',
+        '-sha256',
+        '-days',
+        String(LEAF_DAYS),
+        '-set_serial',
+        serial(),
+        '-CA',
+        ca.certFile,
+        '-CAkey',
+        ca.keyFile,
+        '-extfile',
+        configFile,
+        '-extensions',
+        'v3_leaf',
       ],
       request,
     );

@@ -82,11 +82,7 @@ function workerService(synapse: ComposeService, worker: SynapseProcess, workerFi
     restart: 'unless-stopped',
     user: '991:991',
     environment: { SSL_CERT_FILE: String(synapse.environment?.SSL_CERT_FILE ?? '/certs/ca.crt') },
-    entrypoint: [
-      'python', '-m', worker.app,
-      '--config-path', '/config/homeserver.yaml',
-      '--config-path', '/config/worker.yaml',
-    ],
+    entrypoint: ['python', '-m', worker.app, '--config-path', '/config/homeserver.yaml', '--config-path', '/config/worker.yaml'],
     volumes: [...volumes, `./.local/compose/workers/${workerFile}:/config/worker.yaml:ro`],
     networks: ['backend'],
     // main migrates the database and creates the signing key; Redis carries replication.

@@ -78,9 +78,11 @@ export class BookingChats {
     const previous = this.queues.get(bookingId) ?? Promise.resolve();
     const next = previous.catch(() => undefined).then(work);
     this.queues.set(bookingId, next);
-    void next.finally(() => {
-      if (this.queues.get(bookingId) === next) this.queues.delete(bookingId);
-    }).catch(() => undefined);
+    void next
+      .finally(() => {
+        if (this.queues.get(bookingId) === next) this.queues.delete(bookingId);
+      })
+      .catch(() => undefined);
     return next;
   }
 

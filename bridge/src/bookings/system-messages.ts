@@ -39,7 +39,13 @@ export class SystemMessages {
     };
     let eventId: string;
     try {
-      eventId = await this.homeserver.sendIdempotent(this.homeserver.bot, booking.room_id, `system:${bookingId}:${key}`, 'm.room.message', content);
+      eventId = await this.homeserver.sendIdempotent(
+        this.homeserver.bot,
+        booking.room_id,
+        `system:${bookingId}:${key}`,
+        'm.room.message',
+        content,
+      );
     } catch (error) {
       throw fromMatrixError(error);
     }

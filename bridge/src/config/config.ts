@@ -11,9 +11,7 @@ import { parseRateLimit, type RateLimit, type RateLimitKind } from './rate-limit
 /** The shipped filter configuration (operators edit it, or point FILTER_CONFIG_FILE elsewhere). */
 const DEFAULT_FILTER_CONFIG = resolve(import.meta.dirname, '..', '..', '..', 'config', 'filters.yaml');
 
-const bool = z
-  .enum(['true', 'false', '1', '0', 'yes', 'no'])
-  .transform((v) => v === 'true' || v === '1' || v === 'yes');
+const bool = z.enum(['true', 'false', '1', '0', 'yes', 'no']).transform((v) => v === 'true' || v === '1' || v === 'yes');
 
 const port = z.coerce.number().int().min(0).max(65535);
 const url = z.url({ protocol: /^(https?|wss?)$/ });
@@ -53,7 +51,10 @@ const envSchema = z
     METRICS_PORT: port.default(9464),
     AS_TOKEN: z.string().min(16).optional(),
     HS_TOKEN: z.string().min(16).optional(),
-    BOT_LOCALPART: z.string().regex(/^[a-z0-9._=/-]+$/).default('bookingchat'),
+    BOT_LOCALPART: z
+      .string()
+      .regex(/^[a-z0-9._=/-]+$/)
+      .default('bookingchat'),
     JWT_SECRET: z.string().min(32, 'at least 32 characters (HS256 needs 256 bits)').optional(),
     JWT_JWKS_URL: url.optional(),
     JWT_ISSUER: z.string().min(1).optional(),
@@ -65,23 +66,47 @@ const envSchema = z
     ALLOWED_ORIGINS: z.string().optional(),
     LOG_LEVEL: z.enum(['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent']).default('info'),
     MESSAGE_MAX_LENGTH: z.coerce.number().int().min(1).max(65536).default(4000),
-    IMAGE_MAX_BYTES: z.coerce.number().int().min(1024).max(100 * 1024 * 1024).default(10 * 1024 * 1024),
+    IMAGE_MAX_BYTES: z.coerce
+      .number()
+      .int()
+      .min(1024)
+      .max(100 * 1024 * 1024)
+      .default(10 * 1024 * 1024),
     IMAGE_MAX_PIXELS: z.coerce.number().int().min(10_000).max(200_000_000).default(40_000_000),
     MEDIA_DOWNLOAD_TIMEOUT_MS: z.coerce.number().int().min(100).max(300_000).default(10_000),
     FCM_SERVICE_ACCOUNT_FILE: z.string().min(1).optional(),
     FCM_SERVICE_ACCOUNT_JSON: z.string().min(2).optional(),
-    WEBPUSH_VAPID_PUBLIC_KEY: z.string().regex(/^[A-Za-z0-9_-]{80,100}$/, 'a URL-safe base64 P-256 public key').optional(),
-    WEBPUSH_VAPID_PRIVATE_KEY: z.string().regex(/^[A-Za-z0-9_-]{40,50}$/, 'a URL-safe base64 P-256 private key').optional(),
-    WEBPUSH_SUBJECT: z.string().regex(/^(mailto:|https:)/, 'a mailto: or https: contact').optional(),
+    WEBPUSH_VAPID_PUBLIC_KEY: z
+      .string()
+      .regex(/^[A-Za-z0-9_-]{80,100}$/, 'a URL-safe base64 P-256 public key')
+      .optional(),
+    WEBPUSH_VAPID_PRIVATE_KEY: z
+      .string()
+      .regex(/^[A-Za-z0-9_-]{40,50}$/, 'a URL-safe base64 P-256 private key')
+      .optional(),
+    WEBPUSH_SUBJECT: z
+      .string()
+      .regex(/^(mailto:|https:)/, 'a mailto: or https: contact')
+      .optional(),
     WEBPUSH_ALLOWED_HOSTS: z
       .string()
-      .transform((text) => text.split(',').map((host) => host.trim()).filter(Boolean))
+      .transform((text) =>
+        text
+          .split(',')
+          .map((host) => host.trim())
+          .filter(Boolean),
+      )
       .pipe(z.array(z.string().regex(HOST_PATTERN, 'host patterns such as *.push.apple.com or push.internal:8443')).min(1))
       .default(DEFAULT_WEBPUSH_ALLOWED_HOSTS),
     PUSH_PREVIEWS: bool.default(true),
     PUSH_TTL_SECONDS: z.coerce.number().int().min(0).max(2_419_200).default(3600),
     FILTER_CONFIG_FILE: z.string().min(1).default(DEFAULT_FILTER_CONFIG),
-    MEDIA_URL_TTL_SECONDS: z.coerce.number().int().min(60).max(7 * 86400).default(3600),
+    MEDIA_URL_TTL_SECONDS: z.coerce
+      .number()
+      .int()
+      .min(60)
+      .max(7 * 86400)
+      .default(3600),
     RETENTION_DAYS: z.coerce.number().int().min(1).max(36500).default(365),
     MESSAGE_CACHE_SIZE: z.coerce.number().int().min(0).max(10_000_000).default(50_000),
     RECONCILIATION_DAYS: z.coerce.number().int().min(1).max(365).default(7),
@@ -113,10 +138,18 @@ const envSchema = z
       ctx.addIssue({ code: 'custom', path: ['APPSERVICE_URL'], message: 'https needs TLS_CERT_FILE and TLS_KEY_FILE' });
     }
     if (Boolean(env.WEBPUSH_VAPID_PUBLIC_KEY) !== Boolean(env.WEBPUSH_VAPID_PRIVATE_KEY)) {
-      ctx.addIssue({ code: 'custom', path: ['WEBPUSH_VAPID_PRIVATE_KEY'], message: 'WEBPUSH_VAPID_PUBLIC_KEY and WEBPUSH_VAPID_PRIVATE_KEY go together' });
+      ctx.addIssue({
+        code: 'custom',
+        path: ['WEBPUSH_VAPID_PRIVATE_KEY'],
+        message: 'WEBPUSH_VAPID_PUBLIC_KEY and WEBPUSH_VAPID_PRIVATE_KEY go together',
+      });
     }
     if (env.FCM_SERVICE_ACCOUNT_FILE && env.FCM_SERVICE_ACCOUNT_JSON) {
-      ctx.addIssue({ code: 'custom', path: ['FCM_SERVICE_ACCOUNT_JSON'], message: 'set FCM_SERVICE_ACCOUNT_FILE or FCM_SERVICE_ACCOUNT_JSON, not both' });
+      ctx.addIssue({
+        code: 'custom',
+        path: ['FCM_SERVICE_ACCOUNT_JSON'],
+        message: 'set FCM_SERVICE_ACCOUNT_FILE or FCM_SERVICE_ACCOUNT_JSON, not both',
+      });
     }
     if (env.SYNAPSE_WORKERS > 0) {
       // Synapse's workers share one database (PostgreSQL only) and replicate through Redis.
@@ -125,7 +158,11 @@ const envSchema = z
         env.REDIS_URL ? undefined : 'REDIS_URL (workers replicate through Redis)',
       ].filter(Boolean);
       if (env.SYNAPSE_URL) {
-        ctx.addIssue({ code: 'custom', path: ['SYNAPSE_WORKERS'], message: 'applies to the bundled Synapse only: unset SYNAPSE_URL, or scale that homeserver yourself' });
+        ctx.addIssue({
+          code: 'custom',
+          path: ['SYNAPSE_WORKERS'],
+          message: 'applies to the bundled Synapse only: unset SYNAPSE_URL, or scale that homeserver yourself',
+        });
       }
       for (const what of missing) ctx.addIssue({ code: 'custom', path: ['SYNAPSE_WORKERS'], message: `needs ${what}` });
     }
@@ -157,7 +194,7 @@ const envSchema = z
         }
       }
       if (!env.ALLOWED_ORIGINS || env.ALLOWED_ORIGINS.trim() === '*') {
-        ctx.addIssue({ code: 'custom', path: ['ALLOWED_ORIGINS'], message: 'production needs the web apps\' origins, not *' });
+        ctx.addIssue({ code: 'custom', path: ['ALLOWED_ORIGINS'], message: "production needs the web apps' origins, not *" });
       }
     }
   });
@@ -308,7 +345,9 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
       thumbnailSize: 320,
       downloadTimeoutMs: env.MEDIA_DOWNLOAD_TIMEOUT_MS,
     },
-    supportStaff: env.SUPPORT_STAFF.split(',').map((id) => id.trim()).filter(Boolean),
+    supportStaff: env.SUPPORT_STAFF.split(',')
+      .map((id) => id.trim())
+      .filter(Boolean),
     caps: {
       pushDevices: env.PUSH_MAX_DEVICES,
       blocks: env.BLOCKS_MAX,
@@ -335,5 +374,8 @@ function withoutEmpty(source: NodeJS.ProcessEnv): Record<string, string> {
 
 function parseOrigins(value: string | undefined): string[] | '*' {
   if (!value || value.trim() === '*') return '*';
-  return value.split(',').map((o) => o.trim()).filter(Boolean);
+  return value
+    .split(',')
+    .map((o) => o.trim())
+    .filter(Boolean);
 }

@@ -18,7 +18,10 @@ export interface PushServices {
   maxDevices: number;
 }
 
-export function registerPushEvents(context: HandlerContext, { store, presence, access, webPushPublicKey, webPushEndpoints, maxDevices }: PushServices): void {
+export function registerPushEvents(
+  context: HandlerContext,
+  { store, presence, access, webPushPublicKey, webPushEndpoints, maxDevices }: PushServices,
+): void {
   const { socket, logger } = context;
   const userId = socket.data.userId;
   const track = (foreground: boolean) =>

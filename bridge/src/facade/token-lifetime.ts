@@ -31,7 +31,8 @@ export function limitSocketToToken(context: HandlerContext, verifier: JwtVerifie
   socket.use(([event, ...args], next) => {
     if (event === 'auth:refresh' || !expired()) return next();
     const ack = args[args.length - 1];
-    if (typeof ack === 'function') ack({ ok: false, error: new AppError('unauthorized', 'the token expired: send auth:refresh with a new one').toBody() });
+    if (typeof ack === 'function')
+      ack({ ok: false, error: new AppError('unauthorized', 'the token expired: send auth:refresh with a new one').toBody() });
     // One label for every refused name: a client chooses event names, and labels must stay few.
     context.metrics.socketEvents.inc({ event: 'after-expiry', outcome: 'unauthorized' });
   });

@@ -91,5 +91,8 @@ const typeScriptModules: express.RequestHandler = async (request, response, next
   if (!MODULE_NAME.test(file)) return next();
   const source = await readFile(join(request.path.startsWith('/sdk/') ? SDK_DIR : DEMO_DIR, file), 'utf8').catch(() => undefined);
   if (source === undefined) return next();
-  response.type('text/javascript').setHeader('Cache-Control', 'no-cache').send(stripTypeScriptTypes(source, { mode: 'strip' }));
+  response
+    .type('text/javascript')
+    .setHeader('Cache-Control', 'no-cache')
+    .send(stripTypeScriptTypes(source, { mode: 'strip' }));
 };

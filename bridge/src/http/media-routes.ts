@@ -51,19 +51,28 @@ export function mediaRoutes(deps: MediaRoutesDeps): Router {
     limits: { fileSize: deps.maxImageBytes, files: 1, fields: 4, fieldSize: 16_384, parts: 6 },
   });
 
-  router.post('/bookings/:bookingId/images', ...admitUpload(deps), (request, response, next) => {
-    upload.single('image')(request, response, (error: unknown) => {
-      if (!error) return next();
-      const code = (error as { code?: string }).code;
-      next(code === 'LIMIT_FILE_SIZE' ? new AppError('too_large', `image larger than ${deps.maxImageBytes} bytes`) : new AppError('invalid', `bad multipart body: ${code ?? 'unreadable'}`));
-    });
-  }, async (request, response) => {
-    const bookingId = parse(bookingIdSchema, request.params.bookingId, 'bookingId');
-    const fields = parse(uploadFieldsSchema, request.body ?? {}, 'body');
-    if (!request.file) throw new AppError('invalid', 'image: a file in the multipart field "image" is required');
-    const message = await deps.images.send(userOf(response.locals).userId, { bookingId, image: request.file.buffer, ...fields });
-    response.status(201).json({ message });
-  });
+  router.post(
+    '/bookings/:bookingId/images',
+    ...admitUpload(deps),
+    (request, response, next) => {
+      upload.single('image')(request, response, (error: unknown) => {
+        if (!error) return next();
+        const code = (error as { code?: string }).code;
+        next(
+          code === 'LIMIT_FILE_SIZE'
+            ? new AppError('too_large', `image larger than ${deps.maxImageBytes} bytes`)
+            : new AppError('invalid', `bad multipart body: ${code ?? 'unreadable'}`),
+        );
+      });
+    },
+    async (request, response) => {
+      const bookingId = parse(bookingIdSchema, request.params.bookingId, 'bookingId');
+      const fields = parse(uploadFieldsSchema, request.body ?? {}, 'body');
+      if (!request.file) throw new AppError('invalid', 'image: a file in the multipart field "image" is required');
+      const message = await deps.images.send(userOf(response.locals).userId, { bookingId, image: request.file.buffer, ...fields });
+      response.status(201).json({ message });
+    },
+  );
 
   const download = (variant: MediaVariant) => async (request: Request, response: import('express').Response) => {
     const params = parse(mediaParamsSchema, request.params, 'path');
@@ -107,10 +116,16 @@ async function authorize(
   }
 }
 
-async function requester(deps: MediaRoutesDeps, request: Request, params: z.output<typeof mediaParamsSchema>, variant: MediaVariant): Promise<string> {
+async function requester(
+  deps: MediaRoutesDeps,
+  request: Request,
+  params: z.output<typeof mediaParamsSchema>,
+  variant: MediaVariant,
+): Promise<string> {
   const { user, exp, sig } = request.query;
   if (typeof exp === 'string' && typeof sig === 'string') {
-    if (typeof user === 'string' && deps.urls.verify(params.bookingId, params.server, params.mediaId, variant, { user, exp, sig })) return user;
+    if (typeof user === 'string' && deps.urls.verify(params.bookingId, params.server, params.mediaId, variant, { user, exp, sig }))
+      return user;
     throw new AppError('forbidden', 'this media link is invalid or has expired: read the message again for a fresh one');
   }
   const token = bearerToken(request);

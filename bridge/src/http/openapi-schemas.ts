@@ -43,7 +43,11 @@ export const errorSchema = z.object({
   }),
 });
 
-export const bookingUpsertResultSchema = z.object({ bookingId: z.string(), roomId: z.string().describe("The booking's Matrix room"), created: z.boolean() });
+export const bookingUpsertResultSchema = z.object({
+  bookingId: z.string(),
+  roomId: z.string().describe("The booking's Matrix room"),
+  created: z.boolean(),
+});
 
 export const messageResultSchema = z.object({ message: messageSchema });
 
@@ -51,12 +55,17 @@ export const healthSchema = z.object({ status: z.literal('ok') });
 
 export const readinessSchema = z.object({
   status: z.enum(['ready', 'degraded', 'not_ready']),
-  checks: z.record(z.string(), z.enum(['ok', 'failing'])).describe('database and homeserver are required; redis (when configured) is optional: failing makes it degraded'),
+  checks: z
+    .record(z.string(), z.enum(['ok', 'failing']))
+    .describe('database and homeserver are required; redis (when configured) is optional: failing makes it degraded'),
 });
 
 /** The multipart form: the route's own fields, and the file. */
 export const uploadFormSchema = uploadFieldsSchema.extend({
-  image: z.string().meta({ contentMediaType: 'application/octet-stream' }).describe('JPEG, PNG, WebP, GIF or HEIC; at most IMAGE_MAX_BYTES'),
+  image: z
+    .string()
+    .meta({ contentMediaType: 'application/octet-stream' })
+    .describe('JPEG, PNG, WebP, GIF or HEIC; at most IMAGE_MAX_BYTES'),
 });
 
 // The schemas above describe exactly the wire types (a difference does not compile).

@@ -8,7 +8,14 @@ import { HTTP_STATUS, type ErrorCode } from '../protocol/errors.ts';
 import { bookingIdSchema, bookingUpsertSchema, systemMessageSchema } from '../protocol/schemas.ts';
 import { idempotencyKeySchema } from './booking-routes.ts';
 import { mediaParamsSchema } from './media-routes.ts';
-import { bookingUpsertResultSchema, errorSchema, healthSchema, messageResultSchema, readinessSchema, uploadFormSchema } from './openapi-schemas.ts';
+import {
+  bookingUpsertResultSchema,
+  errorSchema,
+  healthSchema,
+  messageResultSchema,
+  readinessSchema,
+  uploadFormSchema,
+} from './openapi-schemas.ts';
 
 type JsonSchema = Record<string, unknown>;
 
@@ -41,13 +48,25 @@ const toJson = (schema: z.ZodType, io: 'input' | 'output') => {
   return json;
 };
 
-const pathParameter = (name: string, schema: z.ZodType, description?: string) => ({ name, in: 'path', required: true, description, schema: toJson(schema, 'input') });
+const pathParameter = (name: string, schema: z.ZodType, description?: string) => ({
+  name,
+  in: 'path',
+  required: true,
+  description,
+  schema: toJson(schema, 'input'),
+});
 const bookingIdParameter = pathParameter('bookingId', bookingIdSchema, "The booking system's id of the booking");
 const mediaParameters = [
   bookingIdParameter,
   pathParameter('server', mediaParamsSchema.shape.server, "The media's homeserver (from the message's URL)"),
   pathParameter('mediaId', mediaParamsSchema.shape.mediaId),
-  ...['user', 'exp', 'sig'].map((name) => ({ name, in: 'query', required: false, schema: { type: 'string' }, description: 'Part of a signed link (all three, or a user token instead)' })),
+  ...['user', 'exp', 'sig'].map((name) => ({
+    name,
+    in: 'query',
+    required: false,
+    schema: { type: 'string' },
+    description: 'Part of a signed link (all three, or a user token instead)',
+  })),
 ];
 
 const download = (variant: string): Operation => ({
@@ -68,7 +87,10 @@ export const OPERATIONS: Record<string, Record<string, Operation>> = {
       auth: 'service',
       parameters: [bookingIdParameter],
       body: { type: 'application/json', schema: bookingUpsertSchema },
-      ok: { 200: { description: 'Updated (or unchanged)', schema: bookingUpsertResultSchema }, 201: { description: 'Created', schema: bookingUpsertResultSchema } },
+      ok: {
+        200: { description: 'Updated (or unchanged)', schema: bookingUpsertResultSchema },
+        201: { description: 'Created', schema: bookingUpsertResultSchema },
+      },
       errors: ['invalid', 'unauthorized', 'too_large', 'unavailable'],
     },
   },
@@ -77,7 +99,10 @@ export const OPERATIONS: Record<string, Record<string, Operation>> = {
       summary: 'Post a system message into the chat',
       description: 'Apps get it as kind "system". A retry with the same Idempotency-Key yields the same message.',
       auth: 'service',
-      parameters: [bookingIdParameter, { name: 'Idempotency-Key', in: 'header', required: false, schema: toJson(idempotencyKeySchema, 'input') }],
+      parameters: [
+        bookingIdParameter,
+        { name: 'Idempotency-Key', in: 'header', required: false, schema: toJson(idempotencyKeySchema, 'input') },
+      ],
       body: { type: 'application/json', schema: systemMessageSchema },
       ok: { 201: { description: 'Posted', schema: messageResultSchema } },
       errors: ['invalid', 'unauthorized', 'not_found', 'too_large', 'unavailable'],
@@ -99,12 +124,17 @@ export const OPERATIONS: Record<string, Record<string, Operation>> = {
   '/api/v1/openapi.json': {
     get: { summary: 'This document', auth: 'none', ok: { 200: { description: 'OpenAPI 3.1', media: 'application/json' } }, errors: [] },
   },
-  '/healthz': { get: { summary: 'Liveness', auth: 'none', ok: { 200: { description: 'The process serves', schema: healthSchema } }, errors: [] } },
+  '/healthz': {
+    get: { summary: 'Liveness', auth: 'none', ok: { 200: { description: 'The process serves', schema: healthSchema } }, errors: [] },
+  },
   '/readyz': {
     get: {
       summary: 'Readiness',
       auth: 'none',
-      ok: { 200: { description: 'Ready, or degraded (an optional dependency failing)', schema: readinessSchema }, 503: { description: 'A required dependency failing', schema: readinessSchema } },
+      ok: {
+        200: { description: 'Ready, or degraded (an optional dependency failing)', schema: readinessSchema },
+        503: { description: 'A required dependency failing', schema: readinessSchema },
+      },
       errors: [],
     },
   },
@@ -119,7 +149,9 @@ function errorResponses(codes: ErrorCode[]): Record<string, unknown> {
   for (const code of codes) byStatus.set(HTTP_STATUS[code], [...(byStatus.get(HTTP_STATUS[code]) ?? []), code]);
   const responses: Record<string, unknown> = {};
   for (const [status, group] of byStatus) {
-    const schema = { allOf: [{ $ref: '#/components/schemas/Error' }, { properties: { error: { properties: { code: { enum: group } } } } }] };
+    const schema = {
+      allOf: [{ $ref: '#/components/schemas/Error' }, { properties: { error: { properties: { code: { enum: group } } } } }],
+    };
     const retry = group.some((code) => code === 'rate_limited' || code === 'unavailable');
     responses[status] = {
       description: group.map((code) => `${code}: ${WHEN[code]}`).join('; '),
@@ -137,28 +169,37 @@ function operationObject(operation: Operation): Record<string, unknown> {
     responses[status] = { description: answer.description, content };
   }
   Object.assign(responses, errorResponses(operation.errors), {
-    default: { description: 'internal: a bug (details only in the server log)', content: { 'application/json': { schema: { $ref: '#/components/schemas/Error' } } } },
+    default: {
+      description: 'internal: a bug (details only in the server log)',
+      content: { 'application/json': { schema: { $ref: '#/components/schemas/Error' } } },
+    },
   });
   return {
     summary: operation.summary,
     ...(operation.description ? { description: operation.description } : {}),
     security: SECURITY[operation.auth],
     ...(operation.parameters ? { parameters: operation.parameters } : {}),
-    ...(operation.body ? { requestBody: { required: true, content: { [operation.body.type]: { schema: toJson(operation.body.schema, 'input') } } } } : {}),
+    ...(operation.body
+      ? { requestBody: { required: true, content: { [operation.body.type]: { schema: toJson(operation.body.schema, 'input') } } } }
+      : {}),
     responses,
   };
 }
 
 export function openApiDocument(): Record<string, unknown> {
   const paths = Object.fromEntries(
-    Object.entries(OPERATIONS).map(([path, methods]) => [path, Object.fromEntries(Object.entries(methods).map(([method, operation]) => [method, operationObject(operation)]))]),
+    Object.entries(OPERATIONS).map(([path, methods]) => [
+      path,
+      Object.fromEntries(Object.entries(methods).map(([method, operation]) => [method, operationObject(operation)])),
+    ]),
   );
   return {
     openapi: '3.1.0',
     info: {
       title: 'booking-chat REST API',
       version: '1',
-      description: 'The booking system (service token) and the apps\' photo routes (user JWT). Apps chat over Socket.io: see docs/protocol.md. Every error is { error: { code, message, retryAfter?, reason? } }.',
+      description:
+        "The booking system (service token) and the apps' photo routes (user JWT). Apps chat over Socket.io: see docs/protocol.md. Every error is { error: { code, message, retryAfter?, reason? } }.",
     },
     jsonSchemaDialect: 'https://json-schema.org/draft/2020-12/schema',
     servers: [{ url: '/' }],
@@ -167,7 +208,12 @@ export function openApiDocument(): Record<string, unknown> {
       schemas: { Error: toJson(errorSchema, 'output') },
       securitySchemes: {
         serviceToken: { type: 'http', scheme: 'bearer', description: 'SERVICE_TOKEN: the booking system' },
-        userToken: { type: 'http', scheme: 'bearer', bearerFormat: 'JWT', description: "The app user's JWT, as for the Socket.io handshake" },
+        userToken: {
+          type: 'http',
+          scheme: 'bearer',
+          bearerFormat: 'JWT',
+          description: "The app user's JWT, as for the Socket.io handshake",
+        },
       },
     },
   };

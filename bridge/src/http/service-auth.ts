@@ -5,6 +5,10 @@ import { bearerMatches } from '../shared/bearer-token.ts';
 
 export function requireServiceToken(serviceToken: string): RequestHandler {
   return (request, _response, next) => {
-    next(bearerMatches(request.header('authorization'), serviceToken) ? undefined : new AppError('unauthorized', 'a valid service token is required'));
+    next(
+      bearerMatches(request.header('authorization'), serviceToken)
+        ? undefined
+        : new AppError('unauthorized', 'a valid service token is required'),
+    );
   };
 }

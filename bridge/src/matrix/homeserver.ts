@@ -73,11 +73,7 @@ export class Homeserver {
    * One page of a room's m.room.message events, newest first, going back from `from` (a
    * pagination token) or, without it, from just before `beforeEventId` (or the room's end).
    */
-  async messagesBefore(
-    roomId: string,
-    position: { from?: string; beforeEventId?: string },
-    limit: number,
-  ): Promise<RoomEventPage> {
+  async messagesBefore(roomId: string, position: { from?: string; beforeEventId?: string }, limit: number): Promise<RoomEventPage> {
     let from = position.from;
     if (!from && position.beforeEventId) {
       const path = `/_matrix/client/v3/rooms/${encodeURIComponent(roomId)}/context/${encodeURIComponent(position.beforeEventId)}`;
@@ -114,7 +110,13 @@ export class Homeserver {
    * read any media: callers check the requester's right to it first). The signal aborts the
    * request and its body.
    */
-  async fetchMedia(server: string, mediaId: string, variant: 'image' | 'thumbnail', thumbnailSize: number, signal: AbortSignal): Promise<Response> {
+  async fetchMedia(
+    server: string,
+    mediaId: string,
+    variant: 'image' | 'thumbnail',
+    thumbnailSize: number,
+    signal: AbortSignal,
+  ): Promise<Response> {
     const path =
       variant === 'image'
         ? `download/${encodeURIComponent(server)}/${encodeURIComponent(mediaId)}`
@@ -138,13 +140,7 @@ export class Homeserver {
    * Sends an event with a transaction id derived from (sender, key), so a retry of the same
    * logical send is the same Matrix transaction and cannot create a second event.
    */
-  async sendIdempotent(
-    intent: Intent,
-    roomId: string,
-    key: string,
-    type: string,
-    content: Record<string, unknown>,
-  ): Promise<string> {
+  async sendIdempotent(intent: Intent, roomId: string, key: string, type: string, content: Record<string, unknown>): Promise<string> {
     const txnId = createHash('sha256').update(`${intent.userId}\n${key}`).digest('base64url').slice(0, 32);
     const path = `/_matrix/client/v3/rooms/${encodeURIComponent(roomId)}/send/${encodeURIComponent(type)}/${txnId}`;
     const response = await intent.matrixClient.doRequest('PUT', path, null, content);

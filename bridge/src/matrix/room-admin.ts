@@ -65,16 +65,24 @@ export class RoomAdmin {
   }
 
   invite(roomId: string, matrixUserId: string): Promise<void> {
-    return alreadyDone(this.raw('POST', `/_matrix/client/v3/rooms/${encodeURIComponent(roomId)}/invite`, { user_id: matrixUserId }), /already in the room/i);
+    return alreadyDone(
+      this.raw('POST', `/_matrix/client/v3/rooms/${encodeURIComponent(roomId)}/invite`, { user_id: matrixUserId }),
+      /already in the room/i,
+    );
   }
 
   /** As the app user; joining a room one is already in succeeds. */
   async join(platformUserId: string, roomId: string): Promise<void> {
-    await this.homeserver.intentFor(platformUserId).matrixClient.doRequest('POST', `/_matrix/client/v3/rooms/${encodeURIComponent(roomId)}/join`, null, {});
+    await this.homeserver
+      .intentFor(platformUserId)
+      .matrixClient.doRequest('POST', `/_matrix/client/v3/rooms/${encodeURIComponent(roomId)}/join`, null, {});
   }
 
   kick(roomId: string, matrixUserId: string, reason: string): Promise<void> {
-    return alreadyDone(this.raw('POST', `/_matrix/client/v3/rooms/${encodeURIComponent(roomId)}/kick`, { user_id: matrixUserId, reason }), /not in the room/i);
+    return alreadyDone(
+      this.raw('POST', `/_matrix/client/v3/rooms/${encodeURIComponent(roomId)}/kick`, { user_id: matrixUserId, reason }),
+      /not in the room/i,
+    );
   }
 
   async name(roomId: string): Promise<string | undefined> {

@@ -66,9 +66,7 @@ function decodeInWorker(input: Buffer): Promise<RgbaImage> {
       }),
     );
     worker.once('error', (error) => settle(() => reject(withCause(refuse('corrupt', 'the HEIC image could not be decoded'), error))));
-    worker.once('exit', (code) =>
-      settle(() => reject(refuse('corrupt', `the HEIC decoder stopped (exit code ${code})`))),
-    );
+    worker.once('exit', (code) => settle(() => reject(refuse('corrupt', `the HEIC decoder stopped (exit code ${code})`))));
   });
 }
 

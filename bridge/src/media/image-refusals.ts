@@ -16,8 +16,6 @@ export type RefusalReason =
   | 'too_many_frames';
 
 export function refuse(reason: RefusalReason, detail: string): AppError {
-  const code = reason === 'file_too_large' || reason === 'too_many_pixels' || reason === 'too_many_frames'
-    ? 'too_large'
-    : 'invalid';
+  const code = reason === 'file_too_large' || reason === 'too_many_pixels' || reason === 'too_many_frames' ? 'too_large' : 'invalid';
   return new AppError(code, detail, undefined, reason);
 }

@@ -39,13 +39,7 @@ export class ImageSending {
     }
     const booking = await this.pipeline.admit(userId, upload.bookingId);
     const caption = upload.caption === undefined ? undefined : await this.pipeline.screen(userId, booking, upload.caption);
-    return this.pipeline.sendOnce(
-      userId,
-      booking,
-      upload.clientId,
-      () => this.store(userId, upload.image, caption?.text),
-      caption?.flags,
-    );
+    return this.pipeline.sendOnce(userId, booking, upload.clientId, () => this.store(userId, upload.image, caption?.text), caption?.flags);
   }
 
   /** Cleans the image, puts it and its thumbnail in the media repository, returns the m.image content. */

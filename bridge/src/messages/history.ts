@@ -62,7 +62,12 @@ export class MessageHistory {
     return horizon !== null && new Date(booking.created_at) < horizon;
   }
 
-  private async fromSynapse(userId: string, booking: BookingRow, position: { from?: string; beforeEventId?: string }, limit: number): Promise<HistoryPage> {
+  private async fromSynapse(
+    userId: string,
+    booking: BookingRow,
+    position: { from?: string; beforeEventId?: string },
+    limit: number,
+  ): Promise<HistoryPage> {
     if (limit <= 0) return { messages: [], before: undefined };
     let page;
     try {

@@ -74,6 +74,9 @@ export class ReadModelWriter {
       txnId: txnId ?? null,
     });
     this.deps.metrics.deadLetters.inc();
-    this.deps.logger.error({ eventId: event.event_id, roomId: event.room_id, txnId, sqlstate, error: message }, 'event set aside in dead_letters');
+    this.deps.logger.error(
+      { eventId: event.event_id, roomId: event.room_id, txnId, sqlstate, error: message },
+      'event set aside in dead_letters',
+    );
   }
 }

@@ -38,7 +38,10 @@ export class SendPipeline {
   async admit(userId: string, bookingId: string): Promise<BookingRow> {
     const { access, blocks } = this.deps;
     const booking = await access.requireMember(userId, bookingId);
-    await blocks.requireNotBlocked(userId, membersOf(booking).filter((member) => member !== userId));
+    await blocks.requireNotBlocked(
+      userId,
+      membersOf(booking).filter((member) => member !== userId),
+    );
     return booking;
   }
 
@@ -70,7 +73,13 @@ export class SendPipeline {
     let eventId: string;
     try {
       const withClientId = clientId ? { ...body, [CONTENT_CLIENT_ID]: clientId } : body;
-      eventId = await homeserver.sendIdempotent(homeserver.intentFor(userId), booking.room_id, clientId ?? randomUUID(), 'm.room.message', withClientId);
+      eventId = await homeserver.sendIdempotent(
+        homeserver.intentFor(userId),
+        booking.room_id,
+        clientId ?? randomUUID(),
+        'm.room.message',
+        withClientId,
+      );
     } catch (error) {
       throw fromMatrixError(error);
     }

@@ -19,6 +19,12 @@ export class TextSends {
     if (text.length > this.maxTextLength) throw new AppError('too_large', `text is longer than ${this.maxTextLength} characters`);
     const booking = await this.pipeline.admit(userId, request.bookingId);
     const screened = await this.pipeline.screen(userId, booking, text);
-    return this.pipeline.sendOnce(userId, booking, request.clientId, async () => ({ msgtype: 'm.text', body: screened.text }), screened.flags);
+    return this.pipeline.sendOnce(
+      userId,
+      booking,
+      request.clientId,
+      async () => ({ msgtype: 'm.text', body: screened.text }),
+      screened.flags,
+    );
   }
 }

@@ -22,10 +22,7 @@ type Reply<T> = (response: Ack<T>) => void;
 
 export interface ClientToServerEvents {
   'chats:list': (payload: Record<string, never>, ack: Reply<{ chats: Chat[] }>) => void;
-  'chat:history': (
-    payload: z.input<typeof chatHistorySchema>,
-    ack: Reply<{ messages: Message[]; before?: string }>,
-  ) => void;
+  'chat:history': (payload: z.input<typeof chatHistorySchema>, ack: Reply<{ messages: Message[]; before?: string }>) => void;
   'message:send': (payload: z.input<typeof messageSendSchema>, ack: Reply<{ message: Message }>) => void;
   'message:read': (payload: z.input<typeof messageReadSchema>, ack: Reply<Record<string, never>>) => void;
   typing: (payload: z.input<typeof typingSchema>, ack: Reply<Record<string, never>>) => void;

@@ -113,18 +113,30 @@ export const authRefreshSchema = z.object({ token: z.string().min(1).max(8192) }
 // The decoded length by arithmetic (every 4 characters carry 3 bytes), not Buffer: this module
 // is shared with the client SDK, which runs where Node's APIs do not.
 const base64url = (bytes: number, exact: boolean) =>
-  storableString().regex(/^[A-Za-z0-9_-]+={0,2}$/, 'base64url').refine((value) => {
-    const length = Math.floor((value.replace(/=+$/, '').length * 3) / 4);
-    return exact ? length === bytes : length >= bytes;
-  }, `${exact ? '' : 'at least '}${bytes} bytes`);
+  storableString()
+    .regex(/^[A-Za-z0-9_-]+={0,2}$/, 'base64url')
+    .refine(
+      (value) => {
+        const length = Math.floor((value.replace(/=+$/, '').length * 3) / 4);
+        return exact ? length === bytes : length >= bytes;
+      },
+      `${exact ? '' : 'at least '}${bytes} bytes`,
+    );
 
 export const webPushSubscriptionSchema = z.object({
-  endpoint: z.url({ protocol: /^https$/ }).max(2048).refine(isStorable, UNSTORABLE),
+  endpoint: z
+    .url({ protocol: /^https$/ })
+    .max(2048)
+    .refine(isStorable, UNSTORABLE),
   keys: z.object({ p256dh: base64url(65, true), auth: base64url(16, false) }),
 });
 
 export const pushRegisterSchema = z.discriminatedUnion('kind', [
-  z.object({ kind: z.literal('fcm'), token: storableString().regex(/^[\x21-\x7e]{20,4096}$/, 'an FCM registration token'), replaces: z.uuid().optional() }),
+  z.object({
+    kind: z.literal('fcm'),
+    token: storableString().regex(/^[\x21-\x7e]{20,4096}$/, 'an FCM registration token'),
+    replaces: z.uuid().optional(),
+  }),
   z.object({ kind: z.literal('webpush'), subscription: webPushSubscriptionSchema, replaces: z.uuid().optional() }),
 ]);
 

@@ -63,7 +63,10 @@ export class PushNotifier {
 
   private async unreadTotal(userId: string): Promise<number> {
     const bookings = await this.deps.bookings.listForUser(userId);
-    const counts = await this.deps.messages.unreadCounts(userId, bookings.map((b) => b.booking_id));
+    const counts = await this.deps.messages.unreadCounts(
+      userId,
+      bookings.map((b) => b.booking_id),
+    );
     return [...counts.values()].reduce((sum, n) => sum + n, 0);
   }
 }

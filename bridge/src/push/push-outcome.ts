@@ -4,9 +4,7 @@
 // Neither: a permanent failure of this push only (logged, dropped).
 import { WebPushError } from 'web-push';
 
-export type PushOutcome =
-  | { ok: true }
-  | { ok: false; gone: boolean; retryAfterMs?: number; reason: string };
+export type PushOutcome = { ok: true } | { ok: false; gone: boolean; retryAfterMs?: number; reason: string };
 
 /** FCM asks for at least a minute before retrying QUOTA_EXCEEDED (FCM v1 ErrorCode reference). */
 const QUOTA_RETRY_MS = 60_000;
@@ -67,7 +65,16 @@ export function fromFcmError(error: unknown): PushOutcome {
   return failed(reason);
 }
 
-const NETWORK_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'ENOTFOUND', 'EAI_AGAIN', 'EHOSTUNREACH', 'ENETUNREACH']);
+const NETWORK_CODES = new Set([
+  'ECONNREFUSED',
+  'ECONNRESET',
+  'ETIMEDOUT',
+  'EPIPE',
+  'ENOTFOUND',
+  'EAI_AGAIN',
+  'EHOSTUNREACH',
+  'ENETUNREACH',
+]);
 
 /** A rejection of web-push's `sendNotification()` → outcome (RFC 8030 push service answers). */
 export function fromWebPushError(error: unknown): PushOutcome {

@@ -77,7 +77,10 @@ export class PushWorker {
   private async settle(job: PushJobRow): Promise<void> {
     const { store, metrics, logger } = this.deps;
     const outcome = await this.send(job);
-    metrics.pushes.inc({ kind: job.kind, outcome: outcome.ok ? 'delivered' : outcome.gone ? 'gone' : outcome.retryAfterMs !== undefined ? 'retry' : 'failed' });
+    metrics.pushes.inc({
+      kind: job.kind,
+      outcome: outcome.ok ? 'delivered' : outcome.gone ? 'gone' : outcome.retryAfterMs !== undefined ? 'retry' : 'failed',
+    });
     if (outcome.ok) return store.complete(job.id);
     if (outcome.gone) {
       logger.info({ deviceId: job.device_id, reason: outcome.reason }, 'push device removed');

@@ -55,7 +55,8 @@ export class WebPushSender {
     try {
       await this.endpoints.check(subscription.endpoint);
     } catch (error) {
-      if (error instanceof AppError && error.reason === UNRESOLVED) return { ok: false, gone: false, retryAfterMs: UNRESOLVED_RETRY_MS, reason: 'webpush/unresolved' };
+      if (error instanceof AppError && error.reason === UNRESOLVED)
+        return { ok: false, gone: false, retryAfterMs: UNRESOLVED_RETRY_MS, reason: 'webpush/unresolved' };
       return { ok: false, gone: true, reason: 'webpush/endpoint-not-allowed' };
     }
     try {
@@ -82,6 +83,5 @@ function isUsable(subscription: WebPushSubscription): boolean {
   } catch {
     return false;
   }
-  return Buffer.from(subscription.keys.p256dh, 'base64url').length === 65
-    && Buffer.from(subscription.keys.auth, 'base64url').length >= 16;
+  return Buffer.from(subscription.keys.p256dh, 'base64url').length === 65 && Buffer.from(subscription.keys.auth, 'base64url').length >= 16;
 }

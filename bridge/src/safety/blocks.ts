@@ -38,7 +38,8 @@ export class Blocks {
     const blocked = await this.safety.blockedBy(userId);
     if (blocked.includes(targetId)) return;
     // Waiting would not help, so not rate_limited: the user must unblock someone first.
-    if (blocked.length >= this.max) throw new AppError('too_large', `you have blocked ${this.max} people, the most allowed: unblock someone first`);
+    if (blocked.length >= this.max)
+      throw new AppError('too_large', `you have blocked ${this.max} people, the most allowed: unblock someone first`);
     if (await this.safety.block(userId, targetId)) {
       await this.safety.audit({ actor: userId, action: 'user.block', target: targetId });
       await this.mirror(userId);

@@ -7,24 +7,78 @@ export type SpanHandler = (start: number, end: number, matched: string) => void;
 
 /** Top-level domains recognised without "http" or "www" (short English words, .it .me .to…, left out). */
 const CODE_TLDS = [
-  'com', 'net', 'org', 'biz', 'io', 'co', 'uk', 'de', 'fr', 'es', 'nl', 'ie', 'eu', 'ch', 'au', 'ca', 'nz',
-  'ru', 'pl', 'pt', 'br', 'mx', 'se', 'dk', 'fi', 'gr', 'cz', 'ro', 'za', 'ng', 'ae', 'sg', 'hk', 'jp', 'cn',
-  'kr', 'tv', 'ai', 'xyz',
+  'com',
+  'net',
+  'org',
+  'biz',
+  'io',
+  'co',
+  'uk',
+  'de',
+  'fr',
+  'es',
+  'nl',
+  'ie',
+  'eu',
+  'ch',
+  'au',
+  'ca',
+  'nz',
+  'ru',
+  'pl',
+  'pt',
+  'br',
+  'mx',
+  'se',
+  'dk',
+  'fi',
+  'gr',
+  'cz',
+  'ro',
+  'za',
+  'ng',
+  'ae',
+  'sg',
+  'hk',
+  'jp',
+  'cn',
+  'kr',
+  'tv',
+  'ai',
+  'xyz',
 ];
 /**
  * Top-level domains that are English words: "done.Hair at 10" is a full stop without its space,
  * so after a bare dot they count only with a path ("janemua.beauty/book") or a written-out dot.
  */
 const WORD_TLDS = [
-  'info', 'app', 'dev', 'site', 'online', 'shop', 'store', 'link', 'page', 'bio', 'club', 'blog', 'website',
-  'email', 'beauty', 'salon', 'hair', 'makeup', 'tech', 'art', 'top', 'vip',
+  'info',
+  'app',
+  'dev',
+  'site',
+  'online',
+  'shop',
+  'store',
+  'link',
+  'page',
+  'bio',
+  'club',
+  'blog',
+  'website',
+  'email',
+  'beauty',
+  'salon',
+  'hair',
+  'makeup',
+  'tech',
+  'art',
+  'top',
+  'vip',
 ];
 const TLDS = [...CODE_TLDS, ...WORD_TLDS].join('|');
 /** Short links and profile hosts whose top-level domain is an English word (wa.me, t.me…). */
 const SHORT_HOST_SET = new Set(['bit.ly', 'wa.me', 't.me', 'm.me', 'fb.me', 'linktr.ee', 'instagr.am', 'youtu.be', 'goo.gl']);
-const MAIL_PROVIDERS = [
-  'gmail', 'googlemail', 'hotmail', 'yahoo', 'icloud', 'protonmail', 'aol', 'gmx', 'yandex', 'outlook',
-];
+const MAIL_PROVIDERS = ['gmail', 'googlemail', 'hotmail', 'yahoo', 'icloud', 'protonmail', 'aol', 'gmx', 'yandex', 'outlook'];
 
 const LABEL = '[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?';
 const OPEN = '[(\\[{<]';
@@ -55,10 +109,7 @@ const DOMAIN_AFTER_AT_WORD = new RegExp(`${DOMAIN}${TLD_END}|(?:${MAIL_PROVIDERS
 
 /** Links that say so: "https://…", "hxxps://…", "www.…", "www dot …". */
 const SCHEME_OR_WWW = new RegExp(
-  [
-    `\\b(?:https?|hxxps?|ftp)\\s*:\\s*/\\s*/\\s*[^\\s<>"']+`,
-    `\\bwww\\d?(?:${DOT}|\\s+)${LABEL}(?:${DOT}${LABEL})*${PATH}`,
-  ].join('|'),
+  [`\\b(?:https?|hxxps?|ftp)\\s*:\\s*/\\s*/\\s*[^\\s<>"']+`, `\\bwww\\d?(?:${DOT}|\\s+)${LABEL}(?:${DOT}${LABEL})*${PATH}`].join('|'),
   'g',
 );
 /**
@@ -194,6 +245,10 @@ export function domainOf(matched: string): string {
   const normal = matched
     .replace(/\s*[([{<]\s*(?:dot|\.)\s*[)\]}>]\s*|\s+dot\s+/g, '.')
     .replace(/\s*[([{<]\s*at\s*[)\]}>]\s*|\s+at\s+/g, '@');
-  const host = normal.replace(/^[a-z]+:\/\//, '').replace(/^[^@]*@\s*/, '').split(/[/?#\s]/)[0] ?? '';
+  const host =
+    normal
+      .replace(/^[a-z]+:\/\//, '')
+      .replace(/^[^@]*@\s*/, '')
+      .split(/[/?#\s]/)[0] ?? '';
   return host.replace(/^www\d?\./, '');
 }

@@ -21,7 +21,10 @@ const categorySchema = z.strictObject({
   /** Exceptions: phrases (word lists, handles), domains (links, e-mails) or numbers (phone). */
   allow: z.array(phrase).default([]),
   /** phone only: countries whose national formats are recognised (ISO 3166 codes). */
-  regions: z.array(z.string().regex(/^[A-Z]{2}$/, 'an ISO 3166 country code such as GB')).min(1).optional(),
+  regions: z
+    .array(z.string().regex(/^[A-Z]{2}$/, 'an ISO 3166 country code such as GB'))
+    .min(1)
+    .optional(),
 });
 
 export const filterConfigSchema = z

@@ -32,7 +32,7 @@ export function withoutIdentifiers(text: string): string {
   let copied = 0;
   // Any token of MIN_HEX_TOKEN characters or more holds one of every MIN_HEX_TOKEN-th position:
   // only those are read, and the token around one only if it is a hex character (Horspool's skip).
-  for (let probe = MIN_HEX_TOKEN - 1; probe < text.length; ) {
+  for (let probe = MIN_HEX_TOKEN - 1; probe < text.length;) {
     if ((kindOf(text.charCodeAt(probe)) & HEX) === 0) {
       probe += MIN_HEX_TOKEN;
       continue;

@@ -78,10 +78,9 @@ function foldOther(input: string, first: number): NormalisedText {
     if (mapped) mapped.copy(start, end, text);
     else pieces.push(text);
   };
-  const plainLower = (start: number, end: number) =>
-    aligned ? lower.slice(start, end) : input.slice(start, end).toLowerCase();
+  const plainLower = (start: number, end: number) => (aligned ? lower.slice(start, end) : input.slice(start, end).toLowerCase());
   let plain = 0; // start of the current run of printable ASCII
-  for (let i = first; ; ) {
+  for (let i = first; ;) {
     if (plain < i) copy(plain, i, plainLower(plain, i));
     while (i < input.length) {
       const c = input.charCodeAt(i);
@@ -194,8 +193,7 @@ function joinSingles(view: NormalisedText, separators: Uint8Array, letterTokens:
 }
 
 /** Whether `c` is a token's: in `tokens` (ASCII), or beyond ASCII any character or (`lettersOnly`) a letter or digit. */
-const isToken = (c: number, tokens: Uint8Array, lettersOnly: boolean) =>
-  c < 0x80 ? tokens[c] === 1 : !lettersOnly || isOtherLetter(c);
+const isToken = (c: number, tokens: Uint8Array, lettersOnly: boolean) => (c < 0x80 ? tokens[c] === 1 : !lettersOnly || isOtherLetter(c));
 
 /** Whether `[from, to)` is at most `maxGap` `separators`. */
 function isGap(text: string, from: number, to: number, separators: Uint8Array, maxGap: number): boolean {
@@ -208,7 +206,13 @@ function isGap(text: string, from: number, to: number, separators: Uint8Array, m
 }
 
 /** `out` with the separators of `[from, to)` dropped. */
-function withoutSeparators(out: NormalisedTextBuilder, text: string, from: number, to: number, separators: Uint8Array): NormalisedTextBuilder {
+function withoutSeparators(
+  out: NormalisedTextBuilder,
+  text: string,
+  from: number,
+  to: number,
+  separators: Uint8Array,
+): NormalisedTextBuilder {
   for (let k = from; k < to; k++) {
     const c = text.charCodeAt(k);
     if (c < 0x80 && separators[c] === 1) out.skip(k);
@@ -235,8 +239,20 @@ const I_OR_L = String.fromCharCode(AMBIGUOUS_IL);
 const HIDDEN = String.fromCharCode(WILDCARD);
 const LEET = new Map<number, string>(
   Object.entries({
-    '0': 'o', '1': I_OR_L, '3': 'e', '4': 'a', '5': 's', '7': 't', '8': 'b', '9': 'g',
-    $: 's', '@': 'a', '!': I_OR_L, '|': I_OR_L, '*': HIDDEN, '#': HIDDEN,
+    '0': 'o',
+    '1': I_OR_L,
+    '3': 'e',
+    '4': 'a',
+    '5': 's',
+    '7': 't',
+    '8': 'b',
+    '9': 'g',
+    $: 's',
+    '@': 'a',
+    '!': I_OR_L,
+    '|': I_OR_L,
+    '*': HIDDEN,
+    '#': HIDDEN,
   }).map(([from, to]) => [from.charCodeAt(0), to]),
 );
 /** The characters of DIGIT_KIND and SYMBOL_KIND. */
@@ -260,7 +276,7 @@ function decodeLeet(view: NormalisedText): NormalisedText {
   const { text, length } = view;
   let out: NormalisedTextBuilder | undefined;
   // Only a word with a digit or a symbol changes: the regular expression engine finds them.
-  for (DIGIT_OR_SYMBOL.lastIndex = 0; DIGIT_OR_SYMBOL.test(text); ) {
+  for (DIGIT_OR_SYMBOL.lastIndex = 0; DIGIT_OR_SYMBOL.test(text);) {
     let i = DIGIT_OR_SYMBOL.lastIndex - 1;
     while (i > 0 && kindOf(text.charCodeAt(i - 1)) !== OTHER) i--;
     let end = i;

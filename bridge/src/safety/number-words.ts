@@ -43,7 +43,11 @@ const REPEATERS: WordList = [
  */
 const MAY_CHANGE = new RegExp(`\\d+|(?:\\b|_)(?:${[...NUMBER_WORDS, ...REPEATERS].map(([word]) => word).join('|')})`, 'g');
 /** o → 0, i l → 1 (a table: a missing key of an object with number keys costs more than the scan). */
-const DIGIT_LOOKALIKES = asciiTable([['o', 0x30], ['i', 0x31], ['l', 0x31]]);
+const DIGIT_LOOKALIKES = asciiTable([
+  ['o', 0x30],
+  ['i', 0x31],
+  ['l', 0x31],
+]);
 
 /** The value of the word `text[start, end)` in `list`, without building a string. */
 function lookupWord(list: WordList, text: string, start: number, end: number): number | undefined {
@@ -111,7 +115,7 @@ export function toDigits(folded: NormalisedText): NormalisedText {
   };
   // Only a word with a digit, or with a part that starts like a number word, may change: the
   // regular expression engine finds them, and each is read from its start.
-  for (MAY_CHANGE.lastIndex = 0; MAY_CHANGE.test(text); ) {
+  for (MAY_CHANGE.lastIndex = 0; MAY_CHANGE.test(text);) {
     let i = MAY_CHANGE.lastIndex - 1;
     while (i > 0 && (isLower(text.charCodeAt(i - 1)) || isDigit(text.charCodeAt(i - 1)))) i--;
     let end = i;

@@ -24,8 +24,28 @@ const CURRENCY_SYMBOLS = new Set(Array.from('£$€¥₹₽₩₺', (ch) => ch.c
 const CURRENCY_AFTER = /^\s*(?:€|(?:eur|euros?|gbp|usd|aud|cad|pounds?|dollars?|quid|bucks|k)\b)/;
 /** Words in front of a number that make it a reference, not a phone number. */
 const REFERENCE_WORDS = [
-  'ref', 'reference', 'booking', 'order', 'invoice', 'confirmation', 'conf', 'receipt', 'transaction', 'txn', 'ticket', 'id',
-  'code', 'account', 'acct', 'iban', 'sort', 'card', 'postcode', 'zip', 'tracking', 'voucher',
+  'ref',
+  'reference',
+  'booking',
+  'order',
+  'invoice',
+  'confirmation',
+  'conf',
+  'receipt',
+  'transaction',
+  'txn',
+  'ticket',
+  'id',
+  'code',
+  'account',
+  'acct',
+  'iban',
+  'sort',
+  'card',
+  'postcode',
+  'zip',
+  'tracking',
+  'voucher',
 ];
 const REFERENCE_BEFORE = new RegExp(`\\b(?:${REFERENCE_WORDS.join('|')})\\s*(?:no|nr|number|num)?\\s*[.:#-]*\\s*$`);
 
@@ -132,7 +152,7 @@ export class PhoneFinder {
       // The longest stretch of whole chunks that makes a phone number: "back in 10 0044 7911…"
       for (const chunks of phoneRuns(text, groups, isReference(text, i))) {
         const digits = chunks.map((chunk) => chunk.map((g) => g.digits).join(''));
-        for (let a = 0; a < chunks.length; ) {
+        for (let a = 0; a < chunks.length;) {
           let next = a + 1;
           let count = digits.slice(a).reduce((n, d) => n + d.length, 0);
           for (let b = chunks.length; b > a && count >= MIN_DIGITS; count -= digits[--b]!.length) {
@@ -163,9 +183,7 @@ export class PhoneFinder {
     if (digits.startsWith('0')) return this.#regions.some((r) => r.lengths.has(digits.length - 1));
     if (digits.length < MIN_DIGITS_WITHOUT_PREFIX) return false;
     return this.#regions.some(
-      (r) =>
-        r.lengths.has(digits.length) ||
-        (digits.startsWith(r.callingCode) && r.lengths.has(digits.length - r.callingCode.length)),
+      (r) => r.lengths.has(digits.length) || (digits.startsWith(r.callingCode) && r.lengths.has(digits.length - r.callingCode.length)),
     );
   }
 }

@@ -55,7 +55,9 @@ export class Reports {
 
   private async file(reporterId: string, booking: BookingRow, message: Message, reason: string): Promise<{ reportId: string }> {
     const { messages, safety, moderation, view, logger } = this.deps;
-    const context = (await messages.around(booking.booking_id, message.cursor, CONTEXT_AROUND)).map((row) => view.toMessage(row, reporterId));
+    const context = (await messages.around(booking.booking_id, message.cursor, CONTEXT_AROUND)).map((row) =>
+      view.toMessage(row, reporterId),
+    );
     const report = await safety.insertReport({
       reporter_id: reporterId,
       booking_id: booking.booking_id,
@@ -63,7 +65,13 @@ export class Reports {
       reason,
       context: { message, around: context },
     });
-    await safety.audit({ actor: reporterId, action: 'report.create', bookingId: booking.booking_id, target: message.id, details: { reportId: report.id, reason } });
+    await safety.audit({
+      actor: reporterId,
+      action: 'report.create',
+      bookingId: booking.booking_id,
+      target: message.id,
+      details: { reportId: report.id, reason },
+    });
     try {
       await moderation.openToStaff(booking.room_id);
       const eventId = await moderation.post(...this.describe(report.id, reporterId, booking, message, context, reason));
@@ -75,7 +83,14 @@ export class Reports {
     return { reportId: String(report.id) };
   }
 
-  private describe(id: string, reporterId: string, booking: BookingRow, message: Message, context: Message[], reason: string): [string, string] {
+  private describe(
+    id: string,
+    reporterId: string,
+    booking: BookingRow,
+    message: Message,
+    context: Message[],
+    reason: string,
+  ): [string, string] {
     const link = `https://matrix.to/#/${encodeURIComponent(booking.room_id)}/${encodeURIComponent(message.id)}`;
     const heading = `Report #${id} in booking ${booking.booking_id} by ${reporterId}: ${reason}`;
     const text = [heading, `Reported: ${line(message)}`, 'Context:', ...context.map(line), `Open the booking's room: ${link}`].join('\n');

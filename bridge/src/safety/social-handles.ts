@@ -8,8 +8,20 @@
 const MESSENGERS = ['whats app', 'wats app', 'telegram', 'wechat', 'viber', 'kik', 'snapchat', 'onlyfans', 'skype'];
 /** Networks people also mention innocently ("I saw your work on Instagram"): a handle must follow. */
 const NETWORKS = [
-  'instagram', 'insta', 'ig', 'snap', 'tik tok', 'facebook', 'fb', 'twitter', 'discord', 'signal', 'threads',
-  'linkedin', 'pinterest', 'tg',
+  'instagram',
+  'insta',
+  'ig',
+  'snap',
+  'tik tok',
+  'facebook',
+  'fb',
+  'twitter',
+  'discord',
+  'signal',
+  'threads',
+  'linkedin',
+  'pinterest',
+  'tg',
 ];
 
 /** The platforms' names for the word matcher (obscenity pattern syntax, on the letters form). */
@@ -18,7 +30,15 @@ export const PLATFORM_WORDS = [...MESSENGERS, ...NETWORKS].flatMap((name) =>
 );
 
 const LEET: Record<string, string> = {
-  a: 'a@4', e: 'e3', i: 'i1!|\x01', l: 'l1|\x01', o: 'o0', s: 's$5', t: 't7+', g: 'g9', b: 'b8',
+  a: 'a@4',
+  e: 'e3',
+  i: 'i1!|\x01',
+  l: 'l1|\x01',
+  o: 'o0',
+  s: 's$5',
+  t: 't7+',
+  g: 'g9',
+  b: 'b8',
 };
 /** A name as a pattern: each letter repeatable, with its leetspeak forms; spaces optional. */
 const fuzzy = (name: string) =>
@@ -30,9 +50,39 @@ const ACCOUNT = '(?:\\s+(?:handle|account|acc|user\\s?name|name|id|page|profile)
 const HANDLE = '@?\\s?[a-z0-9_][a-z0-9._]{0,28}[a-z0-9_]';
 /** "@home", "@ the salon": words people put after "@" that are not handles. */
 const NOT_HANDLES = [
-  'home', 'work', 'the', 'my', 'your', 'salon', 'studio', 'noon', 'lunch', 'night', 'midday', 'midnight', 'weekend',
-  'location', 'venue', 'hotel', 'station', 'office', 'church', 'reception', 'morning', 'evening', 'afternoon',
-  'monday', 'tuesday', 'wednesday', 'thursday', 'friday', 'saturday', 'sunday', 'mine', 'yours', 'ours',
+  'home',
+  'work',
+  'the',
+  'my',
+  'your',
+  'salon',
+  'studio',
+  'noon',
+  'lunch',
+  'night',
+  'midday',
+  'midnight',
+  'weekend',
+  'location',
+  'venue',
+  'hotel',
+  'station',
+  'office',
+  'church',
+  'reception',
+  'morning',
+  'evening',
+  'afternoon',
+  'monday',
+  'tuesday',
+  'wednesday',
+  'thursday',
+  'friday',
+  'saturday',
+  'sunday',
+  'mine',
+  'yours',
+  'ours',
 ];
 
 /**

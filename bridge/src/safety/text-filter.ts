@@ -187,7 +187,7 @@ function masked(text: string, hits: Hit[], mask: string): string {
     .sort((a, b) => a[0] - b[0]);
   let out = '';
   let at = 0;
-  for (let i = 0; i < spans.length; ) {
+  for (let i = 0; i < spans.length;) {
     const from = spans[i]![0];
     let to = spans[i]![1];
     for (i++; i < spans.length && (spans[i]![0] <= to || MASK_GAP.test(text.slice(to, spans[i]![0]))); i++) {

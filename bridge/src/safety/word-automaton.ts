@@ -231,14 +231,7 @@ export class WordAutomaton {
     }
   }
 
-  #report(
-    text: string,
-    state: number,
-    pos: number,
-    keep: Uint16Array,
-    report: SpanHandler,
-    joinedAt: JoinedAt | undefined,
-  ): void {
+  #report(text: string, state: number, pos: number, keep: Uint16Array, report: SpanHandler, joinedAt: JoinedAt | undefined): void {
     const c = text.charCodeAt(pos);
     let end = pos + 1;
     while (end < text.length && text.charCodeAt(end) === c) end++;

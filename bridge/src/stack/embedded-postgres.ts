@@ -14,7 +14,12 @@ export interface EmbeddedPostgres {
 export async function startEmbeddedPostgres(dataDir: string, port: number): Promise<EmbeddedPostgres> {
   // Checked before the data folder is opened: the usual holder is another `npm start`, perhaps
   // on this very DATA_DIR, whose PGlite must not share the folder with a second one.
-  await assertPortFree(port, '127.0.0.1', 'EMBEDDED_POSTGRES_PORT', 'another `npm start` of booking-chat (its embedded PostgreSQL) or a PostgreSQL server');
+  await assertPortFree(
+    port,
+    '127.0.0.1',
+    'EMBEDDED_POSTGRES_PORT',
+    'another `npm start` of booking-chat (its embedded PostgreSQL) or a PostgreSQL server',
+  );
   const dir = join(dataDir, 'pglite');
   mkdirSync(dir, { recursive: true });
   const db = await PGlite.create(dir);

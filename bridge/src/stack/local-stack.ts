@@ -56,20 +56,23 @@ export async function startLocalStack(config: Config, logger: Logger): Promise<L
   let onHomeserverRestarted: LocalStack['onHomeserverRestarted'] = () => undefined;
   if (!synapseUrl) {
     const synapseDir = join(config.dataDir, 'synapse');
-    const synapse = await superviseSynapse({
-      dataDir: synapseDir,
-      serverName: config.synapse.serverName,
-      port: config.synapse.port,
-      databaseUrl: config.synapse.databaseUrl,
-      registrationFile: writeRegistration(config.dataDir, values),
-      registrationSharedSecret: secrets.registrationSharedSecret,
-      macaroonSecretKey: secrets.macaroonSecretKey,
-      formSecret: secrets.formSecret,
-      retentionDays: config.retentionDays,
-      workers: config.synapse.workers,
-      redisUrl: config.redisUrl,
-      replicationSecret: secrets.replicationSecret,
-    }, logger);
+    const synapse = await superviseSynapse(
+      {
+        dataDir: synapseDir,
+        serverName: config.synapse.serverName,
+        port: config.synapse.port,
+        databaseUrl: config.synapse.databaseUrl,
+        registrationFile: writeRegistration(config.dataDir, values),
+        registrationSharedSecret: secrets.registrationSharedSecret,
+        macaroonSecretKey: secrets.macaroonSecretKey,
+        formSecret: secrets.formSecret,
+        retentionDays: config.retentionDays,
+        workers: config.synapse.workers,
+        redisUrl: config.redisUrl,
+        replicationSecret: secrets.replicationSecret,
+      },
+      logger,
+    );
     synapseUrl = synapse.url;
     onHomeserverRestarted = synapse.onRestarted;
     stoppers.unshift(synapse.stop);

@@ -21,5 +21,7 @@ export async function assertPortFree(port: number, host: string, setting: string
   if (await bindable(port, host)) return;
   const holders = listenersOn(port).map(describe);
   const held = holders.length > 0 ? ` by ${holders.join('; ')}` : ' by another process';
-  throw new Error(`${setting} ${port} on ${host} is already in use${held}. Likely ${likelyCause}. Stop it, or set ${setting} to a free port.`);
+  throw new Error(
+    `${setting} ${port} on ${host} is already in use${held}. Likely ${likelyCause}. Stop it, or set ${setting} to a free port.`,
+  );
 }

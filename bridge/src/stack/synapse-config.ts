@@ -5,7 +5,14 @@ import { join } from 'node:path';
 import pg from 'pg';
 import { parse as parseYaml, stringify as stringifyYaml } from 'yaml';
 import { renderTemplate } from './template.ts';
-import { redisEndpoint, sharedWorkerSettings, synapseTopology, workerSettings, type SynapseProcess, type SynapseTopology } from './synapse-topology.ts';
+import {
+  redisEndpoint,
+  sharedWorkerSettings,
+  synapseTopology,
+  workerSettings,
+  type SynapseProcess,
+  type SynapseTopology,
+} from './synapse-topology.ts';
 
 const TEMPLATES = join(import.meta.dirname, '..', '..', '..', 'synapse-config');
 
@@ -77,9 +84,7 @@ export async function ensureSynapseDatabase(databaseUrl: string): Promise<void> 
   try {
     const exists = await client.query('SELECT 1 FROM pg_database WHERE datname = $1', [name]);
     if (exists.rowCount === 0) {
-      await client.query(
-        `CREATE DATABASE ${pg.escapeIdentifier(name)} ENCODING 'UTF8' LC_COLLATE 'C' LC_CTYPE 'C' TEMPLATE template0`,
-      );
+      await client.query(`CREATE DATABASE ${pg.escapeIdentifier(name)} ENCODING 'UTF8' LC_COLLATE 'C' LC_CTYPE 'C' TEMPLATE template0`);
     }
   } finally {
     await client.end();
@@ -90,7 +95,10 @@ function writeLogConfig(options: SynapseOptions, name: string): { path: string; 
   const own = name === 'main' ? '' : `-${name}`;
   const logFile = join(options.dataDir, `homeserver${own}.log`);
   const path = join(options.dataDir, `log${own}.config`);
-  writeFileSync(path, renderTemplate(join(TEMPLATES, 'log.config.template'), { LOG_FILE: logFile, LOG_LEVEL: options.logLevel ?? 'WARNING' }));
+  writeFileSync(
+    path,
+    renderTemplate(join(TEMPLATES, 'log.config.template'), { LOG_FILE: logFile, LOG_LEVEL: options.logLevel ?? 'WARNING' }),
+  );
   return { path, logFile };
 }
 

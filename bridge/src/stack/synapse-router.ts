@@ -26,12 +26,19 @@ function targetPort(topology: SynapseTopology, path: string, turn: () => number)
 }
 
 export async function startSynapseRouter(topology: SynapseTopology, port: number, host: string): Promise<SynapseRouter> {
-  await assertPortFree(port, host, 'SYNAPSE_PORT', 'another Synapse (another DATA_DIR\'s `npm start`?) or another service');
+  await assertPortFree(port, host, 'SYNAPSE_PORT', "another Synapse (another DATA_DIR's `npm start`?) or another service");
   const agent = new Agent({ keepAlive: true, maxSockets: 64 });
   let turns = 0;
   const forward = (incoming: IncomingMessage, response: ServerResponse) => {
     const upstream = request(
-      { host, port: targetPort(topology, incoming.url ?? '/', () => turns++), path: incoming.url, method: incoming.method, headers: incoming.headers, agent },
+      {
+        host,
+        port: targetPort(topology, incoming.url ?? '/', () => turns++),
+        path: incoming.url,
+        method: incoming.method,
+        headers: incoming.headers,
+        agent,
+      },
       (answer) => {
         response.writeHead(answer.statusCode ?? 502, answer.headers);
         pipeline(answer, response, () => undefined);

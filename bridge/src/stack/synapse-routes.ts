@@ -6,7 +6,9 @@ const CLIENT = '^/_matrix/client/(?:api/v1|r0|v3|unstable)';
 
 /** Requests about one room: sent to the persister that writes the room's events. */
 const ROOM_SCOPED = [
-  new RegExp(`${CLIENT}/rooms/([^/]+)/(?:send|state|redact|join|invite|leave|ban|unban|kick|messages|context|event|joined_members|members)(?:/|$)`),
+  new RegExp(
+    `${CLIENT}/rooms/([^/]+)/(?:send|state|redact|join|invite|leave|ban|unban|kick|messages|context|event|joined_members|members)(?:/|$)`,
+  ),
   new RegExp(`${CLIENT}/join/(![^/]+)$`),
 ];
 

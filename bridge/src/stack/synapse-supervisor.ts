@@ -38,7 +38,12 @@ export async function superviseSynapse(
   try {
     for (const config of files.processes) {
       supervised.push(
-        await superviseProcess(() => startSynapseProcess(config, options.dataDir, host), logger, backoff, () => listeners.forEach((l) => l())),
+        await superviseProcess(
+          () => startSynapseProcess(config, options.dataDir, host),
+          logger,
+          backoff,
+          () => listeners.forEach((l) => l()),
+        ),
       );
     }
   } catch (err) {

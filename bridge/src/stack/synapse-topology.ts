@@ -37,7 +37,13 @@ export function synapseTopology(workers: number, port: number): SynapseTopology 
     const main: SynapseProcess = { name: 'main', app: 'synapse.app.homeserver', healthPort: port, clientPort: port };
     return { main, persisters: [], all: [main] };
   }
-  const main: SynapseProcess = { name: 'main', app: 'synapse.app.homeserver', healthPort: port + 1, clientPort: port + 1, replicationPort: port + 2 };
+  const main: SynapseProcess = {
+    name: 'main',
+    app: 'synapse.app.homeserver',
+    healthPort: port + 1,
+    clientPort: port + 1,
+    replicationPort: port + 2,
+  };
   const persisters = Array.from({ length: workers }, (_, i): SynapseProcess => ({
     name: `persister${i + 1}`,
     app: 'synapse.app.generic_worker',
@@ -94,7 +100,10 @@ function httpListener(port: number, host: string, names: string[]) {
 export function sharedWorkerSettings(topology: SynapseTopology, host: string, redis: RedisEndpoint, replicationSecret: string) {
   const writers = [topology.main, ...topology.persisters];
   return {
-    listeners: [httpListener(topology.main.clientPort!, host, ['client']), httpListener(topology.main.replicationPort!, host, ['replication'])],
+    listeners: [
+      httpListener(topology.main.clientPort!, host, ['client']),
+      httpListener(topology.main.replicationPort!, host, ['replication']),
+    ],
     worker_replication_secret: replicationSecret,
     redis: {
       enabled: true,

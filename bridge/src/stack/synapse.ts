@@ -8,7 +8,13 @@ import { basename, join } from 'node:path';
 import { setTimeout as delay } from 'node:timers/promises';
 import { assertPortFree } from './ports.ts';
 import { commandLine, listensOn, parentOf, procAvailable, processesWith, terminate } from './processes.ts';
-import { ensureSynapseDatabase, writeSynapseConfig, type SynapseConfigFiles, type SynapseOptions, type SynapseProcessConfig } from './synapse-config.ts';
+import {
+  ensureSynapseDatabase,
+  writeSynapseConfig,
+  type SynapseConfigFiles,
+  type SynapseOptions,
+  type SynapseProcessConfig,
+} from './synapse-config.ts';
 
 export type { SynapseOptions } from './synapse-config.ts';
 
@@ -45,7 +51,9 @@ async function stopLeftovers(app: string, configPath: string): Promise<number[]>
     const parent = parentOf(pid);
     const parentProgram = parent === undefined ? undefined : commandLine(parent)?.[0];
     if (parent !== process.pid && parentProgram && basename(parentProgram).startsWith('node')) {
-      throw new Error(`the Synapse of ${configPath} (pid ${pid}) belongs to another running bridge (pid ${parent}): is \`npm start\` already running on this DATA_DIR?`);
+      throw new Error(
+        `the Synapse of ${configPath} (pid ${pid}) belongs to another running bridge (pid ${parent}): is \`npm start\` already running on this DATA_DIR?`,
+      );
     }
     await terminate(pid, STOP_GRACE_MS);
   }
@@ -90,7 +98,11 @@ export async function prepareSynapse(options: SynapseOptions): Promise<SynapseCo
   if (options.databaseUrl) await ensureSynapseDatabase(options.databaseUrl);
   const files = writeSynapseConfig(options);
   if (!existsSync(join(options.dataDir, 'signing.key'))) {
-    const generated = spawnSync(SYNAPSE_PYTHON, ['-m', 'synapse.app.homeserver', '-c', files.processes[0]!.configPaths[0]!, '--generate-keys'], { encoding: 'utf8' });
+    const generated = spawnSync(
+      SYNAPSE_PYTHON,
+      ['-m', 'synapse.app.homeserver', '-c', files.processes[0]!.configPaths[0]!, '--generate-keys'],
+      { encoding: 'utf8' },
+    );
     if (generated.status !== 0) throw new Error(`Synapse key generation failed: ${generated.stderr}`);
   }
   return files;
@@ -103,11 +115,20 @@ export async function startSynapseProcess(config: SynapseProcessConfig, dataDir:
   const stoppedLeftovers = await stopLeftovers(proc.app, ownConfig);
   const ports = [...new Set([proc.clientPort, proc.replicationPort, proc.healthPort].filter((p) => p !== undefined))];
   for (const port of ports) {
-    await assertPortFree(port, host, 'SYNAPSE_PORT', `another Synapse (another DATA_DIR's \`npm start\`?) or another service; with SYNAPSE_WORKERS the processes take the ports after SYNAPSE_PORT`);
+    await assertPortFree(
+      port,
+      host,
+      'SYNAPSE_PORT',
+      `another Synapse (another DATA_DIR's \`npm start\`?) or another service; with SYNAPSE_WORKERS the processes take the ports after SYNAPSE_PORT`,
+    );
   }
   const stdoutPath = join(dataDir, proc.name === 'main' ? 'stdout.log' : `stdout-${proc.name}.log`);
   const tails = [tailFrom(stdoutPath), tailFrom(config.logFile)];
-  const logTail = () => tails.map((tail) => tail()).filter(Boolean).join('\n');
+  const logTail = () =>
+    tails
+      .map((tail) => tail())
+      .filter(Boolean)
+      .join('\n');
   const output = openSync(stdoutPath, 'a');
   const args = ['-m', proc.app, ...configPaths.flatMap((path) => ['-c', path])];
   const child = spawn(SYNAPSE_PYTHON, [LAUNCHER, String(process.pid), SYNAPSE_PYTHON, ...args], {

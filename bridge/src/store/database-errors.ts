@@ -21,7 +21,16 @@ export function isDataError(error: unknown): boolean {
 // 08: connection exceptions; 57P01–57P03: the server is shutting down or not yet accepting;
 // 53300: too many connections.
 const OUTAGE_STATES = /^(08...|57P0[1-3]|53300)$/;
-const NETWORK_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'ENOTFOUND', 'EAI_AGAIN', 'EHOSTUNREACH', 'ENETUNREACH']);
+const NETWORK_CODES = new Set([
+  'ECONNREFUSED',
+  'ECONNRESET',
+  'ETIMEDOUT',
+  'EPIPE',
+  'ENOTFOUND',
+  'EAI_AGAIN',
+  'EHOSTUNREACH',
+  'ENETUNREACH',
+]);
 // pg's own errors when a connection dies under a query carry no code, only these messages
 // (knex puts the statement in front of them).
 const LOST_CONNECTION = /Connection terminated|not queryable|Connection ended/;

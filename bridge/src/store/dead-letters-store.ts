@@ -35,7 +35,14 @@ export class DeadLettersStore {
   /** One row per event: setting the same event aside again counts an attempt and keeps the latest error. */
   async record(letter: NewDeadLetter): Promise<void> {
     await this.db('dead_letters')
-      .insert({ event_id: letter.eventId, room_id: letter.roomId, event: letter.event, error: letter.error, sqlstate: letter.sqlstate, txn_id: letter.txnId })
+      .insert({
+        event_id: letter.eventId,
+        room_id: letter.roomId,
+        event: letter.event,
+        error: letter.error,
+        sqlstate: letter.sqlstate,
+        txn_id: letter.txnId,
+      })
       .onConflict('event_id')
       .merge({
         event: letter.event,
@@ -60,7 +67,9 @@ export class DeadLettersStore {
 
   /** Marks a replay stored, unless the replay set the event aside again (its attempts moved on). */
   async markReplayed(letter: Pick<DeadLetterRow, 'id' | 'attempts'>): Promise<boolean> {
-    const updated = await this.db('dead_letters').where({ id: letter.id, attempts: letter.attempts }).update({ replayed_at: this.db.fn.now() });
+    const updated = await this.db('dead_letters')
+      .where({ id: letter.id, attempts: letter.attempts })
+      .update({ replayed_at: this.db.fn.now() });
     return updated === 1;
   }
 }

@@ -29,11 +29,29 @@ const NO_UPPER_BOUND = '9223372036854775807';
 // must not change result type") if `*` grows a column, as when another process migrates first.
 // (Listed as the keys of an object that must name every field of the row type, no more.)
 const BOOKING_COLUMNS = Object.keys({
-  booking_id: 1, room_id: 1, customer_id: 1, artist_id: 1, title: 1, status: 1, starts_at: 1, created_at: 1, updated_at: 1,
+  booking_id: 1,
+  room_id: 1,
+  customer_id: 1,
+  artist_id: 1,
+  title: 1,
+  status: 1,
+  starts_at: 1,
+  created_at: 1,
+  updated_at: 1,
 } satisfies Record<keyof BookingRow, 1>);
 const MESSAGE_COLUMNS = Object.keys({
-  seq: 1, event_id: 1, booking_id: 1, room_id: 1, sender_mxid: 1, sender_id: 1, sender_role: 1, sender_name: 1, kind: 1,
-  content: 1, client_id: 1, created_at: 1,
+  seq: 1,
+  event_id: 1,
+  booking_id: 1,
+  room_id: 1,
+  sender_mxid: 1,
+  sender_id: 1,
+  sender_role: 1,
+  sender_name: 1,
+  kind: 1,
+  content: 1,
+  client_id: 1,
+  created_at: 1,
 } satisfies Record<keyof MessageRow, 1>);
 
 // Each read is one statement, one round trip: the booking (for the membership check) with its
@@ -115,9 +133,14 @@ export class MessagesStore {
       let inserted: MessageRow[] = [];
       if (rows.length > 0) {
         const gone = new Set(
-          (await trx('message_deletions').whereIn('event_id', rows.map((r) => r.event_id)).select('event_id')).map(
-            (r: { event_id: string }) => r.event_id,
-          ),
+          (
+            await trx('message_deletions')
+              .whereIn(
+                'event_id',
+                rows.map((r) => r.event_id),
+              )
+              .select('event_id')
+          ).map((r: { event_id: string }) => r.event_id),
         );
         const fresh = rows.filter((r) => !gone.has(r.event_id));
         if (fresh.length > 0) {
@@ -179,8 +202,16 @@ export class MessagesStore {
 
   /** The message at `seq` with up to `around` messages on either side, oldest first. */
   async around(bookingId: string, seq: string, around: number): Promise<MessageRow[]> {
-    const before = await this.db<MessageRow>('messages').where({ booking_id: bookingId }).andWhere('seq', '<=', seq).orderBy('seq', 'desc').limit(around + 1);
-    const after = await this.db<MessageRow>('messages').where({ booking_id: bookingId }).andWhere('seq', '>', seq).orderBy('seq', 'asc').limit(around);
+    const before = await this.db<MessageRow>('messages')
+      .where({ booking_id: bookingId })
+      .andWhere('seq', '<=', seq)
+      .orderBy('seq', 'desc')
+      .limit(around + 1);
+    const after = await this.db<MessageRow>('messages')
+      .where({ booking_id: bookingId })
+      .andWhere('seq', '>', seq)
+      .orderBy('seq', 'asc')
+      .limit(around);
     return [...before.reverse(), ...after];
   }
 

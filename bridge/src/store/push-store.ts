@@ -38,7 +38,12 @@ export class PushStore {
    * refreshed FCM token). Beyond `maxDevices` the user's least recently registered go.
    */
   async register(userId: string, device: Omit<DeviceRow, 'id' | 'user_id'>, maxDevices: number, replaces?: string): Promise<string> {
-    const values = { user_id: userId, kind: device.kind, address: device.address, subscription: device.subscription ? JSON.stringify(device.subscription) : null };
+    const values = {
+      user_id: userId,
+      kind: device.kind,
+      address: device.address,
+      subscription: device.subscription ? JSON.stringify(device.subscription) : null,
+    };
     return this.db.transaction(async (trx) => {
       // Two users registering one address at once: the second waits, then finds the first's row.
       await trx.raw('SELECT pg_advisory_xact_lock(hashtextextended(?, 0))', [`device:${device.kind}:${device.address}`]);
@@ -46,7 +51,10 @@ export class PushStore {
       let id: string | undefined;
       if (replaces) {
         await trx('devices').where({ kind: device.kind, address: device.address }).whereNot({ id: replaces }).delete();
-        const [updated] = await trx('devices').where({ id: replaces, user_id: userId }).update({ ...values, updated_at: trx.fn.now() }).returning('id');
+        const [updated] = await trx('devices')
+          .where({ id: replaces, user_id: userId })
+          .update({ ...values, updated_at: trx.fn.now() })
+          .returning('id');
         id = updated?.id;
       }
       if (!id) {
@@ -59,7 +67,17 @@ export class PushStore {
       }
       await trx('devices')
         .where({ user_id: userId })
-        .whereNotIn('id', trx('devices').where({ user_id: userId }).orderBy([{ column: 'updated_at', order: 'desc' }, { column: 'created_at', order: 'desc' }]).limit(maxDevices).select('id'))
+        .whereNotIn(
+          'id',
+          trx('devices')
+            .where({ user_id: userId })
+            .orderBy([
+              { column: 'updated_at', order: 'desc' },
+              { column: 'created_at', order: 'desc' },
+            ])
+            .limit(maxDevices)
+            .select('id'),
+        )
         .delete();
       return id!;
     });
@@ -80,7 +98,10 @@ export class PushStore {
   }
 
   async mute(userId: string, bookingId: string, until: Date | null): Promise<void> {
-    await this.db('chat_mutes').insert({ user_id: userId, booking_id: bookingId, until }).onConflict(['user_id', 'booking_id']).merge(['until']);
+    await this.db('chat_mutes')
+      .insert({ user_id: userId, booking_id: bookingId, until })
+      .onConflict(['user_id', 'booking_id'])
+      .merge(['until']);
   }
 
   async unmute(userId: string, bookingId: string): Promise<void> {
@@ -121,6 +142,8 @@ export class PushStore {
   }
 
   async retryLater(jobId: string, delayMs: number): Promise<void> {
-    await this.db('push_jobs').where({ id: jobId }).update({ not_before: this.db.raw("now() + (? * interval '1 millisecond')", [delayMs]) });
+    await this.db('push_jobs')
+      .where({ id: jobId })
+      .update({ not_before: this.db.raw("now() + (? * interval '1 millisecond')", [delayMs]) });
   }
 }

@@ -13,13 +13,7 @@ export interface ReportRow {
 }
 
 export type AuditAction =
-  | 'filter.block'
-  | 'filter.mask'
-  | 'filter.flag'
-  | 'report.create'
-  | 'user.block'
-  | 'user.unblock'
-  | 'message.redact';
+  'filter.block' | 'filter.mask' | 'filter.flag' | 'report.create' | 'user.block' | 'user.unblock' | 'message.redact';
 
 export interface AuditEntry {
   actor: string;

@@ -9,7 +9,6 @@ import { jsonRequest, newBooking, putBooking, uniqueId } from '../support/bookin
 
 const harness = useHarness({ staff: true });
 
-
 function postSystemMessage(bookingId: string, body: unknown, key?: string) {
   return jsonRequest('POST', `${harness.bridge.url}/api/v1/bookings/${bookingId}/system-messages`, body, {
     headers: key ? { 'idempotency-key': key } : undefined,
@@ -23,7 +22,13 @@ describe('chats:list', () => {
     const second = { id: uniqueId('cust'), name: 'Cleo' };
     const older = uniqueId('bk');
     const newer = uniqueId('bk');
-    await putBooking(harness.bridge.url, older, { customer: first, artist, title: 'Hair trial', status: 'confirmed', startsAt: '2026-12-01T10:00:00Z' });
+    await putBooking(harness.bridge.url, older, {
+      customer: first,
+      artist,
+      title: 'Hair trial',
+      status: 'confirmed',
+      startsAt: '2026-12-01T10:00:00Z',
+    });
     await putBooking(harness.bridge.url, newer, { customer: second, artist, title: 'Bridal make-up', status: 'pending' });
 
     const cleo = await harness.app(second.id);
@@ -111,7 +116,12 @@ describe('system messages', () => {
 
   it('refuse an unknown booking and a missing service token', async () => {
     expect(await postSystemMessage('no-such-booking', { type: 'booking.confirmed' })).toMatchObject({ status: 404 });
-    const anonymous = await jsonRequest('POST', `${harness.bridge.url}/api/v1/bookings/x/system-messages`, { type: 'a' }, { token: 'wrong-token-123456' });
+    const anonymous = await jsonRequest(
+      'POST',
+      `${harness.bridge.url}/api/v1/bookings/x/system-messages`,
+      { type: 'a' },
+      { token: 'wrong-token-123456' },
+    );
     expect(anonymous.status).toBe(401);
   });
 });

@@ -33,10 +33,13 @@ const KICK = /^POST \/_matrix\/client\/v3\/rooms\/[^/ ]+\/kick/;
 const JOIN = /^POST \/_matrix\/client\/v3\/rooms\/[^/ ]+\/join/;
 const CREATE_ROOM = /^POST \/_matrix\/client\/v3\/createRoom/;
 
-const send = (app: AppClient, bookingId: string, text: string) =>
-  app.request('message:send', { bookingId, clientId: randomUUID(), text });
+const send = (app: AppClient, bookingId: string, text: string) => app.request('message:send', { bookingId, clientId: randomUUID(), text });
 
-function nextEvent<T extends { bookingId: string }>(app: AppClient, event: 'chat:removed' | 'chat:updated' | 'typing' | 'receipt', bookingId: string): Promise<T> {
+function nextEvent<T extends { bookingId: string }>(
+  app: AppClient,
+  event: 'chat:removed' | 'chat:updated' | 'typing' | 'receipt',
+  bookingId: string,
+): Promise<T> {
   return new Promise((resolve, reject) => {
     const listener = (payload: T) => {
       if (payload.bookingId !== bookingId) return;
@@ -60,7 +63,9 @@ async function asBot(path: string): Promise<Record<string, unknown> | undefined>
 }
 
 async function membership(roomId: string, platformId: string): Promise<unknown> {
-  const member = await asBot(`/rooms/${encodeURIComponent(roomId)}/state/m.room.member/${encodeURIComponent(harness.bridge.app.homeserver.ids.appUser(platformId))}`);
+  const member = await asBot(
+    `/rooms/${encodeURIComponent(roomId)}/state/m.room.member/${encodeURIComponent(harness.bridge.app.homeserver.ids.appUser(platformId))}`,
+  );
   return member?.membership;
 }
 
@@ -68,7 +73,10 @@ async function membership(roomId: string, platformId: string): Promise<unknown> 
 async function roomsOf(bookingId: string): Promise<string[]> {
   const { joined_rooms } = (await asBot('/joined_rooms')) as { joined_rooms: string[] };
   const owners = await Promise.all(
-    joined_rooms.map(async (roomId) => ({ roomId, state: await asBot(`/rooms/${encodeURIComponent(roomId)}/state/${BOOKING_STATE_EVENT}/`) })),
+    joined_rooms.map(async (roomId) => ({
+      roomId,
+      state: await asBot(`/rooms/${encodeURIComponent(roomId)}/state/${BOOKING_STATE_EVENT}/`),
+    })),
   );
   return owners.filter(({ state }) => state?.bookingId === bookingId).map(({ roomId }) => roomId);
 }
@@ -105,41 +113,45 @@ describe('changing a booking’s artist', () => {
     expect([await membership(roomId, first.id), await membership(roomId, second.id)]).toEqual(['join', 'leave']);
   });
 
-  it('sends who leaves chat:removed and, from then on, none of the chat live: no messages, receipts or typing', { timeout: 60_000 }, async () => {
-    const { bookingId, customer, artist: leaving } = await newBooking(harness.bridge.url);
-    const staying = newArtist();
-    // Another booking of the same two people: what arrives there is the barrier.
-    const barrier = uniqueId('bk');
-    await putBooking(harness.bridge.url, barrier, { customer, artist: leaving });
-    const customerApp = await harness.app(customer.id);
-    const leavingApp = await harness.app(leaving.id, 'artist');
-    const stayingApp = await harness.app(staying.id, 'artist');
-    const before = expectOk(await send(customerApp, bookingId, 'see you tomorrow')).message;
-    await leavingApp.waitForMessage((m) => m.id === before.id);
+  it(
+    'sends who leaves chat:removed and, from then on, none of the chat live: no messages, receipts or typing',
+    { timeout: 60_000 },
+    async () => {
+      const { bookingId, customer, artist: leaving } = await newBooking(harness.bridge.url);
+      const staying = newArtist();
+      // Another booking of the same two people: what arrives there is the barrier.
+      const barrier = uniqueId('bk');
+      await putBooking(harness.bridge.url, barrier, { customer, artist: leaving });
+      const customerApp = await harness.app(customer.id);
+      const leavingApp = await harness.app(leaving.id, 'artist');
+      const stayingApp = await harness.app(staying.id, 'artist');
+      const before = expectOk(await send(customerApp, bookingId, 'see you tomorrow')).message;
+      await leavingApp.waitForMessage((m) => m.id === before.id);
 
-    const removed = nextEvent(leavingApp, 'chat:removed', bookingId);
-    await putBooking(harness.bridge.url, bookingId, { customer, artist: staying, title: TITLE });
-    await removed;
-    const seen: string[] = [];
-    leavingApp.socket.onAny((event: string, payload: { bookingId?: string }) => payload?.bookingId === bookingId && seen.push(event));
+      const removed = nextEvent(leavingApp, 'chat:removed', bookingId);
+      await putBooking(harness.bridge.url, bookingId, { customer, artist: staying, title: TITLE });
+      await removed;
+      const seen: string[] = [];
+      leavingApp.socket.onAny((event: string, payload: { bookingId?: string }) => payload?.bookingId === bookingId && seen.push(event));
 
-    const hello = expectOk(await send(stayingApp, bookingId, 'hello, I took over')).message;
-    await customerApp.waitForMessage((m) => m.id === hello.id);
-    const receipt = nextEvent(stayingApp, 'receipt', bookingId);
-    await customerApp.request('message:read', { bookingId, messageId: hello.id });
-    await receipt;
-    const typing = nextEvent(stayingApp, 'typing', bookingId);
-    await customerApp.request('typing', { bookingId, typing: true });
-    await typing;
+      const hello = expectOk(await send(stayingApp, bookingId, 'hello, I took over')).message;
+      await customerApp.waitForMessage((m) => m.id === hello.id);
+      const receipt = nextEvent(stayingApp, 'receipt', bookingId);
+      await customerApp.request('message:read', { bookingId, messageId: hello.id });
+      await receipt;
+      const typing = nextEvent(stayingApp, 'typing', bookingId);
+      await customerApp.request('typing', { bookingId, typing: true });
+      await typing;
 
-    // Each of these reaches the leaving artist after anything the same calls would have sent it above.
-    const barrierMessage = expectOk(await send(customerApp, barrier, 'in our other booking')).message;
-    await leavingApp.waitForMessage((m) => m.id === barrierMessage.id);
-    const barrierTyping = nextEvent(leavingApp, 'typing', barrier);
-    await customerApp.request('typing', { bookingId: barrier, typing: true });
-    await barrierTyping;
-    expect(seen).toEqual([]);
-  });
+      // Each of these reaches the leaving artist after anything the same calls would have sent it above.
+      const barrierMessage = expectOk(await send(customerApp, barrier, 'in our other booking')).message;
+      await leavingApp.waitForMessage((m) => m.id === barrierMessage.id);
+      const barrierTyping = nextEvent(leavingApp, 'typing', barrier);
+      await customerApp.request('typing', { bookingId: barrier, typing: true });
+      await barrierTyping;
+      expect(seen).toEqual([]);
+    },
+  );
 
   it('makes the image links the previous artist was given answer 403, while the new artist’s work', { timeout: 60_000 }, async () => {
     const { bookingId, customer, artist: leaving } = await newBooking(harness.bridge.url);
@@ -159,28 +171,32 @@ describe('changing a booking’s artist', () => {
 });
 
 describe('a change Synapse refused half-way', () => {
-  it('has moved access already, and the next PUT finishes the room (the new artist, already joined, is not invited again)', { timeout: 60_000 }, async () => {
-    const { bookingId, roomId, customer, artist: leaving } = await newBooking(harness.bridge.url);
-    const staying = newArtist();
-    const leavingApp = await harness.app(leaving.id, 'artist');
-    const stayingApp = await harness.app(staying.id, 'artist');
-    const body = { customer, artist: staying, title: TITLE };
+  it(
+    'has moved access already, and the next PUT finishes the room (the new artist, already joined, is not invited again)',
+    { timeout: 60_000 },
+    async () => {
+      const { bookingId, roomId, customer, artist: leaving } = await newBooking(harness.bridge.url);
+      const staying = newArtist();
+      const leavingApp = await harness.app(leaving.id, 'artist');
+      const stayingApp = await harness.app(staying.id, 'artist');
+      const body = { customer, artist: staying, title: TITLE };
 
-    const refused = proxy.breakNext(KICK, { action: 'refuse' });
-    const first = await putBooking(harness.bridge.url, bookingId, body);
-    await refused.applied;
-    expect(first.status).toBe(503);
-    expect(await send(leavingApp, bookingId, 'still here?')).toMatchObject({ ok: false, error: { code: 'forbidden' } });
-    expect(await send(stayingApp, bookingId, 'hello')).toMatchObject({ ok: true });
-    expect(await membership(roomId, leaving.id)).toBe('join');
-    expect(await synced(bookingId)).toBe(false);
+      const refused = proxy.breakNext(KICK, { action: 'refuse' });
+      const first = await putBooking(harness.bridge.url, bookingId, body);
+      await refused.applied;
+      expect(first.status).toBe(503);
+      expect(await send(leavingApp, bookingId, 'still here?')).toMatchObject({ ok: false, error: { code: 'forbidden' } });
+      expect(await send(stayingApp, bookingId, 'hello')).toMatchObject({ ok: true });
+      expect(await membership(roomId, leaving.id)).toBe('join');
+      expect(await synced(bookingId)).toBe(false);
 
-    const updated = nextEvent<Chat>(stayingApp, 'chat:updated', bookingId);
-    expect((await putBooking(harness.bridge.url, bookingId, body)).status).toBe(200);
-    expect(await membership(roomId, leaving.id)).toBe('leave');
-    expect(await synced(bookingId)).toBe(true);
-    expect(await updated).toMatchObject({ counterpart: { id: customer.id } });
-  });
+      const updated = nextEvent<Chat>(stayingApp, 'chat:updated', bookingId);
+      expect((await putBooking(harness.bridge.url, bookingId, body)).status).toBe(200);
+      expect(await membership(roomId, leaving.id)).toBe('leave');
+      expect(await synced(bookingId)).toBe(true);
+      expect(await updated).toMatchObject({ counterpart: { id: customer.id } });
+    },
+  );
 
   it('is finished by a bridge process starting', { timeout: 90_000 }, async () => {
     const { bookingId, roomId, customer, artist: leaving } = await newBooking(harness.bridge.url);
@@ -194,7 +210,11 @@ describe('a change Synapse refused half-way', () => {
     const stayingId = harness.bridge.app.homeserver.ids.appUser(staying.id);
     const leavingId = harness.bridge.app.homeserver.ids.appUser(leaving.id);
     const member = (userId: string, state: string) =>
-      harness.staff.waitForEvent(roomId, (e) => e.getType() === 'm.room.member' && e.getStateKey() === userId && e.getContent().membership === state, 30_000);
+      harness.staff.waitForEvent(
+        roomId,
+        (e) => e.getType() === 'm.room.member' && e.getStateKey() === userId && e.getContent().membership === state,
+        30_000,
+      );
     const joined = member(stayingId, 'join');
     const kicked = member(leavingId, 'leave');
     const another = await startBridge({ databaseUrl: harness.bridge.databaseUrl, receivesTransactions: false });
@@ -206,18 +226,22 @@ describe('a change Synapse refused half-way', () => {
     expect(await synced(bookingId)).toBe(true);
   });
 
-  it('leaves no orphan room when the answer to the room’s creation was lost: the retry finds it by its alias', { timeout: 60_000 }, async () => {
-    const bookingId = uniqueId('bk');
-    const customer = { id: uniqueId('Cust'), name: 'Ann' };
-    const artist = newArtist();
-    const cut = proxy.breakNext(CREATE_ROOM, { action: 'cut' });
-    expect((await putBooking(harness.bridge.url, bookingId, { customer, artist })).status).toBe(503);
-    await cut.applied;
+  it(
+    'leaves no orphan room when the answer to the room’s creation was lost: the retry finds it by its alias',
+    { timeout: 60_000 },
+    async () => {
+      const bookingId = uniqueId('bk');
+      const customer = { id: uniqueId('Cust'), name: 'Ann' };
+      const artist = newArtist();
+      const cut = proxy.breakNext(CREATE_ROOM, { action: 'cut' });
+      expect((await putBooking(harness.bridge.url, bookingId, { customer, artist })).status).toBe(503);
+      await cut.applied;
 
-    const again = await putBooking(harness.bridge.url, bookingId, { customer, artist });
-    expect(again).toMatchObject({ status: 201, body: { created: true } });
-    expect(await roomsOf(bookingId)).toEqual([again.body.roomId]);
-    const customerApp = await harness.app(customer.id);
-    expect(await send(customerApp, bookingId, 'hello')).toMatchObject({ ok: true });
-  });
+      const again = await putBooking(harness.bridge.url, bookingId, { customer, artist });
+      expect(again).toMatchObject({ status: 201, body: { created: true } });
+      expect(await roomsOf(bookingId)).toEqual([again.body.roomId]);
+      const customerApp = await harness.app(customer.id);
+      expect(await send(customerApp, bookingId, 'hello')).toMatchObject({ ok: true });
+    },
+  );
 });

@@ -20,7 +20,6 @@ const DEADLINE_MS = 150_000;
 /** Concurrent sends per app. */
 const STREAMS = 2;
 
-
 /** A bridge process at fixed ports, so that it can be started again where it was. */
 class Slot {
   process!: BridgeProcess;
@@ -100,7 +99,7 @@ class Member {
 
   async fullSync(): Promise<Message[]> {
     const all: Message[] = [];
-    for (let since = '0'; ; ) {
+    for (let since = '0'; ;) {
       const page = expectOk(await this.app.request('sync', { since }));
       all.push(...page.messages);
       since = page.cursor;

@@ -10,7 +10,6 @@ import { jsonRequest, newBooking, putBooking, uniqueId } from '../support/bookin
 
 const harness = useHarness({ staff: true });
 
-
 async function fullHistory(client: AppClient, bookingId: string, limit = 100): Promise<Message[]> {
   const all: Message[] = [];
   let before: string | undefined;
@@ -48,7 +47,9 @@ describe('history on a new device', () => {
       const { message } = expectOk(await sender.request('message:send', { bookingId, clientId: randomUUID(), text: `m${i}` }));
       expected.push(message.id);
       if (i === 40) {
-        const system = await jsonRequest('POST', `${harness.bridge.url}/api/v1/bookings/${bookingId}/system-messages`, { type: 'booking.confirmed' });
+        const system = await jsonRequest('POST', `${harness.bridge.url}/api/v1/bookings/${bookingId}/system-messages`, {
+          type: 'booking.confirmed',
+        });
         expected.push(system.body.message.id);
       }
       if (i === 80) expected.push((await harness.staff.client.sendTextMessage(roomId, 'support note')).event_id);
@@ -84,7 +85,9 @@ describe('offline catch-up', () => {
       return message.id;
     });
     for (let i = 0; i < sends.length; i += 20) sent.push(...(await Promise.all(sends.slice(i, i + 20).map((send) => send()))));
-    const system = await jsonRequest('POST', `${harness.bridge.url}/api/v1/bookings/${bookingId}/system-messages`, { type: 'booking.cancelled' });
+    const system = await jsonRequest('POST', `${harness.bridge.url}/api/v1/bookings/${bookingId}/system-messages`, {
+      type: 'booking.cancelled',
+    });
     sent.push(system.body.message.id);
     const otherApp = await harness.app(otherCustomer.id);
     for (const text of ['another chat', 'of the same artist']) {
@@ -132,7 +135,9 @@ describe('history older than the read model', () => {
     for (let i = 0; i < 12; i++) {
       sent.push(expectOk(await customerApp.request('message:send', { bookingId, clientId: randomUUID(), text: `old ${i}` })).message.id);
       if (i % 4 === 0) {
-        fromArtist.push(expectOk(await artistApp.request('message:send', { bookingId, clientId: randomUUID(), text: `reply ${i}` })).message.id);
+        fromArtist.push(
+          expectOk(await artistApp.request('message:send', { bookingId, clientId: randomUUID(), text: `reply ${i}` })).message.id,
+        );
       }
     }
     const everything = (await fullHistory(customerApp, bookingId)).map((m) => m.id);

@@ -8,7 +8,6 @@ import { newBooking, putBooking } from '../support/booking-system.ts';
 
 const harness = useHarness({ staff: true });
 
-
 describe('a booking chat', () => {
   it('is created once by PUT /bookings/:id, however often the booking system repeats it', async () => {
     const { bookingId, roomId, customer, artist } = await newBooking(harness.bridge.url);
@@ -18,22 +17,24 @@ describe('a booking chat', () => {
 
     const members = await harness.bridge.app.homeserver.bot.matrixClient.getJoinedRoomMembers(roomId);
     expect(members.sort()).toEqual(
-      [harness.bridge.app.homeserver.ids.botUserId, harness.bridge.app.homeserver.ids.appUser(customer.id), harness.bridge.app.homeserver.ids.appUser(artist.id)].sort(),
+      [
+        harness.bridge.app.homeserver.ids.botUserId,
+        harness.bridge.app.homeserver.ids.appUser(customer.id),
+        harness.bridge.app.homeserver.ids.appUser(artist.id),
+      ].sort(),
     );
   });
 
   it('creates one room when the same booking is PUT concurrently', async () => {
     const { bookingId, customer, artist } = await newBooking(harness.bridge.url);
-    const results = await Promise.all(
-      [1, 2, 3].map(() => putBooking(harness.bridge.url, `${bookingId}-c`, { customer, artist })),
-    );
+    const results = await Promise.all([1, 2, 3].map(() => putBooking(harness.bridge.url, `${bookingId}-c`, { customer, artist })));
     expect(new Set(results.map((r) => r.body.roomId)).size).toBe(1);
     expect(results.filter((r) => r.status === 201)).toHaveLength(1);
   });
 });
 
 describe('real-time text', () => {
-  it("reaches every device of the artist with its Matrix event id, and is in Synapse", async () => {
+  it('reaches every device of the artist with its Matrix event id, and is in Synapse', async () => {
     const { bookingId, roomId, customer, artist } = await newBooking(harness.bridge.url);
     const customerApp = await harness.app(customer.id, 'customer');
     const artistPhone = await harness.app(artist.id, 'artist');

@@ -84,7 +84,11 @@ describe('a bridge killed while messages are being written', () => {
     await db.connect();
     try {
       await expect
-        .poll(async () => (await db.query('SELECT count(DISTINCT event_id)::int AS n FROM messages WHERE event_id = ANY($1)', [[...written]])).rows[0].n, { timeout: 30_000 })
+        .poll(
+          async () =>
+            (await db.query('SELECT count(DISTINCT event_id)::int AS n FROM messages WHERE event_id = ANY($1)', [[...written]])).rows[0].n,
+          { timeout: 30_000 },
+        )
         .toBe(written.size);
       const duplicates = await db.query('SELECT event_id FROM messages GROUP BY event_id HAVING count(*) > 1');
       expect(duplicates.rows).toEqual([]);

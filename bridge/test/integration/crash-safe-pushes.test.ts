@@ -22,7 +22,11 @@ let receiver: BridgeProcess;
 const clients: AppClient[] = [];
 
 const startReceiver = (faultPauseAt?: string) =>
-  spawnBridge({ port: testPort(19_202), appservicePort: inject('appservicePort'), env: { ...env, ...(faultPauseAt ? { FAULT_PAUSE_AT: faultPauseAt } : {}) } });
+  spawnBridge({
+    port: testPort(19_202),
+    appservicePort: inject('appservicePort'),
+    env: { ...env, ...(faultPauseAt ? { FAULT_PAUSE_AT: faultPauseAt } : {}) },
+  });
 
 beforeAll(async () => {
   pushService = await startWebPushEndpoint();

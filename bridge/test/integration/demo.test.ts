@@ -103,7 +103,9 @@ describe('the demo web chat', () => {
     await customer.page.setInputFiles('#photo', { name: 'reference.png', mimeType: 'image/png', buffer: await tinyPhoto() });
     const photo = artist.page.locator('.message.theirs img.photo');
     await photo.waitFor();
-    await expect.poll(() => photo.evaluate((img) => (img as unknown as { complete: boolean; naturalWidth: number }).naturalWidth)).toBeGreaterThan(0);
+    await expect
+      .poll(() => photo.evaluate((img) => (img as unknown as { complete: boolean; naturalWidth: number }).naturalWidth))
+      .toBeGreaterThan(0);
     await lineWithText(artist.page, 'Something like this').waitFor();
     await send(artist, 'Love it. See you tomorrow!');
     await lineWithText(customer.page, 'Love it. See you tomorrow!').waitFor();
@@ -171,18 +173,37 @@ describe('in production', () => {
   it('serves neither the demo nor its token and booking routes', async () => {
     const production = await startBridge({
       receivesTransactions: false,
-      env: { NODE_ENV: 'production', TLS_TERMINATED_BY_PROXY: 'true', JWT_ISSUER: 'https://auth.example.com', JWT_AUDIENCE: 'booking-chat', ALLOWED_ORIGINS: 'https://app.example.com' },
+      env: {
+        NODE_ENV: 'production',
+        TLS_TERMINATED_BY_PROXY: 'true',
+        JWT_ISSUER: 'https://auth.example.com',
+        JWT_AUDIENCE: 'booking-chat',
+        ALLOWED_ORIGINS: 'https://app.example.com',
+      },
     });
     try {
       const get = (path: string) => fetch(`${production.url}${path}`);
-      const post = (path: string) => fetch(`${production.url}${path}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"userId":"ann","role":"customer"}' });
+      const post = (path: string) =>
+        fetch(`${production.url}${path}`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json' },
+          body: '{"userId":"ann","role":"customer"}',
+        });
       for (const response of [await get('/demo/'), await get('/demo/main.ts'), await post('/demo/token'), await post('/demo/bookings')]) {
         expect(response.status).toBe(404);
         expect(await response.json()).toMatchObject({ error: { code: 'not_found' } });
       }
       // The same requests to a development bridge find the demo: the 404 is production's doing.
       expect((await fetch(`${harness.bridge.url}/demo/`)).status).toBe(200);
-      expect((await fetch(`${harness.bridge.url}/demo/token`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"userId":"ann","role":"customer"}' })).status).toBe(200);
+      expect(
+        (
+          await fetch(`${harness.bridge.url}/demo/token`, {
+            method: 'POST',
+            headers: { 'content-type': 'application/json' },
+            body: '{"userId":"ann","role":"customer"}',
+          })
+        ).status,
+      ).toBe(200);
     } finally {
       await production.close();
     }

@@ -42,7 +42,9 @@ describe('the filter on sends', () => {
 
   it('masks contact details for everyone, Element included', async () => {
     const { bookingId, roomId, customerApp, artistApp } = await chat();
-    const sent = expectOk(await send(customerApp, bookingId, 'text me on 07911 123456 or anna@example.com instead, see you at 10:30 for £85'));
+    const sent = expectOk(
+      await send(customerApp, bookingId, 'text me on 07911 123456 or anna@example.com instead, see you at 10:30 for £85'),
+    );
     const text = sent.message.text!;
     expect(text).not.toContain('07911');
     expect(text).not.toContain('anna@example.com');
@@ -73,13 +75,18 @@ describe('the filter on sends', () => {
     const original = readFileSync(configFile, 'utf8');
     writeFileSync(configFile, original.replace(/(  link:\n    action: )mask/, '$1flag'));
     await expect
-      .poll(async () => {
-        const attempt = await send(customerApp, bookingId, 'my portfolio: https://example.com/anna');
-        return attempt.ok && attempt.message.text?.includes('https://example.com/anna');
-      }, { timeout: 15_000, interval: 500 })
+      .poll(
+        async () => {
+          const attempt = await send(customerApp, bookingId, 'my portfolio: https://example.com/anna');
+          return attempt.ok && attempt.message.text?.includes('https://example.com/anna');
+        },
+        { timeout: 15_000, interval: 500 },
+      )
       .toBe(true);
     await expect
-      .poll(async () => (await harness.bridge.app.db('reports').where({ booking_id: bookingId, reporter_id: 'system:filter' })).length, { timeout: 15_000 })
+      .poll(async () => (await harness.bridge.app.db('reports').where({ booking_id: bookingId, reporter_id: 'system:filter' })).length, {
+        timeout: 15_000,
+      })
       .toBeGreaterThan(0);
 
     // The barrier: the watcher has read the invalid file once it logs that it was not reloaded

@@ -45,7 +45,15 @@ async function setUpWorld() {
   };
   const sent = expectOk(await apps.artist.request('message:send', { bookingId: target.bookingId, clientId: randomUUID(), text: 'hello' }));
   const photo = await uploadImage(bridge.url, target.bookingId, target.customer.id, await jpegWithGpsAndOrientation());
-  return { probe, target, upserted, apps, message: sent.message, imageUrl: new URL(photo.body.message.image.url), token: await tokenFor(target.customer.id) };
+  return {
+    probe,
+    target,
+    upserted,
+    apps,
+    message: sent.message,
+    imageUrl: new URL(photo.body.message.image.url),
+    token: await tokenFor(target.customer.id),
+  };
 }
 
 beforeAll(async () => {
@@ -94,7 +102,9 @@ async function fuzzed(call: () => Promise<void>): Promise<void> {
 
 async function normalMessageGetsThrough(): Promise<void> {
   const { probe, apps } = world;
-  const ack = expectOk(await apps.probeCustomer.request('message:send', { bookingId: probe.bookingId, clientId: randomUUID(), text: 'still here' }));
+  const ack = expectOk(
+    await apps.probeCustomer.request('message:send', { bookingId: probe.bookingId, clientId: randomUUID(), text: 'still here' }),
+  );
   expect(ack.ok).toBe(true);
   await apps.probeArtist.waitForMessage((message) => message.id === ack.message.id);
 }
@@ -102,7 +112,10 @@ async function normalMessageGetsThrough(): Promise<void> {
 /** One property over `numRuns` payloads, then the probe message. A failure names its seed. */
 async function batch<T>(index: number, numRuns: number, arbitrary: fc.Arbitrary<T>, run: (value: T) => Promise<void>): Promise<void> {
   try {
-    await fc.assert(fc.asyncProperty(arbitrary, (value) => fuzzed(() => run(value))), { numRuns: runs(numRuns), seed: SEED + index });
+    await fc.assert(
+      fc.asyncProperty(arbitrary, (value) => fuzzed(() => run(value))),
+      { numRuns: runs(numRuns), seed: SEED + index },
+    );
   } catch (error) {
     // A counterexample can be a 65 kB string: keep the report (seed and path come first) readable.
     const report = (error as Error).message;
@@ -144,39 +157,64 @@ function socketEvents(): [string, fc.Arbitrary<Record<string, unknown>>][] {
 /** The client events the protocol declares, read from its event map. */
 function declaredEvents(): string[] {
   const source = readFileSync(new URL('../../src/protocol/events.ts', import.meta.url), 'utf8');
-  const map = source.slice(source.indexOf('export interface ClientToServerEvents'), source.indexOf('export interface ServerToClientEvents'));
+  const map = source.slice(
+    source.indexOf('export interface ClientToServerEvents'),
+    source.indexOf('export interface ServerToClientEvents'),
+  );
   return [...map.matchAll(/^\s+'?([\w:]+)'?: \(/gm)].map((match) => match[1]!);
 }
 
 describe('every client event', () => {
   it('has a fuzz target', () => {
-    expect(socketEvents().map(([event]) => event).sort()).toEqual(declaredEvents().sort());
+    expect(
+      socketEvents()
+        .map(([event]) => event)
+        .sort(),
+    ).toEqual(declaredEvents().sort());
   });
 
-  it('answers every generated payload with ok or a documented error, never internal or unavailable', { timeout: BATCH_TIMEOUT_MS * 2 }, async () => {
-    for (const [index, [event, valid]] of socketEvents().entries()) {
-      await batch(index, 500, payloadLike(valid), async (payload) => {
-        expect(world.apps.fuzzer.socket.connected).toBe(true);
-        expectSocketAnswer(await world.apps.fuzzer.requestRaw(event, payload));
-      });
-    }
-  });
+  it(
+    'answers every generated payload with ok or a documented error, never internal or unavailable',
+    { timeout: BATCH_TIMEOUT_MS * 2 },
+    async () => {
+      for (const [index, [event, valid]] of socketEvents().entries()) {
+        await batch(index, 500, payloadLike(valid), async (payload) => {
+          expect(world.apps.fuzzer.socket.connected).toBe(true);
+          expectSocketAnswer(await world.apps.fuzzer.requestRaw(event, payload));
+        });
+      }
+    },
+  );
 
   it('survives unknown event names and payloads without an acknowledgement', { timeout: BATCH_TIMEOUT_MS }, async () => {
     const untyped = world.apps.fuzzer.socket as unknown as { emit(event: string, ...args: unknown[]): void };
-    await batch(100, 200, fc.tuple(fc.oneof(hostileString(), fc.constantFrom(...socketEvents().map(([event]) => event))), hostileValue()), async ([event, payload]) => {
-      untyped.emit(event, payload);
-    });
+    await batch(
+      100,
+      200,
+      fc.tuple(fc.oneof(hostileString(), fc.constantFrom(...socketEvents().map(([event]) => event))), hostileValue()),
+      async ([event, payload]) => {
+        untyped.emit(event, payload);
+      },
+    );
   });
 });
 
 /** A request body: JSON of the value, or a string sent as it is (malformed JSON), under some content type. */
 const body = (valid: fc.Arbitrary<Record<string, unknown>>) =>
-  fc.tuple(
-    payloadLike(valid),
-    fc.boolean(),
-    fc.constantFrom('application/json', 'application/json', 'application/json', 'text/plain', 'application/json; charset=utf-16', 'application/x-www-form-urlencoded'),
-  ).map(([value, raw, type]) => ({ text: raw && typeof value === 'string' ? value : JSON.stringify(value) ?? 'null', type }));
+  fc
+    .tuple(
+      payloadLike(valid),
+      fc.boolean(),
+      fc.constantFrom(
+        'application/json',
+        'application/json',
+        'application/json',
+        'text/plain',
+        'application/json; charset=utf-16',
+        'application/x-www-form-urlencoded',
+      ),
+    )
+    .map(([value, raw, type]) => ({ text: raw && typeof value === 'string' ? value : (JSON.stringify(value) ?? 'null'), type }));
 
 /** A path segment: the valid one, a hostile one percent-encoded, or broken percent-encoding. */
 const segment = (valid: string) =>
@@ -220,12 +258,21 @@ describe('the booking system’s routes', () => {
       data: json({ at: fc.constant('2030-05-01T10:00:00Z'), count: fc.integer() }),
     });
     const key = fc.oneof(fc.uuid(), hostileString().map(headerSafe), fc.constant(undefined));
-    await batch(201, 600, fc.tuple(segment(target.bookingId), body(valid), serviceAuth, key), async ([id, request, authorization, idempotencyKey]) => {
-      const headers: Record<string, string> = { authorization, 'content-type': request.type };
-      if (idempotencyKey !== undefined) headers['idempotency-key'] = idempotencyKey;
-      const answer = await rawRequest(`${bridge.url}/api/v1/bookings/${id}/system-messages`, { method: 'POST', headers, body: request.text });
-      expectRestAnswer(answer, [201]);
-    });
+    await batch(
+      201,
+      600,
+      fc.tuple(segment(target.bookingId), body(valid), serviceAuth, key),
+      async ([id, request, authorization, idempotencyKey]) => {
+        const headers: Record<string, string> = { authorization, 'content-type': request.type };
+        if (idempotencyKey !== undefined) headers['idempotency-key'] = idempotencyKey;
+        const answer = await rawRequest(`${bridge.url}/api/v1/bookings/${id}/system-messages`, {
+          method: 'POST',
+          headers,
+          body: request.text,
+        });
+        expectRestAnswer(answer, [201]);
+      },
+    );
   });
 });
 
@@ -264,15 +311,24 @@ describe('the apps’ media routes', () => {
       imageField: fc.oneof({ weight: 6, arbitrary: fc.constant('image') }, { weight: 1, arbitrary: hostileString().map(headerSafe) }),
       fields,
       extraParts: fc.integer({ min: 0, max: 8 }),
-      type: fc.constantFrom('multipart/form-data; boundary=B0undary', 'multipart/form-data', 'application/json', 'multipart/form-data; boundary='),
+      type: fc.constantFrom(
+        'multipart/form-data; boundary=B0undary',
+        'multipart/form-data',
+        'application/json',
+        'multipart/form-data; boundary=',
+      ),
       truncate: fc.boolean(),
       authorization: userAuth(),
     });
     await batch(300, 400, form, async (request) => {
-      const values = request.fields !== null && typeof request.fields === 'object' ? Object.entries(request.fields) : [['caption', request.fields]];
+      const values =
+        request.fields !== null && typeof request.fields === 'object' ? Object.entries(request.fields) : [['caption', request.fields]];
       const parts = [
         { name: request.imageField, filename: 'IMG_1.jpg', type: 'image/jpeg', content: request.image },
-        ...values.map(([name, value]) => ({ name: headerSafe(String(name)), content: Buffer.from(typeof value === 'string' ? value : JSON.stringify(value) ?? '') })),
+        ...values.map(([name, value]) => ({
+          name: headerSafe(String(name)),
+          content: Buffer.from(typeof value === 'string' ? value : (JSON.stringify(value) ?? '')),
+        })),
         ...Array.from({ length: request.extraParts }, (_, n) => ({ name: `extra${n}`, content: Buffer.from('x') })),
       ];
       const payload = multipart('B0undary', parts);
@@ -290,11 +346,12 @@ describe('the apps’ media routes', () => {
   it('GET /media/… (image and thumbnail) answers 200 or a documented error', { timeout: BATCH_TIMEOUT_MS }, async () => {
     const { imageUrl } = world;
     const [, , , , bookingId, server, mediaId] = imageUrl.pathname.split('/') as string[];
-    const query = (name: string) => fc.oneof(
-      { weight: 4, arbitrary: fc.constant(`${name}=${imageUrl.searchParams.get(name)}`) },
-      { weight: 1, arbitrary: hostileString().map((text) => `${name}=${percentEncoded(text.slice(0, 300))}`) },
-      { weight: 1, arbitrary: fc.constantFrom('', `${name}=1&${name}=2`, `${name}[a]=1`, `${name}`) },
-    );
+    const query = (name: string) =>
+      fc.oneof(
+        { weight: 4, arbitrary: fc.constant(`${name}=${imageUrl.searchParams.get(name)}`) },
+        { weight: 1, arbitrary: hostileString().map((text) => `${name}=${percentEncoded(text.slice(0, 300))}`) },
+        { weight: 1, arbitrary: fc.constantFrom('', `${name}=1&${name}=2`, `${name}[a]=1`, `${name}`) },
+      );
     const request = fc.record({
       bookingId: segment(decodeURIComponent(bookingId!)),
       server: segment(decodeURIComponent(server!)),

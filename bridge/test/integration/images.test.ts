@@ -11,7 +11,14 @@ import { expectOk } from '../support/app-client.ts';
 import { useHarness } from '../support/harness.ts';
 import type { Message } from '../../src/protocol/types.ts';
 import { newBooking } from '../support/booking-system.ts';
-import { htmlNamedJpg, jpegWithGpsAndOrientation, jpegWithHtmlAppended, readExif, svgWithScript, truncatedJpeg } from '../support/images.ts';
+import {
+  htmlNamedJpg,
+  jpegWithGpsAndOrientation,
+  jpegWithHtmlAppended,
+  readExif,
+  svgWithScript,
+  truncatedJpeg,
+} from '../support/images.ts';
 import { uploadImage } from '../support/media-client.ts';
 import { tokenFor } from '../support/tokens.ts';
 
@@ -70,10 +77,16 @@ describe('a photo sent by an app', () => {
     expect([metadata.width, metadata.height]).toEqual([message.image!.width, message.image!.height]);
     const thumbnail = await download(message.image!.thumbnailUrl);
     expect(thumbnail.status).toBe(200);
-    expect(Math.max((await sharp(thumbnail.body).metadata()).width!, (await sharp(thumbnail.body).metadata()).height!)).toBeLessThanOrEqual(320);
+    expect(Math.max((await sharp(thumbnail.body).metadata()).width!, (await sharp(thumbnail.body).metadata()).height!)).toBeLessThanOrEqual(
+      320,
+    );
 
     const inElement = await harness.staff.waitForEvent(roomId, (e) => e.getId() === message.id);
-    expect(inElement.getContent()).toMatchObject({ msgtype: 'm.image', body: 'this hair style', info: { w: message.image!.width, mimetype: 'image/jpeg' } });
+    expect(inElement.getContent()).toMatchObject({
+      msgtype: 'm.image',
+      body: 'this hair style',
+      info: { w: message.image!.width, mimetype: 'image/jpeg' },
+    });
     expect(String(inElement.getContent().url)).toMatch(/^mxc:\/\//);
     expect(String(inElement.getContent().info.thumbnail_url)).toMatch(/^mxc:\/\//);
 
@@ -96,9 +109,15 @@ describe('a photo sent by an app', () => {
     const { bookingId, customer } = await newBooking(harness.bridge.url);
     expect((await upload(bookingId, customer.id, await truncatedJpeg())).body.error.code).toBe('invalid');
     expect((await upload(bookingId, customer.id, await jpegWithHtmlAppended())).body.error.code).toBe('invalid');
-    expect(await upload(bookingId, customer.id, Buffer.alloc(10 * 1024 * 1024 + 1, 0xff))).toMatchObject({ status: 413, body: { error: { code: 'too_large' } } });
+    expect(await upload(bookingId, customer.id, Buffer.alloc(10 * 1024 * 1024 + 1, 0xff))).toMatchObject({
+      status: 413,
+      body: { error: { code: 'too_large' } },
+    });
     const other = await newBooking(harness.bridge.url);
-    expect(await upload(other.bookingId, customer.id, await jpegWithGpsAndOrientation())).toMatchObject({ status: 403, body: { error: { code: 'forbidden' } } });
+    expect(await upload(other.bookingId, customer.id, await jpegWithGpsAndOrientation())).toMatchObject({
+      status: 403,
+      body: { error: { code: 'forbidden' } },
+    });
     const anonymous = await fetch(`${harness.bridge.url}/api/v1/bookings/${bookingId}/images`, { method: 'POST' });
     expect(anonymous.status).toBe(401);
   });
@@ -137,7 +156,9 @@ describe('image downloads', () => {
     const { message } = (await upload(bookingId, customer.id, await jpegWithGpsAndOrientation())).body as { message: Message };
     expect((await download(message.image!.url)).status).toBe(200);
 
-    const deleted = new Promise<void>((resolve) => customerApp.socket.on('message:deleted', (event) => event.messageId === message.id && resolve()));
+    const deleted = new Promise<void>((resolve) =>
+      customerApp.socket.on('message:deleted', (event) => event.messageId === message.id && resolve()),
+    );
     await harness.staff.client.redactEvent(roomId, message.id);
     await deleted;
     expect((await download(message.image!.url)).status).toBe(404);
@@ -158,7 +179,9 @@ describe('image downloads', () => {
       const tab = await browser.newPage();
       await tab.goto(`http://127.0.0.1:${(page.address() as AddressInfo).port}/`, { waitUntil: 'load' });
       type Page = { document: { getElementById(id: string): { naturalWidth: number } } };
-      const widths = await tab.evaluate(() => ['good', 'forged'].map((id) => (globalThis as unknown as Page).document.getElementById(id).naturalWidth));
+      const widths = await tab.evaluate(() =>
+        ['good', 'forged'].map((id) => (globalThis as unknown as Page).document.getElementById(id).naturalWidth),
+      );
       expect(widths[0]).toBeGreaterThan(0);
       expect(widths[1]).toBe(0);
       await tab.close();
@@ -173,7 +196,9 @@ describe('a photo sent from Element', () => {
     const { bookingId, roomId, customer } = await newBooking(harness.bridge.url);
     await harness.staffJoins(roomId);
     const customerApp = await harness.app(customer.id);
-    const png = await sharp({ create: { width: 64, height: 48, channels: 3, background: '#c06' } }).png().toBuffer();
+    const png = await sharp({ create: { width: 64, height: 48, channels: 3, background: '#c06' } })
+      .png()
+      .toBuffer();
     const { content_uri } = await harness.staff.client.uploadContent(png, { type: 'image/png', name: 'look.png' });
     const { event_id } = await harness.staff.client.sendMessage(roomId, {
       msgtype: 'm.image',
@@ -182,7 +207,12 @@ describe('a photo sent from Element', () => {
       info: { w: 64, h: 48, mimetype: 'image/png', size: png.length },
     } as never);
     const received = await customerApp.waitForMessage((m) => m.id === event_id);
-    expect(received).toMatchObject({ bookingId, kind: 'image', sender: { role: 'support' }, image: { width: 64, height: 48, mimetype: 'image/png' } });
+    expect(received).toMatchObject({
+      bookingId,
+      kind: 'image',
+      sender: { role: 'support' },
+      image: { width: 64, height: 48, mimetype: 'image/png' },
+    });
     expect(received.text).toBeUndefined();
     const image = await download(received.image!.url);
     expect(image.status).toBe(200);

@@ -81,34 +81,61 @@ describe('every event class has a per-user limit', () => {
   // Per class: the events that fill its limit (each counted, whatever its answer, so some are
   // malformed on purpose and sent raw), and one more that is refused.
   const classes: [string, (bookingId: string) => { filling: Event[]; refused: Event }][] = [
-    ['reads', (b) => ({
-      filling: [['chats:list', {}], ['chat:history', { bookingId: b }], ['sync', {}], ['blocks:list', {}], ['sync', { since: 'x' }]],
-      refused: ['push:config', {}],
-    })],
-    ['signals', (b) => ({
-      filling: [['typing', { bookingId: b, typing: true }], ['app:state', { state: 'background' }], ['message:read', {}], ['typing', { bookingId: b, typing: false }]],
-      refused: ['message:read', { bookingId: b, messageId: '$x' }],
-    })],
-    ['blocks', () => ({
-      filling: Array.from({ length: 6 }, (): Event => ['user:block', { userId: 'a-stranger' }]),
-      refused: ['user:unblock', { userId: 'a-stranger' }],
-    })],
-    ['settings', (b) => ({
-      filling: [
-        ['chat:mute', { bookingId: b }],
-        ['chat:unmute', { bookingId: b }],
-        ['push:unregister', { deviceId: randomUUID() }],
-        ['push:register', { kind: 'fcm', token: `fcm-${randomUUID()}` }],
-        ['push:register', {}],
-        ['chat:mute', {}],
-      ],
-      refused: ['push:register', { kind: 'fcm', token: `fcm-${randomUUID()}` }],
-    })],
+    [
+      'reads',
+      (b) => ({
+        filling: [
+          ['chats:list', {}],
+          ['chat:history', { bookingId: b }],
+          ['sync', {}],
+          ['blocks:list', {}],
+          ['sync', { since: 'x' }],
+        ],
+        refused: ['push:config', {}],
+      }),
+    ],
+    [
+      'signals',
+      (b) => ({
+        filling: [
+          ['typing', { bookingId: b, typing: true }],
+          ['app:state', { state: 'background' }],
+          ['message:read', {}],
+          ['typing', { bookingId: b, typing: false }],
+        ],
+        refused: ['message:read', { bookingId: b, messageId: '$x' }],
+      }),
+    ],
+    [
+      'blocks',
+      () => ({
+        filling: Array.from({ length: 6 }, (): Event => ['user:block', { userId: 'a-stranger' }]),
+        refused: ['user:unblock', { userId: 'a-stranger' }],
+      }),
+    ],
+    [
+      'settings',
+      (b) => ({
+        filling: [
+          ['chat:mute', { bookingId: b }],
+          ['chat:unmute', { bookingId: b }],
+          ['push:unregister', { deviceId: randomUUID() }],
+          ['push:register', { kind: 'fcm', token: `fcm-${randomUUID()}` }],
+          ['push:register', {}],
+          ['chat:mute', {}],
+        ],
+        refused: ['push:register', { kind: 'fcm', token: `fcm-${randomUUID()}` }],
+      }),
+    ],
   ];
 
   it.each(classes)('%s: refused past the limit, across processes, for that user only', async (_class, events) => {
     const { bookingId, customer, artist } = await newBooking(first.url);
-    const [onFirst, onSecond, other] = await Promise.all([app(first, customer.id), app(second, customer.id), app(first, artist.id, 'artist')]);
+    const [onFirst, onSecond, other] = await Promise.all([
+      app(first, customer.id),
+      app(second, customer.id),
+      app(first, artist.id, 'artist'),
+    ]);
     const { filling, refused } = events(bookingId);
     for (const [i, [event, payload]] of filling.entries()) {
       const answer = await (i % 2 ? onSecond : onFirst).requestRaw(event, payload);
@@ -186,7 +213,9 @@ describe('open sockets', () => {
     return new Promise<{ socket: ReturnType<typeof io>; refusal?: { code: string; retryAfter: number } }>((resolve) => {
       const socket = io(bridge.url, { auth: { token }, transports: ['websocket'], reconnection: false });
       socket.on('connect', () => resolve({ socket }));
-      socket.on('connect_error', (error) => resolve({ socket, refusal: (error as unknown as { data: { code: string; retryAfter: number } }).data }));
+      socket.on('connect_error', (error) =>
+        resolve({ socket, refusal: (error as unknown as { data: { code: string; retryAfter: number } }).data }),
+      );
     });
   };
 
@@ -204,12 +233,15 @@ describe('open sockets', () => {
       open.shift()!.socket.close();
       // The server learns of the close a moment later: try until it has (each try is one more connection).
       await expect
-        .poll(async () => {
-          const next = await attempt(second, userId);
-          if (next.refusal) next.socket.close();
-          else open.push(next);
-          return next.refusal?.code;
-        }, { timeout: 10_000, interval: 100 })
+        .poll(
+          async () => {
+            const next = await attempt(second, userId);
+            if (next.refusal) next.socket.close();
+            else open.push(next);
+            return next.refusal?.code;
+          },
+          { timeout: 10_000, interval: 100 },
+        )
         .toBeUndefined();
     } finally {
       for (const o of open) o.socket.close();

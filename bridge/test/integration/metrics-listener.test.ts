@@ -63,7 +63,7 @@ describe('the metrics listener', () => {
     }
   });
 
-  it('is bound to 127.0.0.1 by default: the machine\'s other addresses reach the public listener, not it', async () => {
+  it("is bound to 127.0.0.1 by default: the machine's other addresses reach the public listener, not it", async () => {
     const metricsPort = Number(new URL(bridge.metricsUrl).port);
     for (const address of otherAddresses()) {
       expect(await connectTo(address, bridge.port), `public listener on ${address}`).toBe('connected');

@@ -9,7 +9,6 @@ import { inject } from 'vitest';
 import type { Message } from '../../src/protocol/types.ts';
 import { newBooking } from '../support/booking-system.ts';
 
-
 const harness = useHarness({
   staff: true,
   bridge: async (staff) => ({ env: { SUPPORT_STAFF: staff!.userId } }),
@@ -36,14 +35,18 @@ describe('reports', () => {
     offlinePhone.close();
 
     await customerApp.request('message:send', { bookingId, clientId: randomUUID(), text: 'hello, what time?' });
-    const { message: rude } = expectOk(await artistApp.request('message:send', { bookingId, clientId: randomUUID(), text: 'you are awful' }));
+    const { message: rude } = expectOk(
+      await artistApp.request('message:send', { bookingId, clientId: randomUUID(), text: 'you are awful' }),
+    );
     await customerApp.waitForMessage((m) => m.id === rude.id);
 
     const ack = expectOk(await customerApp.request('message:report', { messageId: rude.id, reason: 'abusive' }));
     expect(ack).toMatchObject({ ok: true, reportId: expect.stringMatching(/^\d+$/) });
 
     const moderationRoom = await roomNamed('booking-chat moderation');
-    const notice = await harness.staff.waitForEvent(moderationRoom, (e: MatrixEvent) => String(e.getContent().body).startsWith(`Report #${ack.reportId}`));
+    const notice = await harness.staff.waitForEvent(moderationRoom, (e: MatrixEvent) =>
+      String(e.getContent().body).startsWith(`Report #${ack.reportId}`),
+    );
     expect(notice.getContent().body).toContain('abusive');
     expect(notice.getContent().body).toContain('you are awful');
     expect(notice.getContent().body).toContain(roomId);
@@ -66,7 +69,10 @@ describe('reports', () => {
     expect(caughtUp.messages.map((m) => m.id)).not.toContain(rude.id);
     expect(caughtUp.deleted).toEqual([{ bookingId, messageId: rude.id }]);
 
-    const audit = await harness.bridge.app.db('audit_log').whereIn('action', ['report.create', 'message.redact']).andWhere({ booking_id: bookingId });
+    const audit = await harness.bridge.app
+      .db('audit_log')
+      .whereIn('action', ['report.create', 'message.redact'])
+      .andWhere({ booking_id: bookingId });
     expect(audit.map((a: { action: string }) => a.action).sort()).toEqual(['message.redact', 'report.create']);
     const [stored] = await harness.bridge.app.db('reports').where({ id: ack.reportId });
     expect(stored).toMatchObject({ reporter_id: customer.id, event_id: rude.id, reason: 'abusive' });
@@ -85,9 +91,14 @@ describe('reports', () => {
   it("refuse reporting a message of someone else's booking", async () => {
     const theirs = await newBooking(harness.bridge.url);
     const author = await harness.app(theirs.customer.id);
-    const { message } = expectOk(await author.request('message:send', { bookingId: theirs.bookingId, clientId: randomUUID(), text: 'mine' }));
+    const { message } = expectOk(
+      await author.request('message:send', { bookingId: theirs.bookingId, clientId: randomUUID(), text: 'mine' }),
+    );
     const stranger = await harness.app('stranger-report');
-    expect(await stranger.request('message:report', { messageId: message.id, reason: 'x' })).toMatchObject({ ok: false, error: { code: 'forbidden' } });
+    expect(await stranger.request('message:report', { messageId: message.id, reason: 'x' })).toMatchObject({
+      ok: false,
+      error: { code: 'forbidden' },
+    });
   });
 });
 
@@ -96,7 +107,9 @@ describe('blocking', () => {
     const { bookingId, roomId, customer, artist } = await newBooking(harness.bridge.url);
     const customerApp = await harness.app(customer.id);
     const artistApp = await harness.app(artist.id, 'artist');
-    const { message: earlier } = expectOk(await artistApp.request('message:send', { bookingId, clientId: randomUUID(), text: 'before the block' }));
+    const { message: earlier } = expectOk(
+      await artistApp.request('message:send', { bookingId, clientId: randomUUID(), text: 'before the block' }),
+    );
     await customerApp.waitForMessage((m) => m.id === earlier.id);
     const chatOf = async (app: typeof customerApp) =>
       expectOk(await app.request('chats:list')).chats.find((c) => c.bookingId === bookingId)!;
@@ -120,7 +133,9 @@ describe('blocking', () => {
     const receipts: { userId: string }[] = [];
     customerApp.socket.on('typing', (event: { userId: string }) => typing.push(event));
     customerApp.socket.on('receipt', (event: { userId: string }) => receipts.push(event));
-    const { message: mine } = expectOk(await customerApp.request('message:send', { bookingId, clientId: randomUUID(), text: 'still writing to support' }));
+    const { message: mine } = expectOk(
+      await customerApp.request('message:send', { bookingId, clientId: randomUUID(), text: 'still writing to support' }),
+    );
     // The artist's receipt is told (or not) before the ack; their typing comes back from Synapse.
     await artistApp.request('message:read', { bookingId, messageId: mine.id });
     await artistApp.request('typing', { bookingId, typing: true });

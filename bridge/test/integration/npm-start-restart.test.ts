@@ -148,8 +148,12 @@ describe('a Synapse an earlier run left behind', () => {
 
     // An orphan whose parent-death signal never fired: started through a shell that exits at
     // once, so init adopts it, as it would an orphan of a bridge without the launcher.
-    const shell = spawn('sh', ['-c', `"${SYNAPSE_PYTHON}" -m synapse.app.homeserver -c "${config}" >/dev/null 2>&1 & echo $!`], { stdio: ['ignore', 'pipe', 'ignore'] });
-    const orphan = await new Promise<number>((resolve) => shell.stdout.once('data', (chunk: Buffer) => resolve(Number(chunk.toString().trim()))));
+    const shell = spawn('sh', ['-c', `"${SYNAPSE_PYTHON}" -m synapse.app.homeserver -c "${config}" >/dev/null 2>&1 & echo $!`], {
+      stdio: ['ignore', 'pipe', 'ignore'],
+    });
+    const orphan = await new Promise<number>((resolve) =>
+      shell.stdout.once('data', (chunk: Buffer) => resolve(Number(chunk.toString().trim()))),
+    );
     const deadline = Date.now() + RESTART_TIMEOUT_MS;
     while (!listensOn(orphan, Number(PORTS.SYNAPSE_PORT))) {
       expect(isRunning(orphan), 'the orphan Synapse started').toBe(true);
@@ -176,7 +180,10 @@ describe('npm start that cannot own what it needs', () => {
 
   /** The exit code of a start that must fail; one that comes up instead is stopped and fails the test. */
   async function failedStart(start: NpmStart): Promise<number | NodeJS.Signals> {
-    const cameUp = await start.waitForLine('booking-chat is up', 90_000).then(() => true, () => false);
+    const cameUp = await start.waitForLine('booking-chat is up', 90_000).then(
+      () => true,
+      () => false,
+    );
     if (cameUp || (start.child.exitCode === null && start.child.signalCode === null)) {
       await start.stop();
       throw new Error(`npm start did not fail:\n${start.output()}`);
@@ -189,19 +196,23 @@ describe('npm start that cannot own what it needs', () => {
     bridge = undefined;
   });
 
-  it.each(['EMBEDDED_POSTGRES_PORT', 'SYNAPSE_PORT'] as const)('stops with a non-zero code when %s is taken, naming the port and its holder', async (setting) => {
-    const stranger = await holdPort(PORTS[setting]);
-    try {
-      const start = npmStart(env);
-      expect(await failedStart(start)).not.toBe(0);
-      expect(start.output()).toContain(`${setting} ${PORTS[setting]} on 127.0.0.1 is already in use by pid ${process.pid}`);
-      expect(synapsesOf(dataDir)).toEqual([]);
-    } finally {
-      stranger.close();
-    }
-  }, 120_000);
+  it.each(['EMBEDDED_POSTGRES_PORT', 'SYNAPSE_PORT'] as const)(
+    'stops with a non-zero code when %s is taken, naming the port and its holder',
+    async (setting) => {
+      const stranger = await holdPort(PORTS[setting]);
+      try {
+        const start = npmStart(env);
+        expect(await failedStart(start)).not.toBe(0);
+        expect(start.output()).toContain(`${setting} ${PORTS[setting]} on 127.0.0.1 is already in use by pid ${process.pid}`);
+        expect(synapsesOf(dataDir)).toEqual([]);
+      } finally {
+        stranger.close();
+      }
+    },
+    120_000,
+  );
 
-  it('stops with a non-zero code and Synapse\'s own error when its Synapse exits during start-up', async () => {
+  it("stops with a non-zero code and Synapse's own error when its Synapse exits during start-up", async () => {
     // Synapse refuses a PostgreSQL database whose collation is not C (the cluster's default here).
     const failingDataDir = mkdtempSync(join(tmpdir(), 'booking-chat-npm-start-failing-'));
     try {

@@ -37,7 +37,12 @@ function resolved(schema: Json): Json {
   if (Array.isArray(schema)) return schema.map(resolved);
   if (typeof schema !== 'object' || schema === null) return schema;
   if (typeof schema.$ref === 'string' && schema.$ref.startsWith('#/components/')) {
-    return resolved(schema.$ref.slice(2).split('/').reduce((node: Json, key: string) => node[key], document));
+    return resolved(
+      schema.$ref
+        .slice(2)
+        .split('/')
+        .reduce((node: Json, key: string) => node[key], document),
+    );
   }
   return Object.fromEntries(Object.entries(schema).map(([key, value]) => [key, resolved(value)]));
 }
@@ -66,7 +71,10 @@ function check(method: string, url: string, answer: Answer): Answer {
   expect(answer.headers.get('content-type') ?? '').toMatch(new RegExp(`^${mediaType.replace('*', '.+')}`));
   if (content.schema) {
     const validate = ajv.compile(resolved(content.schema));
-    expect(validate(answer.body), `${method} ${path} ${answer.status}: ${ajv.errorsText(validate.errors)} in ${JSON.stringify(answer.body)}`).toBe(true);
+    expect(
+      validate(answer.body),
+      `${method} ${path} ${answer.status}: ${ajv.errorsText(validate.errors)} in ${JSON.stringify(answer.body)}`,
+    ).toBe(true);
   }
   for (const header of Object.keys(documented.headers ?? {})) {
     if (header === 'Retry-After') expect(answer.headers.get('retry-after')).toBe(String(answer.body.error.retryAfter));
@@ -87,15 +95,31 @@ const json = (token: string | undefined, body: unknown): RequestInit => ({
   body: typeof body === 'string' ? body : JSON.stringify(body),
 });
 
-async function upload(bookingId: string, token: string | undefined, image: Buffer | undefined, fields: Record<string, string> = {}): Promise<Answer> {
+async function upload(
+  bookingId: string,
+  token: string | undefined,
+  image: Buffer | undefined,
+  fields: Record<string, string> = {},
+): Promise<Answer> {
   const form = new FormData();
   if (image) form.set('image', new Blob([new Uint8Array(image)], { type: 'image/png' }), 'photo.png');
   for (const [name, value] of Object.entries(fields)) form.set(name, value);
-  return call('post', `${harness.bridge.url}/api/v1/bookings/${bookingId}/images`, { headers: token ? { authorization: `Bearer ${token}` } : {}, body: form });
+  return call('post', `${harness.bridge.url}/api/v1/bookings/${bookingId}/images`, {
+    headers: token ? { authorization: `Bearer ${token}` } : {},
+    body: form,
+  });
 }
 
-const photo = () => sharp({ create: { width: 64, height: 48, channels: 3, background: '#6d4aff' } }).png().toBuffer();
-const noise = (bytes: number) => sharp(Buffer.from(Array.from({ length: bytes }, () => Math.floor(Math.random() * 256))), { raw: { width: bytes / 3 / 100, height: 100, channels: 3 } }).png().toBuffer();
+const photo = () =>
+  sharp({ create: { width: 64, height: 48, channels: 3, background: '#6d4aff' } })
+    .png()
+    .toBuffer();
+const noise = (bytes: number) =>
+  sharp(Buffer.from(Array.from({ length: bytes }, () => Math.floor(Math.random() * 256))), {
+    raw: { width: bytes / 3 / 100, height: 100, channels: 3 },
+  })
+    .png()
+    .toBuffer();
 
 const SERVICE = 'test-service-token-0123456789';
 const tooBig = { customer: { id: 'c', name: 'x'.repeat(70_000) }, artist: { id: 'a', name: 'b' } };
@@ -130,7 +154,11 @@ describe('the OpenAPI document', () => {
 
   it('describes the booking PUT', async () => {
     const id = uniqueId('bk');
-    const parties = { customer: { id: uniqueId('cust'), name: 'Ann' }, artist: { id: uniqueId('art'), name: 'Bea' }, startsAt: new Date().toISOString() };
+    const parties = {
+      customer: { id: uniqueId('cust'), name: 'Ann' },
+      artist: { id: uniqueId('art'), name: 'Bea' },
+      startsAt: new Date().toISOString(),
+    };
     const url = `${harness.bridge.url}/api/v1/bookings/${id}`;
     expect((await call('put', url, json(SERVICE, parties))).status).toBe(201);
     expect((await call('put', url, json(SERVICE, { ...parties, status: 'confirmed' }))).status).toBe(200);
@@ -141,10 +169,25 @@ describe('the OpenAPI document', () => {
 
   it('describes system messages', async () => {
     const url = `${harness.bridge.url}/api/v1/bookings/${booking.bookingId}/system-messages`;
-    expect((await call('post', url, { ...json(SERVICE, { type: 'booking.confirmed', data: { at: 1 } }), headers: { ...json(SERVICE, {}).headers, 'idempotency-key': randomUUID() } })).status).toBe(201);
+    expect(
+      (
+        await call('post', url, {
+          ...json(SERVICE, { type: 'booking.confirmed', data: { at: 1 } }),
+          headers: { ...json(SERVICE, {}).headers, 'idempotency-key': randomUUID() },
+        })
+      ).status,
+    ).toBe(201);
     expect((await call('post', url, json(SERVICE, { type: 'Not A Type' }))).status).toBe(400);
     expect((await call('post', url, json(undefined, { type: 'booking.confirmed' }))).status).toBe(401);
-    expect((await call('post', `${harness.bridge.url}/api/v1/bookings/${uniqueId('none')}/system-messages`, json(SERVICE, { type: 'booking.confirmed' }))).status).toBe(404);
+    expect(
+      (
+        await call(
+          'post',
+          `${harness.bridge.url}/api/v1/bookings/${uniqueId('none')}/system-messages`,
+          json(SERVICE, { type: 'booking.confirmed' }),
+        )
+      ).status,
+    ).toBe(404);
     expect((await call('post', url, json(SERVICE, { type: 'booking.confirmed', text: 'x'.repeat(70_000) }))).status).toBe(413);
   });
 
@@ -167,14 +210,19 @@ describe('the OpenAPI document', () => {
 
     const customerApp = await harness.app(booking.customer.id, 'customer');
     await customerApp.request('user:block', { userId: booking.artist.id });
-    expect((await upload(booking.bookingId, await tokenFor(booking.artist.id, { role: 'artist' }), await photo())).body.error.code).toBe('blocked');
+    expect((await upload(booking.bookingId, await tokenFor(booking.artist.id, { role: 'artist' }), await photo())).body.error.code).toBe(
+      'blocked',
+    );
     await customerApp.request('user:unblock', { userId: booking.artist.id });
   });
 
   it('describes image and thumbnail downloads', async () => {
     const member = await tokenFor(booking.customer.id);
     const mediaPath = new URL(sent.image.url).pathname;
-    for (const [variant, signed] of [['image', sent.image.url], ['thumbnail', sent.image.thumbnailUrl]]) {
+    for (const [variant, signed] of [
+      ['image', sent.image.url],
+      ['thumbnail', sent.image.thumbnailUrl],
+    ]) {
       const base = new URL(signed).pathname;
       expect((await call('get', signed)).status).toBe(200);
       expect((await call('get', `${harness.bridge.url}${base}`, { headers: { authorization: `Bearer ${member}` } })).status).toBe(200);
@@ -193,12 +241,22 @@ describe('the OpenAPI document', () => {
     try {
       const parties = { customer: { id: uniqueId('cust'), name: 'Ann' }, artist: { id: uniqueId('art'), name: 'Bea' } };
       expect((await call('put', `${harness.bridge.url}/api/v1/bookings/${uniqueId('bk')}`, json(SERVICE, parties))).status).toBe(503);
-      expect((await call('post', `${harness.bridge.url}/api/v1/bookings/${booking.bookingId}/system-messages`, json(SERVICE, { type: 'booking.confirmed' }))).status).toBe(503);
+      expect(
+        (
+          await call(
+            'post',
+            `${harness.bridge.url}/api/v1/bookings/${booking.bookingId}/system-messages`,
+            json(SERVICE, { type: 'booking.confirmed' }),
+          )
+        ).status,
+      ).toBe(503);
       expect((await upload(booking.bookingId, await tokenFor(booking.artist.id, { role: 'artist' }), await photo())).status).toBe(503);
       expect((await call('get', sent.image.url)).status).toBe(503);
       expect((await call('get', sent.image.thumbnailUrl)).status).toBe(503);
       // Readiness follows the homeserver's health poll (every 5 s).
-      await expect.poll(async () => (await call('get', `${harness.bridge.url}/readyz`)).status, { timeout: 15_000, interval: 500 }).toBe(503);
+      await expect
+        .poll(async () => (await call('get', `${harness.bridge.url}/readyz`)).status, { timeout: 15_000, interval: 500 })
+        .toBe(503);
     } finally {
       await link.up();
     }
@@ -210,7 +268,8 @@ describe('the OpenAPI document', () => {
       for (const [method, operation] of Object.entries<Json>(methods)) {
         for (const [status, answer] of Object.entries<Json>(operation.responses)) {
           if (status === 'default') continue;
-          const codes: string[] | undefined = answer.content?.['application/json']?.schema?.allOf?.[1]?.properties.error.properties.code.enum;
+          const codes: string[] | undefined =
+            answer.content?.['application/json']?.schema?.allOf?.[1]?.properties.error.properties.code.enum;
           for (const code of codes ?? [undefined]) documented.push(`${method} ${path} ${status}${code ? ` ${code}` : ''}`);
         }
       }

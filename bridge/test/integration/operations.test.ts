@@ -66,7 +66,10 @@ describe('start-up', () => {
   it.each([
     [{ PORT: 'eighty' }, 'PORT'],
     [{ DATABASE_URL: 'not a url' }, 'DATABASE_URL'],
-    [{ NODE_ENV: 'production', JWT_SECRET: 'x'.repeat(32), SERVICE_TOKEN: 's'.repeat(20), DATABASE_URL: 'postgres://db/x' }, 'TLS_CERT_FILE'],
+    [
+      { NODE_ENV: 'production', JWT_SECRET: 'x'.repeat(32), SERVICE_TOKEN: 's'.repeat(20), DATABASE_URL: 'postgres://db/x' },
+      'TLS_CERT_FILE',
+    ],
     [{ SYNAPSE_URL: 'http://127.0.0.1:1' }, 'AS_TOKEN'],
   ])('stops with exit code 2 and names the bad setting: %o', (env, name) => {
     const result = start(env);

@@ -40,7 +40,11 @@ describe('strings from apps and the booking system', () => {
   it('U+0000 in system-message data is 400 invalid, and the next message is delivered', async () => {
     const { bookingId, customerApp, artistApp } = await chat();
     const post = (data: unknown) =>
-      jsonRequest('POST', `${harness.bridge.url}/api/v1/bookings/${bookingId}/system-messages`, { type: 'booking.note', text: 'Note', data });
+      jsonRequest('POST', `${harness.bridge.url}/api/v1/bookings/${bookingId}/system-messages`, {
+        type: 'booking.note',
+        text: 'Note',
+        data,
+      });
     for (const data of [{ note: 'a\u0000b' }, { 'key\u0000': 1 }, { deep: [{ deeper: '\udfff' }] }]) {
       expect(await post(data)).toMatchObject({ status: 400, body: { error: { code: 'invalid' } } });
     }
@@ -51,10 +55,17 @@ describe('strings from apps and the booking system', () => {
     const { bookingId, customerApp, artistApp } = await chat();
     const sent = expectOk(await artistApp.request('message:send', { bookingId, clientId: randomUUID(), text: 'hello' }));
     for (const reason of ['bad \u0000', 'bad \udc00']) {
-      expect(await customerApp.request('message:report', { messageId: sent.message.id, reason })).toMatchObject({ ok: false, error: { code: 'invalid' } });
+      expect(await customerApp.request('message:report', { messageId: sent.message.id, reason })).toMatchObject({
+        ok: false,
+        error: { code: 'invalid' },
+      });
     }
     for (const name of ['Ann \u0000', 'Ann \ud83d']) {
-      const result = await putBooking(harness.bridge.url, uniqueId('bk'), { customer: { id: uniqueId('c'), name }, artist: { id: uniqueId('a'), name: 'Bea' }, title: 'x' });
+      const result = await putBooking(harness.bridge.url, uniqueId('bk'), {
+        customer: { id: uniqueId('c'), name },
+        artist: { id: uniqueId('a'), name: 'Bea' },
+        title: 'x',
+      });
       expect(result).toMatchObject({ status: 400, body: { error: { code: 'invalid', message: expect.stringMatching(/customer\.name/) } } });
     }
   });
@@ -131,9 +142,15 @@ describe('an event the read model cannot store', () => {
     expect(await letter()).toMatchObject({ attempts: 2, replayed_at: null });
 
     // As after a fix: the event is now one the read model takes.
-    await harness.bridge.app.db('dead_letters').where({ id }).update({ event: JSON.stringify({ ...poison, origin_server_ts: Date.now() }) });
+    await harness.bridge.app
+      .db('dead_letters')
+      .where({ id })
+      .update({ event: JSON.stringify({ ...poison, origin_server_ts: Date.now() }) });
     expect((await deadLettersCommand('list')).stdout).toContain(`#${id} ${poison.event_id}`);
-    expect(await deadLettersCommand('replay', String(id))).toMatchObject({ code: 0, stdout: expect.stringMatching(new RegExp(`#${id}: replayed \\(replay-${id}-\\d+\\)`)) });
+    expect(await deadLettersCommand('replay', String(id))).toMatchObject({
+      code: 0,
+      stdout: expect.stringMatching(new RegExp(`#${id}: replayed \\(replay-${id}-\\d+\\)`)),
+    });
     expect((await customerApp.waitForMessage((m) => m.id === poison.event_id)).text).toBe('replayed later');
     expect((await letter()).replayed_at).toBeInstanceOf(Date);
     expect((await deadLettersCommand('list')).stdout).not.toContain(`#${id} `);
@@ -160,8 +177,14 @@ describe('input edges', () => {
   it('a cursor beyond PostgreSQL bigint and a garbage mx: cursor are invalid', async () => {
     const { bookingId, customerApp } = await chat();
     expect(await customerApp.request('sync', { since: '9999999999999999999' })).toMatchObject({ ok: false, error: { code: 'invalid' } });
-    expect(await customerApp.request('chat:history', { bookingId, before: '9999999999999999999' })).toMatchObject({ ok: false, error: { code: 'invalid' } });
-    expect(await customerApp.request('chat:history', { bookingId, before: 'mx:garbage' })).toMatchObject({ ok: false, error: { code: 'invalid' } });
+    expect(await customerApp.request('chat:history', { bookingId, before: '9999999999999999999' })).toMatchObject({
+      ok: false,
+      error: { code: 'invalid' },
+    });
+    expect(await customerApp.request('chat:history', { bookingId, before: 'mx:garbage' })).toMatchObject({
+      ok: false,
+      error: { code: 'invalid' },
+    });
     expect(await customerApp.request('sync', { since: '9223372036854775807' })).toMatchObject({ ok: true });
   });
 });

@@ -85,8 +85,13 @@ describe('PostgreSQL stopped and started', () => {
     const newcomer = await harness.app(artist.userId, 'artist');
     expect(await newcomer.request('chats:list', {})).toMatchObject(unavailable);
 
-    const put = await putBooking(harness.bridge.url, uniqueId('bk'), { customer: { id: uniqueId('c'), name: 'C' }, artist: { id: uniqueId('a'), name: 'A' } });
-    const system = await jsonRequest('POST', `${harness.bridge.url}/api/v1/bookings/${bookingId}/system-messages`, { type: 'booking.confirmed' });
+    const put = await putBooking(harness.bridge.url, uniqueId('bk'), {
+      customer: { id: uniqueId('c'), name: 'C' },
+      artist: { id: uniqueId('a'), name: 'A' },
+    });
+    const system = await jsonRequest('POST', `${harness.bridge.url}/api/v1/bookings/${bookingId}/system-messages`, {
+      type: 'booking.confirmed',
+    });
     for (const answer of [put, system]) {
       expect(answer.status).toBe(503);
       expect(answer.body.error).toMatchObject({ code: 'unavailable', retryAfter: expect.any(Number) });

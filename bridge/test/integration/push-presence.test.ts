@@ -47,7 +47,9 @@ async function expectNoPushQueued(messageId: string) {
   const db = new pg.Client({ connectionString: databaseUrl });
   await db.connect();
   try {
-    await expect.poll(async () => (await db.query('SELECT 1 FROM message_outbox WHERE event_id = $1', [messageId])).rowCount, { timeout: 15_000 }).toBe(0);
+    await expect
+      .poll(async () => (await db.query('SELECT 1 FROM message_outbox WHERE event_id = $1', [messageId])).rowCount, { timeout: 15_000 })
+      .toBe(0);
     expect((await db.query('SELECT 1 FROM push_jobs')).rowCount).toBe(0);
   } finally {
     await db.end();
@@ -62,7 +64,8 @@ describe('presence across two bridge processes', () => {
     clients.push(customerApp, artistApp);
     const subscription = pushService.subscribe(vapid.publicKey);
     expect((await customerApp.request('push:register', { kind: 'webpush', subscription })).ok).toBe(true);
-    const pushes = () => pushService.received.filter((p) => p.endpoint === subscription.endpoint).map((p) => JSON.parse(p.plaintext).messageId);
+    const pushes = () =>
+      pushService.received.filter((p) => p.endpoint === subscription.endpoint).map((p) => JSON.parse(p.plaintext).messageId);
 
     const seen = expectOk(await artistApp.request('message:send', { bookingId, clientId: randomUUID(), text: 'you are looking at this' }));
     await customerApp.waitForMessage((m) => m.id === seen.message.id);

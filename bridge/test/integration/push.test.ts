@@ -56,11 +56,11 @@ const harness = useHarness({
     pushService = await startWebPushEndpoint();
     return {
       env: {
-      FCM_SERVICE_ACCOUNT_FILE: fcm.serviceAccountFile,
-      WEBPUSH_VAPID_PUBLIC_KEY: vapid.publicKey,
-      WEBPUSH_VAPID_PRIVATE_KEY: vapid.privateKey,
-      WEBPUSH_SUBJECT: 'mailto:ops@booking-chat.test',
-      WEBPUSH_ALLOWED_HOSTS: pushService.allowedHost,
+        FCM_SERVICE_ACCOUNT_FILE: fcm.serviceAccountFile,
+        WEBPUSH_VAPID_PUBLIC_KEY: vapid.publicKey,
+        WEBPUSH_VAPID_PRIVATE_KEY: vapid.privateKey,
+        WEBPUSH_SUBJECT: 'mailto:ops@booking-chat.test',
+        WEBPUSH_ALLOWED_HOSTS: pushService.allowedHost,
       },
       pushAgents: { fcm: fcm.agent, webPush: pushService.agent },
     };
@@ -109,9 +109,14 @@ describe('FCM pushes', () => {
     await expect.poll(() => pushesTo(artistToken).length, { timeout: 15_000 }).toBe(1);
     expect(pushesTo(token)).toHaveLength(0);
 
-    const system = await jsonRequest('POST', `${harness.bridge.url}/api/v1/bookings/${bookingId}/system-messages`, { type: 'booking.confirmed' });
+    const system = await jsonRequest('POST', `${harness.bridge.url}/api/v1/bookings/${bookingId}/system-messages`, {
+      type: 'booking.confirmed',
+    });
     await expect.poll(() => pushesTo(token).length, { timeout: 15_000 }).toBe(1);
-    expect(pushesTo(token)[0]!.message).toMatchObject({ notification: { title: 'Booking', body: 'Booking confirmed' }, data: { messageId: system.body.message.id } });
+    expect(pushesTo(token)[0]!.message).toMatchObject({
+      notification: { title: 'Booking', body: 'Booking confirmed' },
+      data: { messageId: system.body.message.id },
+    });
   });
 
   it('reach a user with no connection at all, and stop with the chat muted until later', async () => {
@@ -157,7 +162,13 @@ describe('Web Push', () => {
     const message = await send(artistApp, bookingId, 'Photo of the look coming');
     await expect.poll(() => pushService.received.filter((p) => p.endpoint === subscription.endpoint).length, { timeout: 15_000 }).toBe(1);
     const push = pushService.received.find((p) => p.endpoint === subscription.endpoint)!;
-    expect(JSON.parse(push.plaintext)).toMatchObject({ title: artist.name, body: 'Photo of the look coming', bookingId, messageId: message.id, badge: 1 });
+    expect(JSON.parse(push.plaintext)).toMatchObject({
+      title: artist.name,
+      body: 'Photo of the look coming',
+      bookingId,
+      messageId: message.id,
+      badge: 1,
+    });
     expect(push.claims.sub).toBe('mailto:ops@booking-chat.test');
 
     pushService.answer(subscription.endpoint, 410);
@@ -177,7 +188,10 @@ describe('Web Push', () => {
     ['a host that is no push service', withKeys('https://push.example/x')],
   ])('refuses a subscription with %s', async (_label, subscription) => {
     const me = await harness.app('web-user');
-    expect(await me.requestRaw('push:register', { kind: 'webpush', subscription })).toMatchObject({ ok: false, error: { code: 'invalid' } });
+    expect(await me.requestRaw('push:register', { kind: 'webpush', subscription })).toMatchObject({
+      ok: false,
+      error: { code: 'invalid' },
+    });
   });
 });
 

@@ -20,7 +20,8 @@ beforeAll(async () => {
   await migrate(db);
   store = new MessagesStore(db, new MessageRowCache(1000));
   const users = new UsersStore(db);
-  for (const id of ['cus1', 'cus2', 'cus3', 'art', 'other']) await users.upsert({ user_id: id, matrix_user_id: `@app_${id}:test`, name: id });
+  for (const id of ['cus1', 'cus2', 'cus3', 'art', 'other'])
+    await users.upsert({ user_id: id, matrix_user_id: `@app_${id}:test`, name: id });
   const bookings = new BookingsStore(db);
   const fields = { title: null, status: null, starts_at: null };
   await bookings.insert('b1', '!b1:test', { customer_id: 'cus1', artist_id: 'art', ...fields });
@@ -82,7 +83,7 @@ describe('catch-up', () => {
     expect(await store.catchUp('art', late!.seq, 2)).toEqual({ rows: [], more: false, deletions: [] });
   });
 
-  it("leaves out senders the reader blocked and still fills the page", async () => {
+  it('leaves out senders the reader blocked and still fills the page', async () => {
     const start = await newestCursor();
     const m = await write(row('b1', 'cus1'), row('b2', 'cus2'), row('b2', 'cus2'), row('b1', 'cus1'), row('b2', 'art'));
     await new SafetyStore(db).block('art', 'cus2');

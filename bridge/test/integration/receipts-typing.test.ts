@@ -10,7 +10,6 @@ import { newBooking } from '../support/booking-system.ts';
 
 const harness = useHarness({ staff: true });
 
-
 function next<T>(client: AppClient, event: 'receipt' | 'typing', predicate: (payload: T) => boolean): Promise<T> {
   return new Promise((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error(`no ${event} within 15 s`)), 15_000);
@@ -37,8 +36,7 @@ describe('read receipts', () => {
     for (const text of ['one', 'two', 'three']) {
       sent.push(expectOk(await customerApp.request('message:send', { bookingId, clientId: randomUUID(), text })).message);
     }
-    const unread = async () =>
-      expectOk(await artistApp.request('chats:list')).chats.find((c) => c.bookingId === bookingId)!.unreadCount;
+    const unread = async () => expectOk(await artistApp.request('chats:list')).chats.find((c) => c.bookingId === bookingId)!.unreadCount;
     expect(await unread()).toBe(3);
 
     const receipt = next(customerApp, 'receipt', (r: any) => r.bookingId === bookingId);
@@ -51,9 +49,7 @@ describe('read receipts', () => {
     expect(await unread()).toBe(1);
 
     const artistMatrixId = harness.bridge.app.homeserver.ids.appUser(artist.id);
-    await expect
-      .poll(() => harness.staff.client.getRoom(roomId)?.getEventReadUpTo(artistMatrixId), { timeout: 15_000 })
-      .toBe(sent[1]!.id);
+    await expect.poll(() => harness.staff.client.getRoom(roomId)?.getEventReadUpTo(artistMatrixId), { timeout: 15_000 }).toBe(sent[1]!.id);
   });
 
   it('from support staff in Element reach the apps', async () => {
@@ -108,7 +104,13 @@ describe('typing indicators', () => {
   it('are refused outside one’s own bookings', async () => {
     const { customerApp } = await setUp();
     const other = await newBooking(harness.bridge.url);
-    expect(await customerApp.request('typing', { bookingId: other.bookingId, typing: true })).toMatchObject({ ok: false, error: { code: 'forbidden' } });
-    expect(await customerApp.requestRaw('typing', { bookingId: other.bookingId, typing: 'yes' })).toMatchObject({ ok: false, error: { code: 'invalid' } });
+    expect(await customerApp.request('typing', { bookingId: other.bookingId, typing: true })).toMatchObject({
+      ok: false,
+      error: { code: 'forbidden' },
+    });
+    expect(await customerApp.requestRaw('typing', { bookingId: other.bookingId, typing: 'yes' })).toMatchObject({
+      ok: false,
+      error: { code: 'invalid' },
+    });
   });
 });

@@ -38,7 +38,11 @@ async function writtenChat() {
   // As when staff are brought in by a report: they may redact.
   await harness.bridge.app.homeserver.bot.setPowerLevel(booking.roomId, harness.staff.userId, 50);
   const written: string[] = [];
-  for (const [app, text] of [[customerApp, 'hello'], [artistApp, 'hi, see you at 10'], [customerApp, 'call me on 555 0100']] as const) {
+  for (const [app, text] of [
+    [customerApp, 'hello'],
+    [artistApp, 'hi, see you at 10'],
+    [customerApp, 'call me on 555 0100'],
+  ] as const) {
     const ack = expectOk(await app.request('message:send', { bookingId: booking.bookingId, clientId: randomUUID(), text }));
     written.push(ack.message.id);
   }
@@ -85,11 +89,13 @@ describe('reconciliation with the homeserver', () => {
 
     // A second pass finds nothing to add: a message sent after it is the next and only new one.
     await harness.bridge.app.homeserverRecovered();
-    const { message: after } = expectOk(await chat.customerApp.request('message:send', {
-      bookingId: chat.bookingId,
-      clientId: randomUUID(),
-      text: 'after the second pass',
-    }));
+    const { message: after } = expectOk(
+      await chat.customerApp.request('message:send', {
+        bookingId: chat.bookingId,
+        clientId: randomUUID(),
+        text: 'after the second pass',
+      }),
+    );
     await chat.artistApp.waitForMessage((m) => m.id === after.id);
     const live = chat.artistApp.received.slice(liveBefore).map((m) => m.id);
     expect(live.sort()).toEqual([...chat.kept, after.id].sort());

@@ -32,7 +32,9 @@ describe('two bridge processes sharing Redis', () => {
     const artistOnSecond = await connectApp(second.url, artist.id, { role: 'artist' });
     clients.push(customerOnSecond, artistOnFirst, artistOnSecond);
 
-    const sent = expectOk(await customerOnSecond.request('message:send', { bookingId, clientId: randomUUID(), text: 'via the second process' }));
+    const sent = expectOk(
+      await customerOnSecond.request('message:send', { bookingId, clientId: randomUUID(), text: 'via the second process' }),
+    );
     expect(sent).toMatchObject({ ok: true });
     for (const device of [artistOnFirst, artistOnSecond]) {
       expect(await device.waitForMessage((m) => m.id === sent.message.id)).toEqual(sent.message);

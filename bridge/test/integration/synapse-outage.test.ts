@@ -35,7 +35,9 @@ describe('the homeserver unreachable', () => {
 
       await link.down(outage);
       const put = await putBooking(harness.bridge.url, laterBooking, newcomers);
-      const system = await jsonRequest('POST', `${harness.bridge.url}/api/v1/bookings/${bookingId}/system-messages`, { type: 'booking.confirmed' });
+      const system = await jsonRequest('POST', `${harness.bridge.url}/api/v1/bookings/${bookingId}/system-messages`, {
+        type: 'booking.confirmed',
+      });
       for (const answer of [put, system]) {
         expect(answer.status).toBe(503);
         expect(answer.body.error).toMatchObject(unavailable);

@@ -104,46 +104,54 @@ async function writtenEvents(roomId: string): Promise<{ eventId: string; instanc
 }
 
 describe('Synapse with workers (SYNAPSE_WORKERS=2)', () => {
-  it('writes each room through the persister it is sharded to, both persisters at work, in order per room', async () => {
-    const sent = await sendInEveryChat('order', 4);
-    const persisters = new Set<string>();
-    for (const [i, chat] of chats.entries()) {
-      const expected = `persister${persisterIndexFor(chat.roomId, 2) + 1}`;
-      const written = await writtenEvents(chat.roomId);
-      expect(written.map((w) => w.instance)).toEqual(written.map(() => expected));
-      persisters.add(expected);
-      // Synapse's stream order, the order the artist syncs and the order sent are one order.
-      const acknowledgedIds = sent[i]!.map((m) => m.id);
-      expect(written.map((w) => w.eventId).filter((id) => acknowledgedIds.includes(id))).toEqual(acknowledgedIds);
-      const synced = (await syncEverything(chat.artist)).filter((m) => m.bookingId === chat.bookingId && m.text?.startsWith('order'));
-      expect(synced.map((m) => m.text)).toEqual(['order 0', 'order 1', 'order 2', 'order 3']);
-    }
-    // Ten random room ids over two persisters: all on one would happen once in 512 runs.
-    expect(persisters).toEqual(new Set(['persister1', 'persister2']));
-  }, DEADLINE_MS);
-
-  it('loses and repeats nothing acknowledged when the appservice sender is SIGKILLed mid-stream', async () => {
-    const sender = join(synapse.dataDir, 'workers', 'appservice1.yaml');
-    const [pid] = processesWith(['synapse.app.generic_worker', sender]);
-    expect(pid).toBeDefined();
-    const sending = sendInEveryChat('kill', 6);
-    // Kill once messages are flowing: the first one delivered is the barrier.
-    await Promise.race(chats.map((chat) => chat.artist.waitForMessage((m) => m.text?.startsWith('kill') === true, DEADLINE_MS)));
-    process.kill(pid!, 'SIGKILL');
-    const acknowledged = (await sending).flat();
-
-    // The supervisor started it again (another pid), and it sent what was queued meanwhile.
-    const [restarted] = processesWith(['synapse.app.generic_worker', sender]);
-    expect(restarted).toBeDefined();
-    expect(restarted).not.toBe(pid);
-    for (const chat of chats) {
-      for (const member of [chat.customer, chat.artist]) {
-        const counts = countByClientId((await syncEverything(member)).filter((m) => m.bookingId === chat.bookingId));
-        const mine = acknowledged.filter((m) => m.bookingId === chat.bookingId);
-        expect(mine).toHaveLength(6);
-        for (const message of mine) expect(counts.get(message.clientId!)).toBe(1);
-        expect([...counts.values()].every((count) => count === 1)).toBe(true);
+  it(
+    'writes each room through the persister it is sharded to, both persisters at work, in order per room',
+    async () => {
+      const sent = await sendInEveryChat('order', 4);
+      const persisters = new Set<string>();
+      for (const [i, chat] of chats.entries()) {
+        const expected = `persister${persisterIndexFor(chat.roomId, 2) + 1}`;
+        const written = await writtenEvents(chat.roomId);
+        expect(written.map((w) => w.instance)).toEqual(written.map(() => expected));
+        persisters.add(expected);
+        // Synapse's stream order, the order the artist syncs and the order sent are one order.
+        const acknowledgedIds = sent[i]!.map((m) => m.id);
+        expect(written.map((w) => w.eventId).filter((id) => acknowledgedIds.includes(id))).toEqual(acknowledgedIds);
+        const synced = (await syncEverything(chat.artist)).filter((m) => m.bookingId === chat.bookingId && m.text?.startsWith('order'));
+        expect(synced.map((m) => m.text)).toEqual(['order 0', 'order 1', 'order 2', 'order 3']);
       }
-    }
-  }, DEADLINE_MS);
+      // Ten random room ids over two persisters: all on one would happen once in 512 runs.
+      expect(persisters).toEqual(new Set(['persister1', 'persister2']));
+    },
+    DEADLINE_MS,
+  );
+
+  it(
+    'loses and repeats nothing acknowledged when the appservice sender is SIGKILLed mid-stream',
+    async () => {
+      const sender = join(synapse.dataDir, 'workers', 'appservice1.yaml');
+      const [pid] = processesWith(['synapse.app.generic_worker', sender]);
+      expect(pid).toBeDefined();
+      const sending = sendInEveryChat('kill', 6);
+      // Kill once messages are flowing: the first one delivered is the barrier.
+      await Promise.race(chats.map((chat) => chat.artist.waitForMessage((m) => m.text?.startsWith('kill') === true, DEADLINE_MS)));
+      process.kill(pid!, 'SIGKILL');
+      const acknowledged = (await sending).flat();
+
+      // The supervisor started it again (another pid), and it sent what was queued meanwhile.
+      const [restarted] = processesWith(['synapse.app.generic_worker', sender]);
+      expect(restarted).toBeDefined();
+      expect(restarted).not.toBe(pid);
+      for (const chat of chats) {
+        for (const member of [chat.customer, chat.artist]) {
+          const counts = countByClientId((await syncEverything(member)).filter((m) => m.bookingId === chat.bookingId));
+          const mine = acknowledged.filter((m) => m.bookingId === chat.bookingId);
+          expect(mine).toHaveLength(6);
+          for (const message of mine) expect(counts.get(message.clientId!)).toBe(1);
+          expect([...counts.values()].every((count) => count === 1)).toBe(true);
+        }
+      }
+    },
+    DEADLINE_MS,
+  );
 });

@@ -23,8 +23,14 @@ describe('a token that expires on an open socket', () => {
 
     const send = (app: AppClient) => app.request('message:send', { bookingId, clientId: randomUUID(), text: 'still there?' });
     expect(await send(refreshing)).toMatchObject({ ok: false, error: { code: 'unauthorized' } });
-    expect(await refreshing.request('auth:refresh', { token: await tokenFor(artist.id) })).toMatchObject({ ok: false, error: { code: 'unauthorized' } });
-    expect(await refreshing.request('auth:refresh', { token: 'not a token' })).toMatchObject({ ok: false, error: { code: 'unauthorized' } });
+    expect(await refreshing.request('auth:refresh', { token: await tokenFor(artist.id) })).toMatchObject({
+      ok: false,
+      error: { code: 'unauthorized' },
+    });
+    expect(await refreshing.request('auth:refresh', { token: 'not a token' })).toMatchObject({
+      ok: false,
+      error: { code: 'unauthorized' },
+    });
     expect(await refreshing.requestRaw('auth:refresh', { token: 42 })).toMatchObject({ ok: false, error: { code: 'invalid' } });
 
     const refreshed = expectOk(await refreshing.request('auth:refresh', { token: await tokenFor(customer.id, { expiresIn: '1h' }) }));
@@ -40,6 +46,8 @@ describe('a token that expires on an open socket', () => {
   });
 
   it('an already expired token cannot connect', async () => {
-    await expect(connectApp(harness.bridge.url, 'late-user', { expiresIn: '-1s' })).rejects.toMatchObject({ data: { code: 'unauthorized' } });
+    await expect(connectApp(harness.bridge.url, 'late-user', { expiresIn: '-1s' })).rejects.toMatchObject({
+      data: { code: 'unauthorized' },
+    });
   });
 });

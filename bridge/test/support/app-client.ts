@@ -7,7 +7,8 @@ import { tokenFor, type TokenOptions } from './tokens.ts';
 export type AppSocket = Socket<ServerToClientEvents, ClientToServerEvents>;
 
 /** A request's payload, which may be left out when every field of it is optional. */
-type PayloadArgument<E extends RequestName> = Record<never, never> extends PayloadOf<E> ? [payload?: PayloadOf<E>] : [payload: PayloadOf<E>];
+type PayloadArgument<E extends RequestName> =
+  Record<never, never> extends PayloadOf<E> ? [payload?: PayloadOf<E>] : [payload: PayloadOf<E>];
 
 /** The success of an acknowledgement, or a test failure naming the error the bridge answered with. */
 export function expectOk<T>(ack: Ack<T>): Ok<T> {
@@ -52,7 +53,9 @@ export async function connectApp(
     socket.once('connect_error', reject);
   });
   const requestRaw = (event: string, payload: unknown = {}) =>
-    (socket as unknown as { timeout(ms: number): { emitWithAck(e: string, p: unknown): Promise<never> } }).timeout(30_000).emitWithAck(event, payload);
+    (socket as unknown as { timeout(ms: number): { emitWithAck(e: string, p: unknown): Promise<never> } })
+      .timeout(30_000)
+      .emitWithAck(event, payload);
   return {
     socket,
     userId,

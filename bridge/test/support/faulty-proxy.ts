@@ -72,7 +72,11 @@ export async function startFaultyProxy(upstreamUrl: string): Promise<FaultyProxy
       response = Buffer.concat([response, chunk]);
       const headersEnd = response.indexOf(HEADERS_END);
       const limit =
-        armed.fault.afterBodyBytes === undefined ? 0 : headersEnd < 0 ? Infinity : headersEnd + HEADERS_END.length + armed.fault.afterBodyBytes;
+        armed.fault.afterBodyBytes === undefined
+          ? 0
+          : headersEnd < 0
+            ? Infinity
+            : headersEnd + HEADERS_END.length + armed.fault.afterBodyBytes;
       if (response.length <= limit) return void bridgeSide.write(chunk);
       bridgeSide.write(response.subarray(before, Math.max(before, limit)));
       armed.markApplied();

@@ -63,8 +63,18 @@ export interface FcmStandIn {
 
 const FAILURES: Record<FcmFailure, { code: number; status: string; errorCode: string; message: string }> = {
   UNREGISTERED: { code: 404, status: 'NOT_FOUND', errorCode: 'UNREGISTERED', message: 'Requested entity was not found.' },
-  INVALID_TOKEN: { code: 400, status: 'INVALID_ARGUMENT', errorCode: 'INVALID_ARGUMENT', message: 'The registration token is not a valid FCM registration token' },
-  QUOTA_EXCEEDED: { code: 429, status: 'RESOURCE_EXHAUSTED', errorCode: 'QUOTA_EXCEEDED', message: 'Sending limit exceeded for the message target.' },
+  INVALID_TOKEN: {
+    code: 400,
+    status: 'INVALID_ARGUMENT',
+    errorCode: 'INVALID_ARGUMENT',
+    message: 'The registration token is not a valid FCM registration token',
+  },
+  QUOTA_EXCEEDED: {
+    code: 429,
+    status: 'RESOURCE_EXHAUSTED',
+    errorCode: 'QUOTA_EXCEEDED',
+    message: 'Sending limit exceeded for the message target.',
+  },
   UNAVAILABLE: { code: 503, status: 'UNAVAILABLE', errorCode: 'UNAVAILABLE', message: 'The service is currently unavailable.' },
   INTERNAL: { code: 500, status: 'INTERNAL', errorCode: 'INTERNAL', message: 'Internal error encountered.' },
 };
@@ -107,9 +117,10 @@ export async function startFcmStandIn(): Promise<FcmStandIn> {
 
   const issueToken = (body: string, response: ServerResponse) => {
     const form = new URLSearchParams(body);
-    const problem = form.get('grant_type') !== 'urn:ietf:params:oauth:grant-type:jwt-bearer'
-      ? 'unsupported grant type'
-      : verifyAssertion(form.get('assertion') ?? '');
+    const problem =
+      form.get('grant_type') !== 'urn:ietf:params:oauth:grant-type:jwt-bearer'
+        ? 'unsupported grant type'
+        : verifyAssertion(form.get('assertion') ?? '');
     if (problem) return json(response, 400, { error: 'invalid_grant', error_description: problem });
     const accessToken = `ya29.test-${randomBytes(24).toString('base64url')}`;
     issued.add(accessToken);
@@ -128,7 +139,14 @@ export async function startFcmStandIn(): Promise<FcmStandIn> {
     const { message } = JSON.parse(body) as { message: ReceivedFcmMessage['message'] };
     const planned = message.token === undefined ? undefined : failures.get(message.token);
     const servername = (request.socket as TLSSocket).servername ?? false;
-    const entry: ReceivedFcmMessage = { projectId: match[1], message, headers: request.headers, servername, status: 200, at: performance.now() };
+    const entry: ReceivedFcmMessage = {
+      projectId: match[1],
+      message,
+      headers: request.headers,
+      servername,
+      status: 200,
+      at: performance.now(),
+    };
     received.push(entry);
     if (planned && message.token !== undefined) {
       const { failure, options } = planned;
@@ -139,14 +157,19 @@ export async function startFcmStandIn(): Promise<FcmStandIn> {
       const spec = FAILURES[failure];
       entry.status = spec.code;
       const headers: Record<string, string> = options.retryAfter === undefined ? {} : { 'retry-after': options.retryAfter };
-      return json(response, spec.code, {
-        error: {
-          code: spec.code,
-          message: spec.message,
-          status: spec.status,
-          details: [{ '@type': 'type.googleapis.com/google.firebase.fcm.v1.FcmError', errorCode: spec.errorCode }],
+      return json(
+        response,
+        spec.code,
+        {
+          error: {
+            code: spec.code,
+            message: spec.message,
+            status: spec.status,
+            details: [{ '@type': 'type.googleapis.com/google.firebase.fcm.v1.FcmError', errorCode: spec.errorCode }],
+          },
         },
-      }, headers);
+        headers,
+      );
     }
     json(response, 200, { name: `projects/${projectId}/messages/${randomUUID()}` });
   };
@@ -205,8 +228,23 @@ function googleCertificate(): { dir: string; key: Buffer; cert: Buffer; ca: Buff
   const openssl = (...args: string[]) => execFileSync('openssl', args, { cwd: certs.dir, stdio: 'pipe' });
   openssl('req', '-newkey', 'rsa:2048', '-nodes', '-subj', `/CN=${FCM_HOST}`, '-keyout', file('google.key'), '-out', file('google.csr'));
   writeFileSync(file('google.ext'), `subjectAltName=DNS:${FCM_HOST},DNS:${OAUTH_HOST}\nextendedKeyUsage=serverAuth\n`);
-  openssl('x509', '-req', '-in', file('google.csr'), '-CA', certs.caFile, '-CAkey', file('ca.key'), '-CAcreateserial',
-    '-days', '1', '-extfile', file('google.ext'), '-out', file('google.pem'));
+  openssl(
+    'x509',
+    '-req',
+    '-in',
+    file('google.csr'),
+    '-CA',
+    certs.caFile,
+    '-CAkey',
+    file('ca.key'),
+    '-CAcreateserial',
+    '-days',
+    '1',
+    '-extfile',
+    file('google.ext'),
+    '-out',
+    file('google.pem'),
+  );
   return { dir: certs.dir, key: readFileSync(file('google.key')), cert: readFileSync(file('google.pem')), ca: certs.ca };
 }
 

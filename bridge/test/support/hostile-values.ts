@@ -54,7 +54,9 @@ export function hostileString(options: { long?: boolean } = {}): fc.Arbitrary<st
       '1970-01-01T00:00:00+14:00',
       ...PROTOTYPE_KEYS,
     ),
-    fc.tuple(fc.string({ maxLength: 5 }), fc.constantFrom('\u0000', '\uD800', '\uDC00', '\u0007', '\u007F')).map(([text, bad]) => `${text}${bad}${text}`),
+    fc
+      .tuple(fc.string({ maxLength: 5 }), fc.constantFrom('\u0000', '\uD800', '\uDC00', '\u0007', '\u007F'))
+      .map(([text, bad]) => `${text}${bad}${text}`),
   );
   return options.long ? fc.oneof({ weight: 8, arbitrary: short }, { weight: 1, arbitrary: long }) : short;
 }
@@ -72,7 +74,8 @@ export function hostileNumber(): fc.Arbitrary<number> {
 function prototypeKeyed(value: fc.Arbitrary<unknown>): fc.Arbitrary<Record<string, unknown>> {
   return fc.array(fc.tuple(fc.constantFrom(...PROTOTYPE_KEYS), value), { minLength: 1, maxLength: 3 }).map((entries) => {
     const object: Record<string, unknown> = {};
-    for (const [key, inner] of entries) Object.defineProperty(object, key, { value: inner, enumerable: true, writable: true, configurable: true });
+    for (const [key, inner] of entries)
+      Object.defineProperty(object, key, { value: inner, enumerable: true, writable: true, configurable: true });
     return object;
   });
 }

@@ -22,30 +22,17 @@ const CAMERA_TAGS = { Make: 'TestCam', Model: 'Phone 12', Software: 'test-suite'
  * clockwise to view"): upright it is 40×60, red on top, blue below. Carries camera tags and GPS.
  */
 export async function jpegWithGpsAndOrientation(): Promise<Buffer> {
-  return halves(60, 40)
-    .jpeg({ quality: 90 })
-    .withExif({ IFD0: CAMERA_TAGS, IFD3: GPS_TAGS })
-    .withMetadata({ orientation: 6 })
-    .toBuffer();
+  return halves(60, 40).jpeg({ quality: 90 }).withExif({ IFD0: CAMERA_TAGS, IFD3: GPS_TAGS }).withMetadata({ orientation: 6 }).toBuffer();
 }
 
 /** 48×32 with transparency, EXIF (with GPS), XMP and a Display P3 ICC profile. */
 export async function pngWithMetadata(): Promise<Buffer> {
-  return halves(48, 32, 0.5)
-    .png()
-    .withExif({ IFD0: CAMERA_TAGS, IFD3: GPS_TAGS })
-    .withXmp(XMP)
-    .withIccProfile('p3')
-    .toBuffer();
+  return halves(48, 32, 0.5).png().withExif({ IFD0: CAMERA_TAGS, IFD3: GPS_TAGS }).withXmp(XMP).withIccProfile('p3').toBuffer();
 }
 
 /** 48×32 WebP with EXIF (with GPS) and XMP. */
 export async function webpWithMetadata(lossless = false): Promise<Buffer> {
-  return halves(48, 32)
-    .webp({ quality: 90, lossless })
-    .withExif({ IFD0: CAMERA_TAGS, IFD3: GPS_TAGS })
-    .withXmp(XMP)
-    .toBuffer();
+  return halves(48, 32).webp({ quality: 90, lossless }).withExif({ IFD0: CAMERA_TAGS, IFD3: GPS_TAGS }).withXmp(XMP).toBuffer();
 }
 
 /**
@@ -267,7 +254,7 @@ export function pngChunks(png: Buffer): string[] {
 /** The chunk fourccs of a WebP (RIFF) file, in order. */
 export function webpChunks(webp: Buffer): string[] {
   const chunks: string[] = [];
-  for (let position = 12; position + 8 <= webp.length; ) {
+  for (let position = 12; position + 8 <= webp.length;) {
     const size = webp.readUInt32LE(position + 4);
     chunks.push(webp.toString('latin1', position, position + 4));
     position += 8 + size + (size & 1);

@@ -19,9 +19,7 @@ const quietLogger: Logger = {
 async function register(username: string, password: string): Promise<{ user_id: string; access_token: string }> {
   const base = inject('synapseUrl');
   const { nonce } = (await (await fetch(`${base}/_synapse/admin/v1/register`)).json()) as { nonce: string };
-  const mac = createHmac('sha1', inject('registrationSharedSecret'))
-    .update(`${nonce}\0${username}\0${password}\0notadmin`)
-    .digest('hex');
+  const mac = createHmac('sha1', inject('registrationSharedSecret')).update(`${nonce}\0${username}\0${password}\0notadmin`).digest('hex');
   const response = await fetch(`${base}/_synapse/admin/v1/register`, {
     method: 'POST',
     headers: { 'content-type': 'application/json' },

@@ -17,7 +17,8 @@ export async function sendUntilAcknowledged(client: AppClient, payload: SendPayl
     const ack = await client.request('message:send', payload);
     if (ack.ok) return ack.message!;
     const retryAfter = ack.error?.code === 'unavailable' ? ack.error.retryAfter : undefined;
-    if (retryAfter === undefined || Date.now() > deadline) throw new Error(`${payload.clientId} not acknowledged: ${JSON.stringify(ack.error)}`);
+    if (retryAfter === undefined || Date.now() > deadline)
+      throw new Error(`${payload.clientId} not acknowledged: ${JSON.stringify(ack.error)}`);
     // The wait the protocol asks for, not a guess at how long recovery takes.
     await new Promise((resolve) => setTimeout(resolve, retryAfter * 1000));
   }

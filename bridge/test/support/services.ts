@@ -34,16 +34,8 @@ async function ensureRunning(name: string, port: number, start: string): Promise
 }
 
 export async function ensureServices(): Promise<void> {
-  await ensureRunning(
-    'PostgreSQL',
-    5432,
-    'pg_ctlcluster --skip-systemctl-redirect $(ls /etc/postgresql | head -1) main start',
-  );
-  await ensureRunning(
-    'Redis',
-    6379,
-    'redis-server --daemonize yes --bind 127.0.0.1 --port 6379 --save "" --appendonly no',
-  );
+  await ensureRunning('PostgreSQL', 5432, 'pg_ctlcluster --skip-systemctl-redirect $(ls /etc/postgresql | head -1) main start');
+  await ensureRunning('Redis', 6379, 'redis-server --daemonize yes --bind 127.0.0.1 --port 6379 --save "" --appendonly no');
 }
 
 /** A fresh, empty database for one test file's bridge (on the shared server unless `adminUrl` names another). */

@@ -64,7 +64,9 @@ export async function startThrowawaySynapse(options: ThrowawaySynapseOptions): P
     redisUrl: REDIS_URL,
     replicationSecret: secrets.replicationSecret,
   };
-  const supervised = options.workers ? await superviseSynapse(synapseOptions, createLogger(process.env.TEST_LOG_LEVEL ?? 'warn')) : undefined;
+  const supervised = options.workers
+    ? await superviseSynapse(synapseOptions, createLogger(process.env.TEST_LOG_LEVEL ?? 'warn'))
+    : undefined;
   const synapse = supervised ?? (await startSynapse(synapseOptions));
   const onRestarted = (listener: () => void) => supervised?.onRestarted(listener);
   return { synapse, onRestarted, dataDir, databaseUrl, secrets, registration: renderRegistration(values).parsed };

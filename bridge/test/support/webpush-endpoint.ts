@@ -134,13 +134,17 @@ function checkVapid(header: string | undefined, audience: string, expectedKey: s
   if (!match?.[1] || !match[2]) throw new Rejection(401, 'no VAPID authorization');
   const [token, key] = [match[1], match[2]];
   // RFC 8292 §4.2: a subscription made with an application server key only takes pushes signed by it.
-  if (key !== expectedKey) throw new Rejection(403, 'VAPID key differs from the subscription\'s');
+  if (key !== expectedKey) throw new Rejection(403, "VAPID key differs from the subscription's");
   const [header64, payload64, signature64] = token.split('.');
   if (!header64 || !payload64 || !signature64) throw new Rejection(401, 'malformed VAPID token');
   const jwtHeader = JSON.parse(Buffer.from(header64, 'base64url').toString()) as { alg?: string };
   if (jwtHeader.alg !== 'ES256') throw new Rejection(401, 'VAPID token is not ES256');
-  const signed = verify('sha256', Buffer.from(`${header64}.${payload64}`), { key: p256PublicKey(key), dsaEncoding: 'ieee-p1363' },
-    Buffer.from(signature64, 'base64url'));
+  const signed = verify(
+    'sha256',
+    Buffer.from(`${header64}.${payload64}`),
+    { key: p256PublicKey(key), dsaEncoding: 'ieee-p1363' },
+    Buffer.from(signature64, 'base64url'),
+  );
   if (!signed) throw new Rejection(403, 'bad VAPID signature');
   const claims = JSON.parse(Buffer.from(payload64, 'base64url').toString()) as ReceivedPush['claims'];
   if (claims.aud !== audience) throw new Rejection(403, 'VAPID audience is not this push service');
@@ -203,7 +207,7 @@ function openRecord(record: Buffer, key: Buffer, nonce: Buffer): Buffer {
   try {
     return Buffer.concat([decipher.update(record.subarray(0, record.length - 16)), decipher.final()]);
   } catch {
-    throw new Rejection(400, 'payload does not decrypt with the subscription\'s keys');
+    throw new Rejection(400, "payload does not decrypt with the subscription's keys");
   }
 }
 

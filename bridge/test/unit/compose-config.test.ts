@@ -31,9 +31,24 @@ const compose = parse(composeText, { merge: true }) as { services: Record<string
 
 /** Every variable the generator reads, so that the caller's environment cannot leak in. */
 const SETTINGS = [
-  'SYNAPSE_SERVER_NAME', 'PUBLIC_HOST', 'MATRIX_HOST', 'ALLOWED_ORIGINS', 'JWT_ISSUER', 'JWT_AUDIENCE',
-  'JWT_JWKS_URL', 'JWT_SECRET', 'RETENTION_DAYS', 'LOG_LEVEL', 'BRIDGE_IMAGE_TAG', 'AS_TOKEN', 'HS_TOKEN',
-  'SERVICE_TOKEN', 'SYNAPSE_DB_PASSWORD', 'BRIDGE_DB_PASSWORD', 'REDIS_PASSWORD', 'SYNAPSE_WORKERS',
+  'SYNAPSE_SERVER_NAME',
+  'PUBLIC_HOST',
+  'MATRIX_HOST',
+  'ALLOWED_ORIGINS',
+  'JWT_ISSUER',
+  'JWT_AUDIENCE',
+  'JWT_JWKS_URL',
+  'JWT_SECRET',
+  'RETENTION_DAYS',
+  'LOG_LEVEL',
+  'BRIDGE_IMAGE_TAG',
+  'AS_TOKEN',
+  'HS_TOKEN',
+  'SERVICE_TOKEN',
+  'SYNAPSE_DB_PASSWORD',
+  'BRIDGE_DB_PASSWORD',
+  'REDIS_PASSWORD',
+  'SYNAPSE_WORKERS',
 ];
 
 function run(out: string, extraEnv: Record<string, string> = {}, args: string[] = []): string {
@@ -126,12 +141,14 @@ describe('npm run compose:config', () => {
   });
 
   it("writes Synapse's homeserver.yaml for the container: TLS listener, PostgreSQL over verify-full, the registration", () => {
-    const synapseMounts = new Map(localMounts().filter((m) => m.service === 'synapse').map((m) => [m.target, m.source]));
+    const synapseMounts = new Map(
+      localMounts()
+        .filter((m) => m.service === 'synapse')
+        .map((m) => [m.target, m.source]),
+    );
     expect(homeserver.server_name).toBe(SERVER_NAME);
     expect(homeserver.public_baseurl).toBe(`https://matrix.${SERVER_NAME}/`);
-    expect(homeserver.listeners).toEqual([
-      expect.objectContaining({ port: 8448, tls: true, x_forwarded: true, type: 'http' }),
-    ]);
+    expect(homeserver.listeners).toEqual([expect.objectContaining({ port: 8448, tls: true, x_forwarded: true, type: 'http' })]);
     expect(homeserver.listeners[0].resources.flatMap((r: { names: string[] }) => r.names)).toContain('client');
     expect(synapseMounts.get(homeserver.tls_certificate_path)).toBe('certs/internal/synapse.crt');
     expect(synapseMounts.get(homeserver.tls_private_key_path)).toBe('certs/internal/synapse.key');
@@ -149,9 +166,7 @@ describe('npm run compose:config', () => {
 
     expect(homeserver.app_service_config_files).toEqual(['/config/registration.yaml']);
     expect(synapseMounts.get('/config/registration.yaml')).toBe('compose/registration.yaml');
-    expect(synapseMounts.get(compose.services.synapse?.environment?.SYNAPSE_CONFIG_PATH as string)).toBe(
-      'compose/homeserver.yaml',
-    );
+    expect(synapseMounts.get(compose.services.synapse?.environment?.SYNAPSE_CONFIG_PATH as string)).toBe('compose/homeserver.yaml');
     expect(homeserver.signing_key_path).toMatch(/^\/data\//);
     expect(homeserver.media_store_path).toMatch(/^\/data\//);
     expect(homeserver.retention.default_policy.max_lifetime).toBe('365d');
@@ -159,12 +174,30 @@ describe('npm run compose:config', () => {
 
   it('keeps the shared settings of the two homeserver templates together', () => {
     const values = {
-      SERVER_NAME, PUBLIC_BASEURL: 'https://x/', DATA_DIR: '/d', PORT: 8008, BIND_ADDRESS: '127.0.0.1',
-      DATABASE: '  name: sqlite3', REGISTRATION_SHARED_SECRET: 'r', MACAROON_SECRET_KEY: 'm', FORM_SECRET: 'f',
-      REGISTRATION_FILE: '/r.yaml', RETENTION_DAYS: 365, SYNAPSE_DB_PASSWORD: 'p',
+      SERVER_NAME,
+      PUBLIC_BASEURL: 'https://x/',
+      DATA_DIR: '/d',
+      PORT: 8008,
+      BIND_ADDRESS: '127.0.0.1',
+      DATABASE: '  name: sqlite3',
+      REGISTRATION_SHARED_SECRET: 'r',
+      MACAROON_SECRET_KEY: 'm',
+      FORM_SECRET: 'f',
+      REGISTRATION_FILE: '/r.yaml',
+      RETENTION_DAYS: 365,
+      SYNAPSE_DB_PASSWORD: 'p',
     };
-    const specific = ['pid_file', 'listeners', 'tls_certificate_path', 'tls_private_key_path', 'database', 'log_config',
-      'media_store_path', 'signing_key_path', 'app_service_config_files'];
+    const specific = [
+      'pid_file',
+      'listeners',
+      'tls_certificate_path',
+      'tls_private_key_path',
+      'database',
+      'log_config',
+      'media_store_path',
+      'signing_key_path',
+      'app_service_config_files',
+    ];
     const shared = (template: string) => {
       const config = parse(renderTemplate(join(ROOT, 'synapse-config', template), values)) as Record<string, unknown>;
       for (const key of specific) delete config[key];
@@ -253,7 +286,9 @@ describe('npm run compose:config -- --synapse-workers 2', () => {
       expect(svc.image, name).toBe(synapse.image);
       expect(svc.ports, name).toBeUndefined();
       expect(svc.networks, name).toEqual(['backend']);
-      expect(svc.entrypoint, name).toEqual(expect.arrayContaining(['synapse.app.generic_worker', '/config/homeserver.yaml', '/config/worker.yaml']));
+      expect(svc.entrypoint, name).toEqual(
+        expect.arrayContaining(['synapse.app.generic_worker', '/config/homeserver.yaml', '/config/worker.yaml']),
+      );
       expect(svc.healthcheck?.test?.join(' '), name).toContain(`https://${name}:8448/health`);
       expect(svc.depends_on?.synapse?.condition, name).toBe('service_healthy');
       // The signing key is read from main's volume, never written.
@@ -265,7 +300,11 @@ describe('npm run compose:config -- --synapse-workers 2', () => {
   });
 
   it("writes each worker's config: its worker_app and name, TLS listeners", () => {
-    for (const [name, resources] of [['persister1', ['client', 'replication']], ['persister2', ['client', 'replication']], ['appservice1', ['health']]] as const) {
+    for (const [name, resources] of [
+      ['persister1', ['client', 'replication']],
+      ['persister2', ['client', 'replication']],
+      ['appservice1', ['health']],
+    ] as const) {
       const worker = workerFile(name);
       expect(worker.worker_app).toBe('synapse.app.generic_worker');
       expect(worker.worker_name).toBe(name);
@@ -308,7 +347,10 @@ describe('npm run compose:config -- --synapse-workers 2', () => {
 
   it('routes the bridges through the proxy, which lists the persisters over HTTPS', () => {
     const proxy = override.services.proxy?.environment ?? {};
-    expect(String(proxy.SYNAPSE_WORKER_UPSTREAMS).split(' ')).toEqual(['https://synapse-persister1:8448', 'https://synapse-persister2:8448']);
+    expect(String(proxy.SYNAPSE_WORKER_UPSTREAMS).split(' ')).toEqual([
+      'https://synapse-persister1:8448',
+      'https://synapse-persister2:8448',
+    ]);
     for (const bridge of ['bridge-1', 'bridge-2']) {
       expect(override.services[bridge]?.environment).toEqual({ SYNAPSE_URL: 'https://proxy:8448' });
       const merged = { ...compose.services[bridge]?.environment, ...override.services[bridge]?.environment };

@@ -156,7 +156,10 @@ describe('docker-compose.yml', () => {
       ['redis', '/data'],
       ['synapse', '/data'],
     ] as const) {
-      expect(service(name).volumes?.some((v) => v.endsWith(`:${target}`) && !v.startsWith('.')), name).toBe(true);
+      expect(
+        service(name).volumes?.some((v) => v.endsWith(`:${target}`) && !v.startsWith('.')),
+        name,
+      ).toBe(true);
     }
     const synapseMounts = service('synapse').volumes ?? [];
     expect(synapseMounts).toContain('./.local/compose/homeserver.yaml:/config/homeserver.yaml:ro');
@@ -180,16 +183,33 @@ describe('deploy/Caddyfile: Synapse routes', () => {
 
   it("sends each request where the bundled Synapse's router does (synapse-routes.ts)", () => {
     const paths = [
-      '/_matrix/client/v3/rooms/!a:x/send/m.room.message/t1', '/_matrix/client/r0/rooms/!a:x/state/m.room.name/',
-      '/_matrix/client/v3/rooms/!b:x/messages', '/_matrix/client/v3/rooms/!b:x/context/$e', '/_matrix/client/v3/rooms/!b:x/event/$e',
-      '/_matrix/client/v3/rooms/!b:x/redact/$e/t2', '/_matrix/client/v3/rooms/!b:x/join', '/_matrix/client/v3/rooms/!b:x/invite',
-      '/_matrix/client/v3/rooms/!b:x/leave', '/_matrix/client/v3/rooms/!b:x/kick', '/_matrix/client/v3/rooms/!b:x/members',
-      '/_matrix/client/v3/rooms/!b:x/joined_members', '/_matrix/client/v3/join/!c:x', '/_matrix/client/v3/join/#alias:x',
-      '/_matrix/client/v3/rooms/!b:x/typing/@u:x', '/_matrix/client/v3/rooms/!b:x/receipt/m.read/$e',
-      '/_matrix/client/v3/createRoom', '/_matrix/client/v3/profile/@u:x/displayname', '/_matrix/client/v3/register',
-      '/_matrix/client/v3/login', '/_matrix/client/v3/joined_rooms', '/_matrix/client/v3/account/whoami',
-      '/_matrix/client/v3/sync', '/_matrix/client/v1/media/download/x/y', '/_matrix/client/v3/directory/room/#a:x',
-      '/_synapse/client/password_reset', '/_synapse/admin/v1/server_version',
+      '/_matrix/client/v3/rooms/!a:x/send/m.room.message/t1',
+      '/_matrix/client/r0/rooms/!a:x/state/m.room.name/',
+      '/_matrix/client/v3/rooms/!b:x/messages',
+      '/_matrix/client/v3/rooms/!b:x/context/$e',
+      '/_matrix/client/v3/rooms/!b:x/event/$e',
+      '/_matrix/client/v3/rooms/!b:x/redact/$e/t2',
+      '/_matrix/client/v3/rooms/!b:x/join',
+      '/_matrix/client/v3/rooms/!b:x/invite',
+      '/_matrix/client/v3/rooms/!b:x/leave',
+      '/_matrix/client/v3/rooms/!b:x/kick',
+      '/_matrix/client/v3/rooms/!b:x/members',
+      '/_matrix/client/v3/rooms/!b:x/joined_members',
+      '/_matrix/client/v3/join/!c:x',
+      '/_matrix/client/v3/join/#alias:x',
+      '/_matrix/client/v3/rooms/!b:x/typing/@u:x',
+      '/_matrix/client/v3/rooms/!b:x/receipt/m.read/$e',
+      '/_matrix/client/v3/createRoom',
+      '/_matrix/client/v3/profile/@u:x/displayname',
+      '/_matrix/client/v3/register',
+      '/_matrix/client/v3/login',
+      '/_matrix/client/v3/joined_rooms',
+      '/_matrix/client/v3/account/whoami',
+      '/_matrix/client/v3/sync',
+      '/_matrix/client/v1/media/download/x/y',
+      '/_matrix/client/v3/directory/room/#a:x',
+      '/_synapse/client/password_reset',
+      '/_synapse/admin/v1/server_version',
     ];
     for (const path of paths) {
       const route = routeFor(path);

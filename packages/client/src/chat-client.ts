@@ -108,7 +108,9 @@ export function createChatClient(options: ChatClientOptions): ChatClient {
     cursor: new StoredValue<string>(storage, `${prefix}:cursor`),
     page: (since) => request('sync', since === undefined ? {} : { since }),
     newest: async () => {
-      const cursors = (await request('chats:list', {})).chats.flatMap((chat) => (chat.lastMessage ? [BigInt(chat.lastMessage.cursor)] : []));
+      const cursors = (await request('chats:list', {})).chats.flatMap((chat) =>
+        chat.lastMessage ? [BigInt(chat.lastMessage.cursor)] : [],
+      );
       return cursors.length === 0 ? undefined : String(cursors.reduce((a, b) => (a > b ? a : b)));
     },
     message: (message) => events.emit('message', message),
@@ -120,7 +122,13 @@ export function createChatClient(options: ChatClientOptions): ChatClient {
   const outbox = new Outbox({
     saved: new StoredValue<SavedOutbox>(storage, `${prefix}:outbox`),
     send: async (entry) =>
-      (await connection.request('message:send', { bookingId: entry.bookingId, clientId: entry.clientId, text: entry.text }, options.sendTimeoutMs ?? 20_000)).message,
+      (
+        await connection.request(
+          'message:send',
+          { bookingId: entry.bookingId, clientId: entry.clientId, text: entry.text },
+          options.sendTimeoutMs ?? 20_000,
+        )
+      ).message,
     sent: (message) => catchUp.deliver(message),
     failed: (failure) => events.emit('send:failed', failure),
     changed: () => events.emit('outbox'),

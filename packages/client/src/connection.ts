@@ -1,13 +1,7 @@
 // The socket's life: connect with a token from the app, prepare (catch up) before reporting
 // online, reconnect with capped exponential backoff and jitter, and keep the token fresh.
 import { io, type Socket } from 'socket.io-client';
-import type {
-  ClientToServerEvents,
-  PayloadOf,
-  RequestName,
-  ResultOf,
-  ServerToClientEvents,
-} from '../../../bridge/src/protocol/events.ts';
+import type { ClientToServerEvents, PayloadOf, RequestName, ResultOf, ServerToClientEvents } from '../../../bridge/src/protocol/events.ts';
 import type { Ack } from '../../../bridge/src/protocol/types.ts';
 import { Backoff, pause, type BackoffOptions } from './backoff.ts';
 import { ChatError } from './chat-error.ts';
@@ -71,7 +65,12 @@ export class Connection {
     if (!this.socket.connected) return Promise.reject(new ChatError('offline', 'not connected'));
     return new Promise((resolve, reject) => {
       (this.socket.timeout(timeoutMs).emit as unknown as TimedEmit)(event, payload, (error, response) => {
-        if (error) reject(this.socket.connected ? new ChatError('timeout', `no answer to ${event} within ${timeoutMs} ms`) : new ChatError('offline', 'disconnected before the answer'));
+        if (error)
+          reject(
+            this.socket.connected
+              ? new ChatError('timeout', `no answer to ${event} within ${timeoutMs} ms`)
+              : new ChatError('offline', 'disconnected before the answer'),
+          );
         else if (response.ok) resolve(response as ResultOf<E>);
         else reject(ChatError.from(response.error));
       });

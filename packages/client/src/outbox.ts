@@ -113,7 +113,8 @@ export class Outbox {
   async close(): Promise<void> {
     this.closed = true;
     this.suspend();
-    for (const waiter of this.waiters.values()) waiter.reject(new ChatError('closed', 'the client was closed; the send stays queued in storage'));
+    for (const waiter of this.waiters.values())
+      waiter.reject(new ChatError('closed', 'the client was closed; the send stays queued in storage'));
     this.waiters.clear();
     await this.options.saved.settled();
   }

@@ -55,15 +55,26 @@ describe('a connected app', () => {
     await artist.waitFor((received) => received.some((m) => m.id === hello.id), 'hello');
 
     const [chat] = await artist.chat.chats();
-    expect(chat).toMatchObject({ bookingId: booking.bookingId, counterpart: { id: booking.customer.id }, lastMessage: { id: hello.id }, unreadCount: 1 });
+    expect(chat).toMatchObject({
+      bookingId: booking.bookingId,
+      counterpart: { id: booking.customer.id },
+      lastMessage: { id: hello.id },
+      unreadCount: 1,
+    });
     expect((await artist.chat.history(booking.bookingId)).messages.map((m) => m.id)).toContain(hello.id);
 
-    const receipt = next<ReceiptEvent>((l) => customer.chat.on('receipt', l), (r) => r.userId === booking.artist.id);
+    const receipt = next<ReceiptEvent>(
+      (l) => customer.chat.on('receipt', l),
+      (r) => r.userId === booking.artist.id,
+    );
     await artist.chat.markRead(booking.bookingId, hello.id);
     expect(await receipt).toEqual({ bookingId: booking.bookingId, userId: booking.artist.id, messageId: hello.id });
     expect((await artist.chat.chats())[0]?.unreadCount).toBe(0);
 
-    const typing = next<TypingEvent>((l) => customer.chat.on('typing', l), (t) => t.userId === booking.artist.id);
+    const typing = next<TypingEvent>(
+      (l) => customer.chat.on('typing', l),
+      (t) => t.userId === booking.artist.id,
+    );
     artist.chat.setTyping(booking.bookingId, true);
     expect(await typing).toEqual({ bookingId: booking.bookingId, userId: booking.artist.id, typing: true });
   });
@@ -107,7 +118,9 @@ describe('sends the server refuses', () => {
     expect(error).toMatchObject({ code: 'filtered', reason: 'profanity' });
     await after;
     expect(customer.chat.pending()).toEqual([]);
-    expect(customer.chat.failed(bookingId)).toEqual([expect.objectContaining({ text: 'what the fuck', error: expect.objectContaining({ code: 'filtered', reason: 'profanity' }) })]);
+    expect(customer.chat.failed(bookingId)).toEqual([
+      expect.objectContaining({ text: 'what the fuck', error: expect.objectContaining({ code: 'filtered', reason: 'profanity' }) }),
+    ]);
     expect(failures.map((f) => f.text)).toEqual(['what the fuck']);
     await customer.chat.dismissFailed(customer.chat.failed()[0]!.clientId);
     expect(customer.chat.failed()).toEqual([]);

@@ -73,6 +73,8 @@ describe('configuration', () => {
   });
 
   it('refuses production with every origin allowed', () => {
-    expect(() => loadConfig({ ...productionEnv, TLS_TERMINATED_BY_PROXY: 'true', ALLOWED_ORIGINS: '*' })).toThrow(/ALLOWED_ORIGINS: production/);
+    expect(() => loadConfig({ ...productionEnv, TLS_TERMINATED_BY_PROXY: 'true', ALLOWED_ORIGINS: '*' })).toThrow(
+      /ALLOWED_ORIGINS: production/,
+    );
   });
 });

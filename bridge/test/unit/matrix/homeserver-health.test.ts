@@ -16,15 +16,21 @@ function standIn() {
     server,
     probes: () => probes,
     setHealthy: (value: boolean) => (healthy = value),
-    listen: (port = 0) => new Promise<number>((resolve) => server.listen(port, '127.0.0.1', () => resolve((server.address() as AddressInfo).port))),
-    close: () => new Promise<void>((resolve) => {
-      server.close(() => resolve());
-      server.closeAllConnections();
-    }),
+    listen: (port = 0) =>
+      new Promise<number>((resolve) => server.listen(port, '127.0.0.1', () => resolve((server.address() as AddressInfo).port))),
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        server.closeAllConnections();
+      }),
   };
 }
 
-const state = (health: HomeserverHealth) => health.check().then(() => 'reachable', () => 'unreachable');
+const state = (health: HomeserverHealth) =>
+  health.check().then(
+    () => 'reachable',
+    () => 'unreachable',
+  );
 
 let running: HomeserverHealth | undefined;
 afterEach(() => running?.stop());

@@ -13,11 +13,7 @@ const ann = { id: 'ann', role: 'customer' as const, name: 'Ann' };
 
 describe('which Matrix events apps see', () => {
   it('shows text with its client id', () => {
-    const row = eventToRow(
-      { ...base, content: { msgtype: 'm.text', body: 'hi', 'com.bookingchat.client_id': 'c1' } },
-      'b1',
-      ann,
-    );
+    const row = eventToRow({ ...base, content: { msgtype: 'm.text', body: 'hi', 'com.bookingchat.client_id': 'c1' } }, 'b1', ann);
     expect(row).toMatchObject({ kind: 'text', content: { text: 'hi' }, client_id: 'c1', sender_role: 'customer' });
     expect(row?.created_at.toISOString()).toBe('2023-11-14T22:13:20.000Z');
   });

@@ -28,7 +28,14 @@ function writer(refuse: (row: NewMessageRow) => Error | undefined) {
 }
 
 const entry = (id: string): Entry => {
-  const event = { event_id: id, room_id: '!r:hs', sender: '@s:hs', type: 'm.room.message', origin_server_ts: 0, content: { body: 'secret' } };
+  const event = {
+    event_id: id,
+    room_id: '!r:hs',
+    sender: '@s:hs',
+    type: 'm.room.message',
+    origin_server_ts: 0,
+    content: { body: 'secret' },
+  };
   return { event, row: { event_id: id } as NewMessageRow };
 };
 
@@ -46,7 +53,7 @@ describe('writing a transaction to the read model', () => {
     expect(writes).toEqual([3, 1, 1, 1]);
     expect(letters).toMatchObject([{ eventId: '$bad', sqlstate: '22008', txnId: 't1', error: 'refused 22008' }]);
     expect(JSON.parse(letters[0]!.event).content.body).toBe('secret');
-    expect((await metrics.registry.getSingleMetricAsString('bookingchat_dead_letters_total'))).toMatch(/ 1$/);
+    expect(await metrics.registry.getSingleMetricAsString('bookingchat_dead_letters_total')).toMatch(/ 1$/);
   });
 
   it('throws on when the database cannot be reached, setting nothing aside (Synapse retries)', async () => {

@@ -32,7 +32,9 @@ describe('a redaction', () => {
     const older = { ...event('m.room.redaction'), redacts: '$gone' };
     const v11 = event('m.room.redaction', { redacts: '$gone' });
     for (const redaction of [older, v11]) {
-      expect(await redactions.handle(redaction)).toEqual({ entry: { event: redaction, deletion: { event_id: '$gone', redacted_by: '@staff:hs' } } });
+      expect(await redactions.handle(redaction)).toEqual({
+        entry: { event: redaction, deletion: { event_id: '$gone', redacted_by: '@staff:hs' } },
+      });
     }
   });
 

@@ -44,7 +44,14 @@ describe('strings from Matrix are made storable, never refused', () => {
   });
 
   it('system data is made storable deeply, keys too', () => {
-    const content = { msgtype: 'm.notice', body: 'x', 'com.bookingchat.system': { type: 't\u0000', data: { 'k\u0000': [{ v: '\udc00' }] } } };
-    expect(eventToRow(event(content), 'b1', SYSTEM_SENDER)?.content.system).toEqual({ type: 't\uFFFD', data: { 'k\uFFFD': [{ v: '\uFFFD' }] } });
+    const content = {
+      msgtype: 'm.notice',
+      body: 'x',
+      'com.bookingchat.system': { type: 't\u0000', data: { 'k\u0000': [{ v: '\udc00' }] } },
+    };
+    expect(eventToRow(event(content), 'b1', SYSTEM_SENDER)?.content.system).toEqual({
+      type: 't\uFFFD',
+      data: { 'k\uFFFD': [{ v: '\uFFFD' }] },
+    });
   });
 });

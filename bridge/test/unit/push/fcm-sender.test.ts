@@ -80,7 +80,9 @@ describe('FCM error answers', () => {
   it('an unregistered token means the device is gone', async () => {
     fcm.failFor('token-uninstalled', 'UNREGISTERED');
     expect(await sender.send('token-uninstalled', message)).toEqual({
-      ok: false, gone: true, reason: 'messaging/registration-token-not-registered (404)',
+      ok: false,
+      gone: true,
+      reason: 'messaging/registration-token-not-registered (404)',
     });
   });
 
@@ -92,7 +94,10 @@ describe('FCM error answers', () => {
   it('quota exceeded keeps the device and retries after the Retry-After FCM gave', async () => {
     fcm.failFor('token-busy', 'QUOTA_EXCEEDED', { retryAfter: '30' });
     expect(await sender.send('token-busy', message)).toEqual({
-      ok: false, gone: false, retryAfterMs: 30_000, reason: 'messaging/message-rate-exceeded (429)',
+      ok: false,
+      gone: false,
+      retryAfterMs: 30_000,
+      reason: 'messaging/message-rate-exceeded (429)',
     });
     expect(sentTo('token-busy')).toHaveLength(1);
   });
@@ -105,7 +110,10 @@ describe('FCM error answers', () => {
   it('unavailable with a long Retry-After comes back to be retried later, sent once', async () => {
     fcm.failFor('token-outage', 'UNAVAILABLE', { retryAfter: '120' });
     expect(await sender.send('token-outage', message)).toEqual({
-      ok: false, gone: false, retryAfterMs: 120_000, reason: 'messaging/server-unavailable (503)',
+      ok: false,
+      gone: false,
+      retryAfterMs: 120_000,
+      reason: 'messaging/server-unavailable (503)',
     });
     expect(sentTo('token-outage')).toHaveLength(1);
   });

@@ -13,7 +13,13 @@ function notifier(options: { previews: boolean; muted?: string[]; foreground?: s
     outbox: { settleMessage: async (_messageId: string, jobs: typeof queued) => queued.push(...jobs) },
     presence: { foregroundAmong: async () => new Set(options.foreground ?? []) } as never,
     bookings: { listForUser: async () => [{ booking_id: 'b1' }, { booking_id: 'b2' }] } as never,
-    messages: { unreadCounts: async () => new Map([['b1', 2], ['b2', 3]]) } as never,
+    messages: {
+      unreadCounts: async () =>
+        new Map([
+          ['b1', 2],
+          ['b2', 3],
+        ]),
+    } as never,
     previews: options.previews,
     onQueued: () => undefined,
   });
@@ -36,7 +42,10 @@ describe('what a push says and to whom', () => {
     const { subject, queued } = notifier({ previews: true });
     await subject.queue(message(), ['ann', 'bea']);
     expect(queued).toHaveLength(1);
-    expect(queued[0]).toMatchObject({ device_id: 'device-of-bea', message: { title: 'Ann', badge: 5, collapseKey: 'booking-b1', bookingId: 'b1', messageId: '$m' } });
+    expect(queued[0]).toMatchObject({
+      device_id: 'device-of-bea',
+      message: { title: 'Ann', badge: 5, collapseKey: 'booking-b1', bookingId: 'b1', messageId: '$m' },
+    });
     expect(queued[0]!.message.body).toHaveLength(120);
   });
 

@@ -5,16 +5,23 @@ import { DEFAULT_WEBPUSH_ALLOWED_HOSTS } from '../../../src/config/push-hosts.ts
 import { isPublicAddress, PushEndpointPolicy } from '../../../src/push/push-endpoints.ts';
 
 const resolvesTo = (table: Record<string, string[]>) => async (host: string) => table[host] ?? [];
-const policy = new PushEndpointPolicy(DEFAULT_WEBPUSH_ALLOWED_HOSTS, resolvesTo({
-  'fcm.googleapis.com': ['142.250.74.106'],
-  'web.push.apple.com': ['17.188.182.11', '2620:149:a44::10'],
-  'rebound.push.apple.com': ['17.188.182.11', '10.1.2.3'],
-  'inside.push.services.mozilla.com': ['::ffff:127.0.0.1'],
-}));
-const refusal = (endpoint: string) => policy.check(endpoint).then(() => 'allowed', (error: { code: string; message: string }) => error.message);
+const policy = new PushEndpointPolicy(
+  DEFAULT_WEBPUSH_ALLOWED_HOSTS,
+  resolvesTo({
+    'fcm.googleapis.com': ['142.250.74.106'],
+    'web.push.apple.com': ['17.188.182.11', '2620:149:a44::10'],
+    'rebound.push.apple.com': ['17.188.182.11', '10.1.2.3'],
+    'inside.push.services.mozilla.com': ['::ffff:127.0.0.1'],
+  }),
+);
+const refusal = (endpoint: string) =>
+  policy.check(endpoint).then(
+    () => 'allowed',
+    (error: { code: string; message: string }) => error.message,
+  );
 
 describe('Web Push endpoints', () => {
-  it('allows the browsers\' push services', async () => {
+  it("allows the browsers' push services", async () => {
     await expect(policy.check('https://fcm.googleapis.com/fcm/send/abc')).resolves.toBeUndefined();
     await expect(policy.check('https://web.push.apple.com/QGx')).resolves.toBeUndefined();
   });
@@ -33,7 +40,10 @@ describe('Web Push endpoints', () => {
   });
 
   it('allows a private address only when that exact host (and port) is listed', async () => {
-    const internal = new PushEndpointPolicy(['push.internal:8443', '127.0.0.1:9443', '*.example.net'], resolvesTo({ 'push.internal': ['10.0.0.7'], 'a.example.net': ['10.0.0.8'] }));
+    const internal = new PushEndpointPolicy(
+      ['push.internal:8443', '127.0.0.1:9443', '*.example.net'],
+      resolvesTo({ 'push.internal': ['10.0.0.7'], 'a.example.net': ['10.0.0.8'] }),
+    );
     await expect(internal.check('https://push.internal:8443/x')).resolves.toBeUndefined();
     await expect(internal.check('https://127.0.0.1:9443/x')).resolves.toBeUndefined();
     await expect(internal.check('https://127.0.0.1:9000/x')).rejects.toThrow(/not a known push service/);
@@ -54,7 +64,10 @@ describe('Web Push endpoints', () => {
       fc.integer({ min: 0, max: 0xffff }).map((n) => `fe80::${n.toString(16)}`),
       fc.integer({ min: 0, max: 0xffff }).map((n) => `fd00::${n.toString(16)}`),
     );
-    fc.assert(fc.property(inside, (address) => !isPublicAddress(address)), { numRuns: 2000 });
+    fc.assert(
+      fc.property(inside, (address) => !isPublicAddress(address)),
+      { numRuns: 2000 },
+    );
     expect(['1.1.1.1', '142.250.74.106', '2620:149:a44::10'].every(isPublicAddress)).toBe(true);
   });
 });

@@ -26,7 +26,11 @@ const pushesTo = (endpoint: string) => service.received.filter((push) => push.en
 beforeAll(async () => {
   service = await startWebPushEndpoint();
   sender = new WebPushSender({
-    vapidPublicKey: vapid.publicKey, vapidPrivateKey: vapid.privateKey, subject, agent: service.agent, ttlSeconds: 600,
+    vapidPublicKey: vapid.publicKey,
+    vapidPrivateKey: vapid.privateKey,
+    subject,
+    agent: service.agent,
+    ttlSeconds: 600,
     // The service, and a port on the same host where nothing listens (an unreachable push service).
     endpoints: new PushEndpointPolicy([service.allowedHost, '127.0.0.1:1']),
   });
@@ -37,7 +41,7 @@ afterAll(async () => {
 });
 
 describe('sending a web push', () => {
-  it('the payload decrypts, with the subscription\'s key, to the message as JSON', async () => {
+  it("the payload decrypts, with the subscription's key, to the message as JSON", async () => {
     const subscription = service.subscribe(vapid.publicKey);
     expect(await sender.send(subscription, message)).toEqual({ ok: true });
 
@@ -78,7 +82,7 @@ describe('push service answers', () => {
     service.answer(subscription.endpoint, 429, new Date(Date.now() + 90_000).toUTCString());
     const outcome = await sender.send(subscription, message);
     expect(outcome).toMatchObject({ ok: false, gone: false, reason: 'webpush/429' });
-    const retryAfterMs = outcome.ok ? 0 : outcome.retryAfterMs ?? 0;
+    const retryAfterMs = outcome.ok ? 0 : (outcome.retryAfterMs ?? 0);
     expect(retryAfterMs).toBeGreaterThan(85_000);
     expect(retryAfterMs).toBeLessThanOrEqual(90_000);
   });
@@ -98,7 +102,12 @@ describe('push service answers', () => {
 
   it('an unreachable push service is retried later', async () => {
     const subscription = { ...service.subscribe(vapid.publicKey), endpoint: 'https://127.0.0.1:1/push/nowhere' };
-    expect(await sender.send(subscription, message)).toMatchObject({ ok: false, gone: false, retryAfterMs: 5_000, reason: 'webpush/ECONNREFUSED' });
+    expect(await sender.send(subscription, message)).toMatchObject({
+      ok: false,
+      gone: false,
+      retryAfterMs: 5_000,
+      reason: 'webpush/ECONNREFUSED',
+    });
   });
 
   it('a subscription whose keys cannot be encrypted to is gone without a request', async () => {
@@ -120,6 +129,8 @@ describe('configuration', () => {
   it('a bad VAPID key or subject is refused at start-up', () => {
     const endpoints = new PushEndpointPolicy([service.allowedHost]);
     expect(() => new WebPushSender({ vapidPublicKey: 'short', vapidPrivateKey: vapid.privateKey, subject, endpoints })).toThrow();
-    expect(() => new WebPushSender({ vapidPublicKey: vapid.publicKey, vapidPrivateKey: vapid.privateKey, subject: 'push@example', endpoints })).toThrow();
+    expect(
+      () => new WebPushSender({ vapidPublicKey: vapid.publicKey, vapidPrivateKey: vapid.privateKey, subject: 'push@example', endpoints }),
+    ).toThrow();
   });
 });

@@ -134,7 +134,10 @@ describe('the configuration watcher', () => {
     // The barrier: a probe polling as often sees two later edits, one poll apart at least; an
     // open watcher would have polled in that time too.
     const probed: string[] = [];
-    const probe = new FilterConfigWatcher(path, logger, { intervalMs: 25, onReload: (filter) => probed.push(filter.categories.profanity!) });
+    const probe = new FilterConfigWatcher(path, logger, {
+      intervalMs: 25,
+      onReload: (filter) => probed.push(filter.categories.profanity!),
+    });
     try {
       writeFileSync(path, profanity('mask') + '# two, unseen\n');
       await until(() => probed.length === 1);

@@ -31,8 +31,20 @@ describe('the handshake token', () => {
     ['without exp', () => token({}, { exp: null })],
     ['with an unknown role', () => token({ role: 'admin' })],
     ['signed with another algorithm', () => token({}, { alg: 'HS512' })],
-    ['signed with another key', () => new SignJWT({ role: 'artist' }).setProtectedHeader({ alg: 'HS256' }).setSubject('u1').setExpirationTime('5m').sign(new TextEncoder().encode('x'.repeat(40)))],
-    ['unsigned', async () => `${Buffer.from('{"alg":"none"}').toString('base64url')}.${Buffer.from('{"sub":"u1","role":"artist","exp":9999999999}').toString('base64url')}.`],
+    [
+      'signed with another key',
+      () =>
+        new SignJWT({ role: 'artist' })
+          .setProtectedHeader({ alg: 'HS256' })
+          .setSubject('u1')
+          .setExpirationTime('5m')
+          .sign(new TextEncoder().encode('x'.repeat(40))),
+    ],
+    [
+      'unsigned',
+      async () =>
+        `${Buffer.from('{"alg":"none"}').toString('base64url')}.${Buffer.from('{"sub":"u1","role":"artist","exp":9999999999}').toString('base64url')}.`,
+    ],
     ['from another issuer', () => token({}, { iss: 'someone-else' })],
     ['garbage', async () => 'not-a-jwt'],
     ['missing', async () => undefined],
@@ -43,7 +55,9 @@ describe('the handshake token', () => {
 
 describe('the handshake token against a key set URL', () => {
   async function serveKeySet(keys: object[]): Promise<{ url: string; close(): Promise<void> }> {
-    const server = createServer((_request, response) => response.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ keys })));
+    const server = createServer((_request, response) =>
+      response.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ keys })),
+    );
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
     const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/jwks`;
     return { url, close: () => new Promise((resolve) => server.close(() => resolve())) };
@@ -51,7 +65,11 @@ describe('the handshake token against a key set URL', () => {
 
   async function signed(kid: string) {
     const { privateKey, publicKey } = await generateKeyPair('ES256');
-    const jwt = await new SignJWT({ role: 'artist' }).setProtectedHeader({ alg: 'ES256', kid }).setSubject('u1').setExpirationTime('5m').sign(privateKey);
+    const jwt = await new SignJWT({ role: 'artist' })
+      .setProtectedHeader({ alg: 'ES256', kid })
+      .setSubject('u1')
+      .setExpirationTime('5m')
+      .sign(privateKey);
     return { jwt, jwk: { ...(await exportJWK(publicKey)), kid, alg: 'ES256' } };
   }
 

@@ -30,7 +30,10 @@ export async function startNetworkSwitch(bridgeUrl: string): Promise<NetworkSwit
     bridgeSide.on('data', (chunk: Buffer) => {
       if (!answersLost) appSide.write(chunk);
     });
-    for (const [socket, other] of [[appSide, bridgeSide], [bridgeSide, appSide]] as const) {
+    for (const [socket, other] of [
+      [appSide, bridgeSide],
+      [bridgeSide, appSide],
+    ] as const) {
       socket.on('error', () => undefined);
       socket.on('close', () => {
         open.delete(socket);

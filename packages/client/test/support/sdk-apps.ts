@@ -20,12 +20,7 @@ export interface SdkApp {
   tokensIssued(): number;
 }
 
-export function sdkApp(
-  url: string,
-  userId: string,
-  role: 'customer' | 'artist',
-  options: Partial<ChatClientOptions> = {},
-): SdkApp {
+export function sdkApp(url: string, userId: string, role: 'customer' | 'artist', options: Partial<ChatClientOptions> = {}): SdkApp {
   let issued = 0;
   const chat = createChatClient({
     url,
