@@ -3,6 +3,7 @@
 // `retryAfterMs` present: a transient failure, try again no sooner than that.
 // Neither: a permanent failure of this push only (logged, dropped).
 import { WebPushError } from 'web-push';
+import { NETWORK_ERROR_CODES } from '../shared/network-errors.ts';
 
 export type PushOutcome = { ok: true } | { ok: false; gone: boolean; retryAfterMs?: number; reason: string };
 
@@ -65,17 +66,6 @@ export function fromFcmError(error: unknown): PushOutcome {
   return failed(reason);
 }
 
-const NETWORK_CODES = new Set([
-  'ECONNREFUSED',
-  'ECONNRESET',
-  'ETIMEDOUT',
-  'EPIPE',
-  'ENOTFOUND',
-  'EAI_AGAIN',
-  'EHOSTUNREACH',
-  'ENETUNREACH',
-]);
-
 /** A rejection of web-push's `sendNotification()` → outcome (RFC 8030 push service answers). */
 export function fromWebPushError(error: unknown): PushOutcome {
   if (error instanceof WebPushError) {
@@ -88,7 +78,7 @@ export function fromWebPushError(error: unknown): PushOutcome {
     return failed(reason);
   }
   const code = (error as { code?: unknown } | undefined)?.code;
-  if (typeof code === 'string' && NETWORK_CODES.has(code)) return retry(`webpush/${code}`, TRANSIENT_RETRY_MS);
+  if (typeof code === 'string' && NETWORK_ERROR_CODES.has(code)) return retry(`webpush/${code}`, TRANSIENT_RETRY_MS);
   if (error instanceof Error && error.message === 'Socket timeout') return retry('webpush/timeout', TRANSIENT_RETRY_MS);
   return failed(`webpush/${error instanceof Error ? error.message : 'unknown'}`);
 }

@@ -1,6 +1,7 @@
 // What a database failure means for the caller: the data was refused (retrying the same data
 // fails the same way, so it must be set aside) or the database could not be reached (retrying
 // later succeeds, so the caller must not acknowledge anything). Anything else is neither.
+import { NETWORK_ERROR_CODES } from '../shared/network-errors.ts';
 
 /** PostgreSQL's five-character SQLSTATE of a pg error, if it is one. */
 export function sqlStateOf(error: unknown): string | undefined {
@@ -21,16 +22,6 @@ export function isDataError(error: unknown): boolean {
 // 08: connection exceptions; 57P01–57P03: the server is shutting down or not yet accepting;
 // 53300: too many connections.
 const OUTAGE_STATES = /^(08...|57P0[1-3]|53300)$/;
-const NETWORK_CODES = new Set([
-  'ECONNREFUSED',
-  'ECONNRESET',
-  'ETIMEDOUT',
-  'EPIPE',
-  'ENOTFOUND',
-  'EAI_AGAIN',
-  'EHOSTUNREACH',
-  'ENETUNREACH',
-]);
 // pg's own errors when a connection dies under a query carry no code, only these messages
 // (knex puts the statement in front of them).
 const LOST_CONNECTION = /Connection terminated|not queryable|Connection ended/;
@@ -43,7 +34,7 @@ export function isDatabaseOutage(error: unknown): boolean {
   const state = sqlStateOf(error);
   if (state !== undefined) return OUTAGE_STATES.test(state);
   const code = (error as { code?: unknown }).code;
-  if (typeof code === 'string' && NETWORK_CODES.has(code)) return true;
+  if (typeof code === 'string' && NETWORK_ERROR_CODES.has(code)) return true;
   // Node reports a refused connection to every address of a host as one AggregateError.
   if (error instanceof AggregateError) return error.errors.some(isDatabaseOutage);
   return LOST_CONNECTION.test(error.message);
