@@ -8,6 +8,7 @@ import type { RoomAdmin } from '../matrix/room-admin.ts';
 import type { UserDelivery } from '../messages/user-delivery.ts';
 import { isMember, membersOf } from './members.ts';
 import type { Logger } from '../observability/logger.ts';
+import { AppError } from '../protocol/errors.ts';
 import type { BookingUpsert } from '../protocol/schemas.ts';
 import type { BookingFields, BookingRow, BookingsStore } from '../store/bookings-store.ts';
 import type { UsersStore } from '../store/users-store.ts';
@@ -70,6 +71,8 @@ export class BookingChats {
         logger.info({ bookingId }, 'booking room brought in line with its booking');
       } catch (err) {
         logger.warn({ err, bookingId }, 'booking room still behind its booking: the next PUT or repair pass finishes it');
+        // The homeserver is away: the rest would each fail the same way; its recovery runs the pass again.
+        if (err instanceof AppError && err.code === 'unavailable') return;
       }
     }
   }

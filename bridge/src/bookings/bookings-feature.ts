@@ -34,9 +34,18 @@ export function createBookings({ bookings, users, messages, view, homeserver, de
   const sync = new RoomSync(bookings, admin, homeserver.ids);
   const bookingChats = new BookingChats({ homeserver, admin, sync, bookings, users, chats, delivery, logger });
   const systemMessages = new SystemMessages(homeserver, bookings, waiters);
-  // Rooms a crash or a refusing Synapse left behind their booking's row: one pass at a time, the next queued.
-  let repairs = Promise.resolve();
-  const repairRooms = () => (repairs = repairs.then(() => bookingChats.repairUnsynced()));
+  // Rooms a crash or a refusing Synapse left behind their booking's row: one pass at a time, and
+  // at most one more queued however often it is asked for (a restart is reported twice: by the
+  // supervisor and by the health watch).
+  let running: Promise<void> | undefined;
+  let queued: Promise<void> | undefined;
+  const repairRooms = (): Promise<void> => {
+    if (!running) return (running = bookingChats.repairUnsynced().finally(() => (running = undefined)));
+    return (queued ??= running.then(() => {
+      queued = undefined;
+      return repairRooms();
+    }));
+  };
   return {
     access,
     chats,
@@ -45,6 +54,9 @@ export function createBookings({ bookings, users, messages, view, homeserver, de
     /** Also when Synapse comes back. */
     repairRooms,
     start: () => void repairRooms(),
-    stop: () => repairs,
+    stop: async () => {
+      await queued;
+      await running;
+    },
   };
 }

@@ -62,8 +62,13 @@ export function createSocketServer(options: SocketServerOptions): SocketServer {
       socket.data = await verifier.verify((socket.handshake.auth as { token?: unknown } | undefined)?.token);
       const { userId } = socket.data;
       await options.admit(userId, socket.id);
-      // A connection that closes before the socket connects has no `disconnect`.
+      // A connection that closes before the socket connects has no `disconnect`; one that closed
+      // while it was being admitted has no `close` to come either, and would hold its seat for good.
       const release = () => options.release(userId, socket.id);
+      if (socket.conn.readyState !== 'open') {
+        release();
+        return next(new Error('the connection closed during the handshake'));
+      }
       socket.once('disconnect', release);
       socket.conn.once('close', release);
       next();

@@ -88,8 +88,10 @@ export function mediaRoutes(deps: MediaRoutesDeps): Router {
         response.setHeader('X-Content-Type-Options', 'nosniff');
         response.setHeader('Content-Security-Policy', "default-src 'none'; sandbox");
         response.setHeader('Cache-Control', 'private, max-age=3600');
+        // fetch decodes a compressed body, so the upstream's length is only ours when nothing was decoded.
         const length = upstream.headers.get('content-length');
-        if (length) response.setHeader('Content-Length', length);
+        const encoding = upstream.headers.get('content-encoding') ?? 'identity';
+        if (length && encoding === 'identity') response.setHeader('Content-Length', length);
       },
     );
   };

@@ -3,6 +3,7 @@
 // older backup) are fetched back from Synapse and put on the one road, so apps get them live and
 // by `sync`, once each. Runs at start-up and whenever the homeserver comes back, in the
 // background, one pass at a time.
+import { fromMatrixError } from '../matrix/errors.ts';
 import type { Homeserver } from '../matrix/homeserver.ts';
 import type { Logger } from '../observability/logger.ts';
 import type { Metrics } from '../observability/metrics.ts';
@@ -40,6 +41,8 @@ interface PassTotals {
   deletions: number;
   failedRooms: number;
   firstError?: unknown;
+  /** The homeserver stopped answering: the rooms left are not tried (the recovery trigger runs the pass again). */
+  homeserverDown?: boolean;
 }
 
 /**
@@ -101,7 +104,8 @@ export class Reconciliation {
       const ran = await store.whileLocked(async () => {
         const rooms = await store.recentlyActive(new Date(Date.now() - this.deps.days * DAY_MS), this.deps.maxRooms);
         totals.rooms = rooms.length;
-        await forEachAtMost(CONCURRENCY, rooms, (room) => this.compareRoom(room, totals));
+        const horizon = (await this.deps.horizon())?.getTime() ?? 0;
+        await forEachAtMost(CONCURRENCY, rooms, (room) => this.compareRoom(room, horizon, totals));
       });
       metrics.reconciliationPasses.inc({ outcome: ran ? 'completed' : 'skipped' });
       const { firstError: err, ...counts } = totals;
@@ -115,10 +119,10 @@ export class Reconciliation {
     }
   }
 
-  private async compareRoom(room: ActiveRoom, totals: PassTotals): Promise<void> {
-    if (this.stopping) return;
+  private async compareRoom(room: ActiveRoom, horizon: number, totals: PassTotals): Promise<void> {
+    if (this.stopping || totals.homeserverDown) return;
     try {
-      const missing = await this.missingEvents(room);
+      const missing = await this.missingEvents(room, horizon);
       // Oldest first, as Synapse would have sent them; in pages, so that the read model's write
       // lock is never held long against live transactions.
       for (let end = missing.length; end > 0; end -= PAGE_SIZE) {
@@ -132,6 +136,7 @@ export class Reconciliation {
     } catch (err) {
       totals.failedRooms += 1;
       totals.firstError ??= err;
+      if (fromMatrixError(err).code === 'unavailable') totals.homeserverDown = true;
     }
   }
 
@@ -140,12 +145,11 @@ export class Reconciliation {
    * was in step there; going one page past the newest event it knows also catches a gap below
    * events that did arrive), the read model's horizon, the room's start, or MAX_PAGES. Newest first.
    */
-  private async missingEvents(room: ActiveRoom): Promise<RoomEvent[]> {
-    const horizon = (await this.deps.horizon())?.getTime() ?? 0;
+  private async missingEvents(room: ActiveRoom, horizon: number): Promise<RoomEvent[]> {
     const missing: RoomEvent[] = [];
     let from: string | undefined;
     for (let page = 0; page < MAX_PAGES && !this.stopping; page++) {
-      const { events, end } = await this.deps.homeserver.roomEventsBefore(room.room_id, from, PAGE_SIZE);
+      const { events, received, end } = await this.deps.homeserver.roomEventsBefore(room.room_id, from, PAGE_SIZE);
       const kept = events.filter((event) => event.origin_server_ts >= horizon);
       const ids = kept.flatMap((event) => {
         const target = redactedEventId(event);
@@ -154,7 +158,8 @@ export class Reconciliation {
       const known = await this.deps.store.known(ids);
       const found = kept.filter((event) => isMissing(event, known));
       missing.push(...found);
-      if (found.length === 0 || kept.length < PAGE_SIZE || !end) break;
+      // A short page from Synapse is the room's start; fewer kept than parsed is the horizon.
+      if (found.length === 0 || received < PAGE_SIZE || kept.length < events.length || !end) break;
       from = end;
     }
     return missing;

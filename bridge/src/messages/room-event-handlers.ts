@@ -44,8 +44,10 @@ export function relationOf(event: RoomEvent): string | undefined {
 
 /** The handler for this event: its relation's, when one is registered, else its type's. */
 export function handlerFor(handlers: RoomEventHandlers, event: RoomEvent): RoomEventHandler | undefined {
-  const relation = relationOf(event);
-  return (relation === undefined ? undefined : handlers[relation]) ?? handlers[event.type];
+  // Own keys only: an event type or relation named `constructor` or `__proto__` must find nothing,
+  // not Object's own members (that would throw, and Synapse would retry the transaction for ever).
+  const own = (key: string | undefined) => (key !== undefined && Object.hasOwn(handlers, key) ? handlers[key] : undefined);
+  return own(relationOf(event)) ?? own(event.type);
 }
 
 /** A message (text, image, system): a new row, as apps show it. */
@@ -71,9 +73,11 @@ export class MessageHandler implements RoomEventHandler {
 
 /** A redaction (staff in Element): the message it names leaves the read model. */
 export class RedactionHandler implements RoomEventHandler {
-  async handle(event: RoomEvent): Promise<Handled> {
+  async handle(event: RoomEvent, booking: BookingRow): Promise<Handled> {
     const redacted = redactedEventId(event);
-    return redacted ? { entry: { event, deletion: { event_id: redacted, redacted_by: event.sender } } } : IGNORED;
+    return redacted
+      ? { entry: { event, deletion: { event_id: redacted, booking_id: booking.booking_id, redacted_by: event.sender } } }
+      : IGNORED;
   }
 }
 

@@ -76,6 +76,11 @@ function preview(message: Message): string {
   return truncate(message.text ?? '');
 }
 
+/** Never cuts a surrogate pair in half: a lone surrogate is refused by the push job's jsonb column. */
 function truncate(text: string): string {
-  return text.length > PREVIEW_LENGTH ? `${text.slice(0, PREVIEW_LENGTH - 1)}…` : text;
+  if (text.length <= PREVIEW_LENGTH) return text;
+  let end = PREVIEW_LENGTH - 1;
+  const last = text.charCodeAt(end - 1);
+  if (last >= 0xd800 && last <= 0xdbff) end -= 1;
+  return `${text.slice(0, end)}…`;
 }

@@ -49,9 +49,6 @@ export function isPublicAddress(address: string): boolean {
 
 type Resolve = (host: string) => Promise<string[]>;
 
-/** The `reason` of a refusal that may pass later (the name did not resolve now). */
-export const UNRESOLVED = 'unresolved';
-
 const resolveAll: Resolve = (host) =>
   new Promise((resolve, reject) =>
     dnsLookup(host, { all: true }, (err, addresses) => (err ? reject(err) : resolve(addresses.map((a) => a.address)))),
@@ -66,8 +63,11 @@ export class PushEndpointPolicy {
     this.resolve = resolve;
   }
 
-  /** Throws `invalid` unless the worker may POST to this endpoint. */
-  async check(endpoint: string): Promise<void> {
+  /**
+   * Throws `invalid` unless the worker may POST to this endpoint. `resolve: false` skips the DNS
+   * look-up (at send time, where the agent's `lookup` refuses private answers on connecting).
+   */
+  async check(endpoint: string, { resolve = true } = {}): Promise<void> {
     const url = new URL(endpoint);
     if (url.protocol !== 'https:') throw refused('a Web Push endpoint must be https');
     const host = url.hostname.toLowerCase();
@@ -77,8 +77,9 @@ export class PushEndpointPolicy {
     }
     if (this.listedExactly(host, port)) return;
     const literal = host.replace(/^\[|\]$/g, '');
+    if (!isIP(literal) && !resolve) return;
     const addresses = isIP(literal) ? [literal] : await this.resolve(host).catch(() => []);
-    if (addresses.length === 0) throw new AppError('invalid', `${host} does not resolve`, undefined, UNRESOLVED);
+    if (addresses.length === 0) throw refused(`${host} does not resolve`);
     if (!addresses.every(isPublicAddress)) throw refused(`${host} is not a public address`);
   }
 
@@ -90,7 +91,7 @@ export class PushEndpointPolicy {
   readonly lookup: LookupFunction = (hostname, options, callback) => {
     dnsLookup(hostname, { ...options, all: true }, (err, addresses: LookupAddress[]) => {
       if (err) return callback(err, '', 0);
-      const exact = this.patterns.some((pattern) => !pattern.startsWith('*.') && pattern.split(':')[0] === hostname.toLowerCase());
+      const exact = this.patterns.some((pattern) => !pattern.startsWith('*.') && partsOf(pattern).host === hostname.toLowerCase());
       const usable = exact ? addresses : addresses.filter((a) => isPublicAddress(a.address));
       if (usable.length === 0) return callback(Object.assign(new Error(`${hostname} is not a public address`), { code: 'EACCES' }), '', 0);
       if (options.all) return (callback as unknown as (e: null, a: LookupAddress[]) => void)(null, usable);
@@ -103,13 +104,18 @@ export class PushEndpointPolicy {
   }
 }
 
-function matches(pattern: string, host: string, port: string): boolean {
+/** A pattern's host and port; without a port only https's own (443) is meant. */
+function partsOf(pattern: string): { host: string; port: string } {
   const portAt = pattern.lastIndexOf(':');
   const hasPort = portAt > pattern.lastIndexOf(']') && /^\d+$/.test(pattern.slice(portAt + 1));
-  const patternHost = hasPort ? pattern.slice(0, portAt) : pattern;
-  if (hasPort && pattern.slice(portAt + 1) !== port) return false;
-  if (patternHost.startsWith('*.')) return host.endsWith(patternHost.slice(1));
-  return host === patternHost;
+  return hasPort ? { host: pattern.slice(0, portAt), port: pattern.slice(portAt + 1) } : { host: pattern, port: '443' };
+}
+
+function matches(pattern: string, host: string, port: string): boolean {
+  const parts = partsOf(pattern);
+  if (parts.port !== port) return false;
+  if (parts.host.startsWith('*.')) return host.endsWith(parts.host.slice(1));
+  return host === parts.host;
 }
 
 const refused = (message: string) => new AppError('invalid', message);

@@ -2,8 +2,7 @@
 // payload encryption (RFC 8291), with the `web-push` package.
 import { Agent } from 'node:https';
 import webpush from 'web-push';
-import { AppError } from '../protocol/errors.ts';
-import { UNRESOLVED, type PushEndpointPolicy } from './push-endpoints.ts';
+import type { PushEndpointPolicy } from './push-endpoints.ts';
 import { boundedCollapseKey, DEFAULT_PUSH_TTL_SECONDS } from './push-message.ts';
 import type { PushMessage } from '../store/rows.ts';
 import { delivered, fromWebPushError, type PushOutcome } from './push-outcome.ts';
@@ -26,9 +25,6 @@ export interface WebPushSenderOptions {
   /** Only for proxies and tests; production leaves it out. */
   agent?: Agent;
 }
-
-/** How soon to try again an endpoint whose name did not resolve. */
-const UNRESOLVED_RETRY_MS = 60_000;
 
 /** RFC 8030 §5.4: a topic is at most 32 characters of the URL-safe base64 alphabet. */
 const TOPIC_LENGTH = 32;
@@ -53,10 +49,9 @@ export class WebPushSender {
   async send(subscription: WebPushSubscription, message: PushMessage): Promise<PushOutcome> {
     if (!isUsable(subscription)) return { ok: false, gone: true, reason: 'webpush/invalid-subscription' };
     try {
-      await this.endpoints.check(subscription.endpoint);
-    } catch (error) {
-      if (error instanceof AppError && error.reason === UNRESOLVED)
-        return { ok: false, gone: false, retryAfterMs: UNRESOLVED_RETRY_MS, reason: 'webpush/unresolved' };
+      await this.endpoints.check(subscription.endpoint, { resolve: false });
+    } catch {
+      // A name that does not resolve now is the agent's lookup's to find (a network error: retried).
       return { ok: false, gone: true, reason: 'webpush/endpoint-not-allowed' };
     }
     try {

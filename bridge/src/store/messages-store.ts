@@ -153,7 +153,10 @@ export class MessagesStore {
       }
       const deleted: DeletionRow[] = [];
       for (const deletion of deletions) {
-        const [removed] = await trx('messages').where({ event_id: deletion.event_id }).delete().returning(['booking_id', 'seq']);
+        const [removed] = await trx('messages')
+          .where({ event_id: deletion.event_id, booking_id: deletion.booking_id })
+          .delete()
+          .returning(['booking_id', 'seq']);
         if (!removed) continue;
         this.cache.delete(removed.seq);
         const [tombstone] = await trx('message_deletions')

@@ -26,14 +26,15 @@ export interface MessageRow extends NewMessageRow {
   seq: string;
 }
 
+/** A redaction of a message of this booking: a redaction in one room never reaches another booking's message. */
 export interface NewDeletion {
   event_id: string;
+  booking_id: string;
   redacted_by: string;
 }
 
 export interface DeletionRow extends NewDeletion {
   seq: string;
-  booking_id: string;
   created_at: Date;
 }
 

@@ -66,7 +66,7 @@ describe('catch-up', () => {
     const start = await newestCursor();
     const m = await write(row('b1', 'cus1'), row('b2', 'cus2'), row('b1', 'art'), row('b3', 'cus3'), row('b2', 'art'));
     // Deleting the second message gives its tombstone a cursor after the five.
-    await store.write([], [{ event_id: m[1]!.event_id, redacted_by: '@staff:test' }]);
+    await store.write([], [{ event_id: m[1]!.event_id, booking_id: m[1]!.booking_id, redacted_by: '@staff:test' }]);
     const [late] = await write(row('b1', 'cus1'));
 
     const first = await store.catchUp('art', start, 2);
@@ -128,7 +128,12 @@ describe('the row cache', () => {
     expect(await tiny.history('art', 'b1', undefined, 50)).toEqual(expected);
     expect(await tiny.catchUp('art', '0', 1000)).toEqual(await uncached.catchUp('art', '0', 1000));
 
-    await uncached.write([], [{ event_id: m[1]!.event_id, redacted_by: '@staff:test' }]);
+    // A redaction sent in another booking's room names this message: it stays.
+    expect((await uncached.write([], [{ event_id: m[1]!.event_id, booking_id: 'elsewhere', redacted_by: '@staff:test' }])).deleted).toEqual(
+      [],
+    );
+    expect(ids((await store.history('art', 'b1', undefined, 50)).rows)).toContain(m[1]!.event_id);
+    await uncached.write([], [{ event_id: m[1]!.event_id, booking_id: m[1]!.booking_id, redacted_by: '@staff:test' }]);
     expect(ids((await store.history('art', 'b1', undefined, 50)).rows)).not.toContain(m[1]!.event_id);
   });
 });

@@ -49,6 +49,13 @@ describe('what a push says and to whom', () => {
     expect(queued[0]!.message.body).toHaveLength(120);
   });
 
+  it('shortens without cutting an emoji in half (a lone surrogate cannot be stored in the push queue)', async () => {
+    const { subject, queued } = notifier({ previews: true });
+    await subject.queue(message({ text: `${'x'.repeat(118)}😀${'y'.repeat(50)}` }), ['ann', 'bea']);
+    expect(queued[0]!.message.body).toBe(`${'x'.repeat(118)}…`);
+    expect(queued[0]!.message.body.isWellFormed()).toBe(true);
+  });
+
   it('says only "New message" when previews are off, and "Photo" for images', async () => {
     const off = notifier({ previews: false });
     await off.subject.queue(message(), ['ann', 'bea']);

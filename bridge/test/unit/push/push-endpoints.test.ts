@@ -39,6 +39,24 @@ describe('Web Push endpoints', () => {
     expect(await refusal(endpoint)).toMatch(why);
   });
 
+  it("allows only https's own port unless a pattern names another", async () => {
+    expect(await refusal('https://web.push.apple.com:6379/x')).toMatch(/not a known push service/);
+    expect(await refusal('https://web.push.apple.com:443/x')).toBe('allowed');
+  });
+
+  it('refuses, on connecting, a name that resolves inside, unless that host is listed exactly', async () => {
+    const lookUp = (policy: PushEndpointPolicy, all: boolean) =>
+      new Promise<unknown>((resolve) =>
+        policy.lookup('localhost', { all }, (err, address) => resolve(err ? (err as { code?: string }).code : address)),
+      );
+    const strict = new PushEndpointPolicy(['*.localhost']);
+    expect(await lookUp(strict, true)).toBe('EACCES');
+    expect(await lookUp(strict, false)).toBe('EACCES');
+    const listed = new PushEndpointPolicy(['localhost:8443']);
+    expect(await lookUp(listed, false)).toMatch(/^(127\.0\.0\.1|::1)$/);
+    expect(await lookUp(listed, true)).toEqual(expect.arrayContaining([expect.objectContaining({ address: expect.any(String) })]));
+  });
+
   it('allows a private address only when that exact host (and port) is listed', async () => {
     const internal = new PushEndpointPolicy(
       ['push.internal:8443', '127.0.0.1:9443', '*.example.net'],
