@@ -108,6 +108,8 @@ const envSchema = z
       .max(7 * 86400)
       .default(3600),
     RETENTION_DAYS: z.coerce.number().int().min(1).max(36500).default(365),
+    // Fractions are allowed (tests close a chat a few seconds after the booking ends).
+    CHAT_CLOSE_AFTER_HOURS: z.coerce.number().min(0).max(876_000).default(72),
     MESSAGE_CACHE_SIZE: z.coerce.number().int().min(0).max(10_000_000).default(50_000),
     RECONCILIATION_DAYS: z.coerce.number().int().min(1).max(365).default(7),
     RECONCILIATION_MAX_ROOMS: z.coerce.number().int().min(0).max(1_000_000).default(1000),
@@ -237,6 +239,8 @@ export interface Config {
   logLevel: Env['LOG_LEVEL'];
   limits: { messageMaxLength: number };
   retentionDays: number;
+  /** Hours after a booking is completed or cancelled until its chat closes (0: at once). */
+  chatCloseAfterHours: number;
   /** Read-model rows kept in memory for history and catch-up (0: none). */
   messageCacheSize: number;
   /** Which bookings are compared with the homeserver at start-up and when it comes back. */
@@ -316,6 +320,7 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
     logLevel: env.LOG_LEVEL,
     limits: { messageMaxLength: env.MESSAGE_MAX_LENGTH },
     retentionDays: env.RETENTION_DAYS,
+    chatCloseAfterHours: env.CHAT_CLOSE_AFTER_HOURS,
     messageCacheSize: env.MESSAGE_CACHE_SIZE,
     reconciliation: { days: env.RECONCILIATION_DAYS, maxRooms: env.RECONCILIATION_MAX_ROOMS },
     faultPauseAt: env.FAULT_PAUSE_AT,

@@ -9,6 +9,7 @@ export const ERROR_CODES = [
   'filtered',
   'rate_limited',
   'too_large',
+  'closed',
   'unavailable',
   'internal',
 ] as const;
@@ -33,6 +34,7 @@ export const HTTP_STATUS: Record<ErrorCode, number> = {
   filtered: 422,
   rate_limited: 429,
   too_large: 413,
+  closed: 409,
   unavailable: 503,
   internal: 500,
 };
