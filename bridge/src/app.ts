@@ -11,6 +11,7 @@ import { createSafety } from './safety/safety-feature.ts';
 import { createHttpEdge } from './http/http-edge.ts';
 import { Homeserver } from './matrix/homeserver.ts';
 import { createMatrixEdge } from './matrix/matrix-edge.ts';
+import { SynapseAdmin } from './matrix/synapse-admin.ts';
 import { createMedia } from './media/media-feature.ts';
 import type { DecodeQueue } from './media/decode-queue.ts';
 import { createMessages } from './messages/messages-feature.ts';
@@ -50,6 +51,8 @@ export interface AppDeps {
 export interface App {
   db: Database;
   homeserver: Homeserver;
+  /** Synapse's admin API, when a server admin's token is configured (SYNAPSE_ADMIN_TOKEN, or provisioned for the bundled Synapse). */
+  synapseAdmin: SynapseAdmin | undefined;
   logger: Logger;
   /** Starts the public, appservice and metrics listeners; returns the ports actually bound. */
   listen(): Promise<{ port: number; appservicePort: number; metricsPort: number }>;
@@ -81,6 +84,8 @@ async function openFoundations(config: Config, deps: AppDeps, logger: Logger, me
     registration: deps.registration,
     onMalformedEvent: () => metrics.malformedPagedEvents.inc(),
   });
+  const synapseAdmin = config.synapse.adminToken ? new SynapseAdmin(deps.synapseUrl, config.synapse.adminToken) : undefined;
+  if (!synapseAdmin) logger.warn('no SYNAPSE_ADMIN_TOKEN: erasure will not delete media from Synapse nor deactivate Matrix accounts');
   const tls = config.tls && { cert: readFileSync(config.tls.certFile), key: readFileSync(config.tls.keyFile) };
   const redis = config.redisUrl ? openRedis(config.redisUrl, new DependencyHealth('redis', metrics, logger), logger) : undefined;
   return {
@@ -94,6 +99,7 @@ async function openFoundations(config: Config, deps: AppDeps, logger: Logger, me
     outbox: new OutboxStore(db),
     messages,
     homeserver,
+    synapseAdmin,
     tls,
     redis,
     limiter: new RateLimiter(config.rateLimits, redis),
@@ -152,6 +158,7 @@ export async function createApp(config: Config, deps: AppDeps): Promise<App> {
   return {
     db,
     homeserver,
+    synapseAdmin: base.synapseAdmin,
     logger,
     async listen() {
       const port = await web.listenPublic();

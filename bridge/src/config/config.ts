@@ -44,6 +44,7 @@ const envSchema = z
     SYNAPSE_PORT: port.default(8008),
     SYNAPSE_DATABASE_URL: dbUrl.optional(),
     SYNAPSE_WORKERS: z.coerce.number().int().min(0).max(16).default(0),
+    SYNAPSE_ADMIN_TOKEN: z.string().min(1).optional(),
     APPSERVICE_HOST: z.string().min(1).default('127.0.0.1'),
     APPSERVICE_PORT: port.default(9000),
     APPSERVICE_URL: url.optional(),
@@ -220,6 +221,8 @@ export interface Config {
     databaseUrl: string | undefined;
     /** Event persisters of the bundled Synapse besides its main process (0: one process). */
     workers: number;
+    /** A server admin's access token (media deletion, account deactivation); the local stack provisions one for the bundled Synapse. */
+    adminToken: string | undefined;
   };
   appservice: {
     host: string;
@@ -302,6 +305,7 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
       port: env.SYNAPSE_PORT,
       databaseUrl: env.SYNAPSE_DATABASE_URL,
       workers: env.SYNAPSE_WORKERS,
+      adminToken: env.SYNAPSE_ADMIN_TOKEN,
     },
     appservice: {
       host: env.APPSERVICE_HOST,

@@ -4,10 +4,14 @@ import { join } from 'node:path';
 import type { Config } from '../config/config.ts';
 import type { AppDeps } from '../app.ts';
 import type { Logger } from '../observability/logger.ts';
+import { provisionAdmin } from '../matrix/synapse-admin.ts';
 import { startEmbeddedPostgres } from './embedded-postgres.ts';
 import { renderRegistration, writeRegistration } from './registration.ts';
 import { loadOrCreateSecrets, loadOrCreateVapidKeys } from './secrets.ts';
 import { superviseSynapse } from './synapse-supervisor.ts';
+
+/** The bundled Synapse's admin account: outside the appservice's namespace (`app_…` and the bot). */
+const ADMIN_LOCALPART = 'bookingchat_admin';
 
 export interface LocalStack {
   config: Config;
@@ -76,6 +80,16 @@ export async function startLocalStack(config: Config, logger: Logger): Promise<L
     synapseUrl = synapse.url;
     onHomeserverRestarted = synapse.onRestarted;
     stoppers.unshift(synapse.stop);
+    // Erasure deletes media and deactivates accounts through the admin API (matrix/synapse-admin.ts);
+    // without the account the bridge still serves, and says what it skipped.
+    const account = { url: synapse.url, sharedSecret: secrets.registrationSharedSecret, username: ADMIN_LOCALPART };
+    const adminToken =
+      config.synapse.adminToken ??
+      (await provisionAdmin({ ...account, password: secrets.synapseAdminPassword }).catch((err: unknown) => {
+        logger.warn({ err }, 'could not provision the Synapse admin account: media deletion and deactivation will be skipped');
+        return undefined;
+      }));
+    filled.synapse = { ...filled.synapse, adminToken };
     const workers = config.synapse.workers > 0 ? `, main process + ${config.synapse.workers} event persisters + appservice sender` : '';
     started.push(`Synapse at ${synapse.url} (${config.synapse.databaseUrl ? 'PostgreSQL' : 'SQLite'}${workers})`);
   }

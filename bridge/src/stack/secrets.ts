@@ -15,6 +15,8 @@ export interface LocalSecrets {
   serviceToken: string;
   /** Synapse's worker_replication_secret (SYNAPSE_WORKERS). */
   replicationSecret: string;
+  /** The password of the bundled Synapse's admin account (stack/local-stack.ts provisions it). */
+  synapseAdminPassword: string;
 }
 
 const NAMES: (keyof LocalSecrets)[] = [
@@ -26,6 +28,7 @@ const NAMES: (keyof LocalSecrets)[] = [
   'jwtSecret',
   'serviceToken',
   'replicationSecret',
+  'synapseAdminPassword',
 ];
 
 export function loadOrCreateSecrets(dataDir: string): LocalSecrets {

@@ -6,6 +6,7 @@ import { createApp, type App, type AppDeps } from '../../src/app.ts';
 import { loadConfig, type Config } from '../../src/config/config.ts';
 import { createLogger } from '../../src/observability/logger.ts';
 import { createDatabase } from './services.ts';
+import { testAdminToken } from './synapse-admin-token.ts';
 
 export const TEST_JWT_SECRET = 'test-jwt-secret-that-is-at-least-32-characters';
 export const TEST_SERVICE_TOKEN = 'test-service-token-0123456789';
@@ -45,6 +46,8 @@ export interface BridgeOptions {
   /** Another Synapse's registration (with its SYNAPSE_URL, AS_TOKEN and HS_TOKEN in env). */
   registration?: AppDeps['registration'];
   decodeQueue?: AppDeps['decodeQueue'];
+  /** Without a Synapse admin token (erasure then skips media deletion and deactivation). */
+  withoutSynapseAdmin?: boolean;
 }
 
 export async function startBridge(options: BridgeOptions = {}): Promise<TestBridge> {
@@ -65,6 +68,7 @@ export async function startBridge(options: BridgeOptions = {}): Promise<TestBrid
     JWT_SECRET: TEST_JWT_SECRET,
     SERVICE_TOKEN: TEST_SERVICE_TOKEN,
     LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'warn',
+    ...(options.withoutSynapseAdmin || options.registration ? {} : { SYNAPSE_ADMIN_TOKEN: await testAdminToken() }),
     ...GENEROUS_LIMITS,
     ...options.env,
   });
