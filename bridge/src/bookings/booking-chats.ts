@@ -7,12 +7,14 @@ import type { Homeserver } from '../matrix/homeserver.ts';
 import type { RoomAdmin } from '../matrix/room-admin.ts';
 import type { UserDelivery } from '../messages/user-delivery.ts';
 import { isMember, membersOf } from './members.ts';
+import { closedAt, closesAtFor } from './chat-closing.ts';
+import type { ChatCloser } from './chat-closer.ts';
 import type { Logger } from '../observability/logger.ts';
 import { AppError } from '../protocol/errors.ts';
 import type { BookingUpsert } from '../protocol/schemas.ts';
 import type { BookingFields, BookingRow, BookingsStore } from '../store/bookings-store.ts';
 import type { UsersStore } from '../store/users-store.ts';
-import type { ChatList } from './chat-list.ts';
+import { announceChat, type ChatList } from './chat-list.ts';
 import type { RoomSync } from './room-sync.ts';
 
 export const BOOKING_STATE_EVENT = 'com.bookingchat.booking';
@@ -28,6 +30,9 @@ export interface BookingChatsDeps {
   users: UsersStore;
   chats: ChatList;
   delivery: UserDelivery;
+  closer: ChatCloser;
+  /** CHAT_CLOSE_AFTER_HOURS */
+  closeAfterHours: number;
   logger: Logger;
 }
 
@@ -92,26 +97,39 @@ export class BookingChats {
   private async upsertNow(bookingId: string, request: BookingUpsert): Promise<UpsertResult> {
     await this.ensureUser(request.customer.id, request.customer.name);
     await this.ensureUser(request.artist.id, request.artist.name);
+    const existing = await this.deps.bookings.get(bookingId);
+    const now = new Date();
+    const status = request.status ?? null;
     const fields: BookingFields = {
       customer_id: request.customer.id,
       artist_id: request.artist.id,
       title: request.title ?? null,
-      status: request.status ?? null,
+      status,
       starts_at: request.startsAt ? new Date(request.startsAt) : null,
+      closes_at: closesAtFor(status, existing?.closes_at ?? null, now, this.deps.closeAfterHours),
     };
-    const existing = await this.deps.bookings.get(bookingId);
     const outcome = existing ? await this.update(existing, fields) : await this.create(bookingId, fields);
     // Also when nothing changed: an earlier PUT may have stopped half-way.
     const { booking, wasBehind } = await this.deps.sync.bringInLine(bookingId);
     if (outcome !== 'same' || wasBehind) await this.announce(booking);
+    await this.followClosing(existing, booking, now);
     return { booking, created: outcome === 'created' };
   }
 
+  /**
+   * A chat that closes now is announced before the PUT answers (also when a retried PUT finds it
+   * not yet announced); one that closes later, when its time comes; a closed one reopened is told so.
+   */
+  private async followClosing(existing: BookingRow | undefined, booking: BookingRow, now: Date): Promise<void> {
+    const { closer } = this.deps;
+    if (booking.closes_at && booking.closes_at.getTime() <= now.getTime()) await closer.closeNow(booking.booking_id);
+    else if (booking.closes_at) closer.wake(booking.closes_at);
+    else if (existing && closedAt(existing, now)) await closer.announceReopened(booking, existing.closes_at!);
+  }
+
   /** Each member's apps get the chat as that member sees it. */
-  private async announce(booking: BookingRow): Promise<void> {
-    for (const member of membersOf(booking)) {
-      this.deps.delivery.emit([member], 'chat:updated', await this.deps.chats.one(member, booking));
-    }
+  private announce(booking: BookingRow): Promise<void> {
+    return announceChat(this.deps.chats, this.deps.delivery, booking);
   }
 
   /** The user is stored only once the homeserver has them: a PUT retried after an outage finishes the job. */

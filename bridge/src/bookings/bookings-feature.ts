@@ -1,6 +1,7 @@
 // The bookings feature built in one place: membership checks, the chat list, the booking ↔ room
-// lifecycle (the row first, then the room), system messages, and the repair of rooms left behind
-// their row. Its start and stop are that repair pass: started with the bridge, waited for on stop.
+// lifecycle (the row first, then the room), system messages, the repair of rooms left behind
+// their row, and chats that close. Its start and stop are that repair pass and the closing sweep
+// (chat-closer.ts): started with the bridge, waited for on stop.
 import type { Homeserver } from '../matrix/homeserver.ts';
 import { RoomAdmin } from '../matrix/room-admin.ts';
 import type { MessageView } from '../messages/message-view.ts';
@@ -12,6 +13,7 @@ import type { MessagesStore } from '../store/messages-store.ts';
 import type { UsersStore } from '../store/users-store.ts';
 import { BookingAccess } from './access.ts';
 import { BookingChats } from './booking-chats.ts';
+import { ChatCloser } from './chat-closer.ts';
 import { ChatList } from './chat-list.ts';
 import { RoomSync } from './room-sync.ts';
 import { SystemMessages } from './system-messages.ts';
@@ -24,16 +26,20 @@ export interface BookingsFeatureDeps {
   homeserver: Homeserver;
   delivery: UserDelivery;
   waiters: StoredMessageWaiters;
+  config: { chatCloseAfterHours: number };
   logger: Logger;
 }
 
-export function createBookings({ bookings, users, messages, view, homeserver, delivery, waiters, logger }: BookingsFeatureDeps) {
+export function createBookings(deps: BookingsFeatureDeps) {
+  const { bookings, users, messages, view, homeserver, delivery, waiters, logger } = deps;
   const access = new BookingAccess(bookings);
   const chats = new ChatList(bookings, messages, users, view);
   const admin = new RoomAdmin(homeserver);
   const sync = new RoomSync(bookings, admin, homeserver.ids);
-  const bookingChats = new BookingChats({ homeserver, admin, sync, bookings, users, chats, delivery, logger });
   const systemMessages = new SystemMessages(homeserver, bookings, waiters);
+  const closer = new ChatCloser({ bookings, systemMessages, chats, delivery, logger });
+  const closeAfterHours = deps.config.chatCloseAfterHours;
+  const bookingChats = new BookingChats({ homeserver, admin, sync, bookings, users, chats, delivery, closer, closeAfterHours, logger });
   // Rooms a crash or a refusing Synapse left behind their booking's row: one pass at a time, and
   // at most one more queued however often it is asked for (a restart is reported twice: by the
   // supervisor and by the health watch).
@@ -53,8 +59,12 @@ export function createBookings({ bookings, users, messages, view, homeserver, de
     systemMessages,
     /** Also when Synapse comes back. */
     repairRooms,
-    start: () => void repairRooms(),
+    start: () => {
+      void repairRooms();
+      closer.start();
+    },
     stop: async () => {
+      await closer.stop();
       await queued;
       await running;
     },

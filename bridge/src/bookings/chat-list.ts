@@ -1,10 +1,17 @@
 // chats:list and chat:updated: each booking's chat as one user sees it.
 import type { MessageView } from '../messages/message-view.ts';
+import type { UserDelivery } from '../messages/user-delivery.ts';
 import type { Chat, ChatMember } from '../protocol/types.ts';
 import type { BookingRow, BookingsStore } from '../store/bookings-store.ts';
 import type { MessagesStore } from '../store/messages-store.ts';
 import type { UsersStore } from '../store/users-store.ts';
+import { closedAt } from './chat-closing.ts';
 import { membersOf } from './members.ts';
+
+/** Each member's apps get the chat as that member sees it (`chat:updated`). */
+export async function announceChat(chats: ChatList, delivery: UserDelivery, booking: BookingRow): Promise<void> {
+  for (const member of membersOf(booking)) delivery.emit([member], 'chat:updated', await chats.one(member, booking));
+}
 
 export class ChatList {
   private readonly bookings: BookingsStore;
@@ -38,6 +45,7 @@ export class ChatList {
       this.messages.unreadCounts(userId, ids),
       this.users.getMany(people),
     ]);
+    const now = new Date();
     return bookings.map((booking) => {
       const member = (id: string, role: ChatMember['role']): ChatMember => ({ id, role, name: users.get(id)?.name ?? id });
       const members = [member(booking.customer_id, 'customer'), member(booking.artist_id, 'artist')];
@@ -53,7 +61,13 @@ export class ChatList {
         lastMessage,
         unreadCount: unread.get(booking.booking_id) ?? 0,
         lastActivityAt: lastMessage?.createdAt ?? new Date(booking.created_at).toISOString(),
+        ...closedSince(booking, now),
       };
     });
   }
+}
+
+function closedSince(booking: BookingRow, now: Date): Pick<Chat, 'closedAt'> {
+  const at = closedAt(booking, now);
+  return at ? { closedAt: at.toISOString() } : {};
 }

@@ -15,6 +15,8 @@ const DEFAULT_TEXT: Record<string, string> = {
   'booking.rescheduled': 'Booking rescheduled',
   'booking.cancelled': 'Booking cancelled',
   'booking.completed': 'Booking completed',
+  'chat.closed': 'This chat is closed: it stays readable, but no new messages can be sent',
+  'chat.reopened': 'This chat is open again',
 };
 
 export class SystemMessages {

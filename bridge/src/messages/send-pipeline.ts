@@ -16,6 +16,7 @@ import type { SendsStore } from '../store/sends-store.ts';
 import type { StoredMessageWaiters } from './stored-message-waiters.ts';
 import { CONTENT_CLIENT_ID } from './matrix-event.ts';
 import { membersOf } from '../bookings/members.ts';
+import { assertOpen } from '../bookings/chat-closing.ts';
 
 export interface SendPipelineDeps {
   homeserver: Homeserver;
@@ -69,6 +70,8 @@ export class SendPipeline {
       }
       if (previous) return waiters.stored(previous.event_id);
     }
+    // After the retry check: a send the chat took before it closed still answers with its message.
+    assertOpen(booking);
     const body = await content();
     let eventId: string;
     try {
@@ -85,8 +88,12 @@ export class SendPipeline {
     }
     if (clientId) await sends.record(userId, clientId, booking.booking_id, eventId);
     const message = await waiters.stored(eventId);
-    // The filter let it through but wants a human to look: a report, off the sender's path.
-    if (flags.length > 0) void this.deps.reports.flag(booking, message, flags);
+    if (flags.length > 0) this.flag(booking, message, flags);
     return message;
+  }
+
+  /** The filter let a text through but wants a human to look: a report, off the sender's path. */
+  flag(booking: BookingRow, message: Message, flags: string[]): void {
+    void this.deps.reports.flag(booking, message, flags);
   }
 }

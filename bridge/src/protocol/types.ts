@@ -36,6 +36,37 @@ export interface Message {
   system?: SystemInfo;
   clientId?: string;
   createdAt: string;
+  /** When the text was last edited (the text is the current one). */
+  editedAt?: string;
+  /** The message this one answers, as it is now. */
+  replyTo?: ReplyPreview;
+  /** Reactions now on the message, one entry per key in the order they were first given; always present. */
+  reactions: ReactionSummary[];
+}
+
+export interface ReplyPreview {
+  /** The original's id. */
+  id: string;
+  /** Who wrote the original. */
+  sender: Sender;
+  /** The start of the original's current text (`Photo` for an image without a caption); null once it was deleted. */
+  preview: string | null;
+}
+
+export interface ReactionSummary {
+  key: string;
+  count: number;
+  /** Whether the user reading has given this key. */
+  mine: boolean;
+}
+
+/** Someone's reaction was added (`on`) or taken back. */
+export interface ReactionEvent {
+  bookingId: string;
+  messageId: string;
+  userId: string;
+  key: string;
+  on: boolean;
 }
 
 export interface ChatMember {
@@ -56,6 +87,8 @@ export interface Chat {
   unreadCount: number;
   /** ISO time of the newest message, or of the chat's creation. */
   lastActivityAt: string;
+  /** ISO time the chat became read-only (the booking was completed or cancelled); absent while it is open. */
+  closedAt?: string;
 }
 
 export type Ok<T> = { ok: true } & T;

@@ -9,11 +9,15 @@ export interface BookingRow {
   title: string | null;
   status: string | null;
   starts_at: Date | null;
+  /** When the chat becomes read-only (bookings/chat-closing.ts); null while the booking is not over. */
+  closes_at: Date | null;
   created_at: Date;
   updated_at: Date;
 }
 
-export type BookingFields = Pick<BookingRow, 'customer_id' | 'artist_id' | 'title' | 'status' | 'starts_at'>;
+/** `closes_at` left out: left as it is (a booking created without it is open). */
+export type BookingFields = Pick<BookingRow, 'customer_id' | 'artist_id' | 'title' | 'status' | 'starts_at'> &
+  Partial<Pick<BookingRow, 'closes_at'>>;
 
 /**
  * How far the room reflects the row (migration 008): `matrix_version` counts the changes the
@@ -60,6 +64,8 @@ export class BookingsStore {
       .update({
         ...fields,
         ...(roomChanged ? { matrix_version: this.db.raw('matrix_version + 1') } : {}),
+        // A reopened chat's next closing is a new one, to be announced again.
+        ...(fields.closes_at === null ? { close_claimed_until: null, close_announced_at: null } : {}),
         updated_at: this.db.fn.now() as unknown as Date,
       })
       .returning('*');
@@ -78,6 +84,47 @@ export class BookingsStore {
   async matrixUnsynced(limit: number): Promise<string[]> {
     const rows = await this.db('bookings').whereRaw('matrix_synced_version <> matrix_version').limit(limit).pluck('booking_id');
     return rows as string[];
+  }
+
+  /**
+   * Claims up to `limit` closings that are due and not yet announced, for `leaseMs` (another
+   * process takes them over only once that ran out): each is claimed by one process at a time.
+   * `bookingId` narrows it to that booking.
+   */
+  async claimDueClosings(now: Date, leaseMs: number, limit: number, bookingId?: string): Promise<BookingRow[]> {
+    const result = await this.db.raw<{ rows: BookingRow[] }>(
+      `UPDATE bookings SET close_claimed_until = :leaseEnd
+        WHERE booking_id IN (
+          SELECT booking_id FROM bookings
+           WHERE closes_at <= :now AND close_announced_at IS NULL
+             AND (close_claimed_until IS NULL OR close_claimed_until <= :now)
+             AND (CAST(:bookingId AS text) IS NULL OR booking_id = CAST(:bookingId AS text))
+           ORDER BY closes_at LIMIT :limit
+           FOR UPDATE SKIP LOCKED)
+        RETURNING *`,
+      { now, leaseEnd: new Date(now.getTime() + leaseMs), limit, bookingId: bookingId ?? null },
+    );
+    return result.rows;
+  }
+
+  /** The closing was announced; false when the booking was reopened (or closed anew) meanwhile. */
+  async markCloseAnnounced(bookingId: string, closesAt: Date): Promise<boolean> {
+    const updated = await this.db('bookings')
+      .where({ booking_id: bookingId, closes_at: closesAt })
+      .update({ close_announced_at: this.db.fn.now(), close_claimed_until: null });
+    return updated > 0;
+  }
+
+  /**
+   * When the next closing still to announce can be claimed (its time, or the end of another
+   * process's claim on it): when the next sweep is due. In the past when one is due now.
+   */
+  async nextClosing(): Promise<Date | undefined> {
+    const row = await this.db('bookings')
+      .whereNull('close_announced_at')
+      .whereNotNull('closes_at')
+      .first<{ next: Date | null } | undefined>(this.db.raw('min(greatest(closes_at, close_claimed_until)) AS next'));
+    return row?.next ?? undefined;
   }
 
   async listForUser(userId: string): Promise<BookingRow[]> {

@@ -5,7 +5,8 @@ import type { Database } from './database.ts';
 import { MessageRowCache } from './message-row-cache.ts';
 import { recordFollowUps } from './outbox-store.ts';
 import { runPrepared, type PreparedStatement } from './prepared.ts';
-import type { DeletionRow, MessageRow, NewDeletion, NewMessageRow } from './rows.ts';
+import type { DeletionRow, EditRow, MessageRow, NewDeletion, NewMessageRow, ReactionRow } from './rows.ts';
+import { insertEdits, insertReactions, NO_CONVERSATION_WRITES, removeReaction, type ConversationWrites } from './conversation-store.ts';
 
 export interface HistoryRead {
   booking: BookingRow | undefined;
@@ -16,6 +17,17 @@ export interface CatchUpRead {
   rows: MessageRow[];
   more: boolean;
   deletions: Pick<DeletionRow, 'seq' | 'booking_id' | 'event_id'>[];
+  /** Messages from before the cursor that changed after it (edits, reactions), each once, and the newest change's cursor. */
+  changed: { rows: MessageRow[]; last: string | null };
+}
+
+/** What one storing transaction changed. */
+export interface WriteResult {
+  inserted: MessageRow[];
+  deleted: DeletionRow[];
+  edits: EditRow[];
+  /** Reactions added, and those removed (removed_at set). */
+  reactions: ReactionRow[];
 }
 
 // Any constant works: it only has to be the same in every bridge process.
@@ -36,6 +48,7 @@ const BOOKING_COLUMNS = Object.keys({
   title: 1,
   status: 1,
   starts_at: 1,
+  closes_at: 1,
   created_at: 1,
   updated_at: 1,
 } satisfies Record<keyof BookingRow, 1>);
@@ -92,7 +105,16 @@ const CATCH_UP: PreparedStatement = {
                                           ORDER BY d.seq), '[]')
                    FROM message_deletions d
                   WHERE d.booking_id IN (SELECT booking_id FROM mine) AND d.seq > $2
-                    AND d.seq <= coalesce(CASE WHEN n > $3 THEN seqs[$3] END, ${NO_UPPER_BOUND})) AS deletions
+                    AND d.seq <= coalesce(CASE WHEN n > $3 THEN seqs[$3] END, ${NO_UPPER_BOUND})) AS deletions,
+                (SELECT json_build_object('seqs', coalesce(json_agg(changed.seq ORDER BY changed.seq), '[]'), 'last', max(changed.last)::text,
+                                          'oldest', min(changed.created_at)::text, 'newest', max(changed.created_at)::text)
+                   FROM (SELECT m.seq::text AS seq, m.created_at, max(c.seq) AS last
+                           FROM message_changes c
+                           JOIN messages m ON m.event_id = c.target_event_id AND m.booking_id = c.booking_id
+                          WHERE c.booking_id IN (SELECT booking_id FROM mine) AND c.seq > $2
+                            AND c.seq <= coalesce(CASE WHEN n > $3 THEN seqs[$3] END, ${NO_UPPER_BOUND})
+                            AND m.seq <= $2 AND ${NOT_BLOCKED.replace('sender_id', 'm.sender_id')}
+                          GROUP BY m.seq, m.created_at) changed) AS changes
            FROM summary`,
 };
 
@@ -121,13 +143,15 @@ export class MessagesStore {
 
   /**
    * Stores new messages once each (idempotent on event id; a message deleted before is not
-   * stored again) and applies deletions, in one transaction with their outbox rows (and the
-   * redactions' audit entries); returns what changed.
+   * stored again), edits and reactions, and applies deletions (of messages, or of reactions), in
+   * one transaction with their outbox rows (and the redactions' audit entries); returns what changed.
    * Writers queue on one lock so that cursors commit in the order they were handed out: a
    * reader that has seen cursor N can never later find a message below N appear.
    */
-  async write(rows: NewMessageRow[], deletions: NewDeletion[]): Promise<{ inserted: MessageRow[]; deleted: DeletionRow[] }> {
-    if (rows.length === 0 && deletions.length === 0) return { inserted: [], deleted: [] };
+  async write(rows: NewMessageRow[], deletions: NewDeletion[], conversation: ConversationWrites = NO_CONVERSATION_WRITES): Promise<WriteResult> {
+    if (rows.length === 0 && deletions.length === 0 && conversation.edits.length === 0 && conversation.reactions.length === 0) {
+      return { inserted: [], deleted: [], edits: [], reactions: [] };
+    }
     const result = await this.db.transaction(async (trx) => {
       await trx.raw('SELECT pg_advisory_xact_lock(?)', [WRITE_LOCK]);
       let inserted: MessageRow[] = [];
@@ -151,13 +175,21 @@ export class MessagesStore {
             .returning('*');
         }
       }
+      // After the messages: an edit or a reaction may name a message of the same transaction.
+      const edits = await insertEdits(trx, conversation.edits);
+      const reactions = await insertReactions(trx, conversation.reactions);
       const deleted: DeletionRow[] = [];
       for (const deletion of deletions) {
         const [removed] = await trx('messages')
           .where({ event_id: deletion.event_id, booking_id: deletion.booking_id })
           .delete()
           .returning(['booking_id', 'seq']);
-        if (!removed) continue;
+        if (!removed) {
+          // Not a message: maybe a reaction (unreact).
+          const unreacted = await removeReaction(trx, deletion.event_id, deletion.booking_id);
+          if (unreacted) reactions.push(unreacted);
+          continue;
+        }
         this.cache.delete(removed.seq);
         const [tombstone] = await trx('message_deletions')
           .insert({ booking_id: removed.booking_id, event_id: deletion.event_id, redacted_by: deletion.redacted_by })
@@ -167,8 +199,8 @@ export class MessagesStore {
         if (tombstone) deleted.push(tombstone);
       }
       // Committed together with what it follows: a crash after the commit cannot lose it.
-      await recordFollowUps(trx, inserted, deleted);
-      return { inserted: inserted.sort((a, b) => Number(BigInt(a.seq) - BigInt(b.seq))), deleted };
+      await recordFollowUps(trx, { inserted, deleted, edits, reactions });
+      return { inserted: inserted.sort((a, b) => Number(BigInt(a.seq) - BigInt(b.seq))), deleted, edits, reactions };
     });
     // Only once committed: a rolled-back row must not be served from the cache.
     for (const row of result.inserted) this.cache.put(row);
@@ -192,6 +224,11 @@ export class MessagesStore {
 
   async getInBooking(bookingId: string, eventId: string): Promise<MessageRow | undefined> {
     return this.db<MessageRow>('messages').where({ booking_id: bookingId, event_id: eventId }).first();
+  }
+
+  /** Whether this message of this booking was deleted (redacted). */
+  async wasDeleted(bookingId: string, eventId: string): Promise<boolean> {
+    return (await this.db('message_deletions').where({ booking_id: bookingId, event_id: eventId }).first('event_id')) !== undefined;
   }
 
   /** Whether a message of this booking carries this media (as its image or its thumbnail). */
@@ -224,10 +261,16 @@ export class MessagesStore {
    * cursor up to this page's last message (or all of them, when no more follow).
    */
   async catchUp(userId: string, after: string, limit: number): Promise<CatchUpRead> {
-    type Read = PageCursors & { page: string[]; deletions: CatchUpRead['deletions'] };
-    const [{ page, oldest, newest, deletions }] = (await runPrepared<Read>(this.db, CATCH_UP, [userId, after, limit])) as [Read];
+    type Changes = { seqs: string[]; last: string | null; oldest: string | null; newest: string | null };
+    type Read = PageCursors & { page: string[]; deletions: CatchUpRead['deletions']; changes: Changes };
+    const [{ page, oldest, newest, deletions, changes }] = (await runPrepared<Read>(this.db, CATCH_UP, [userId, after, limit])) as [Read];
     const more = page.length > limit;
-    return { rows: await this.rowsAt(more ? page.slice(0, limit) : page, { oldest, newest }), more, deletions };
+    return {
+      rows: await this.rowsAt(more ? page.slice(0, limit) : page, { oldest, newest }),
+      more,
+      deletions,
+      changed: { rows: await this.rowsAt(changes.seqs, changes), last: changes.last },
+    };
   }
 
   /** The rows at these cursors, in the same order, from the cache where it has them. */
