@@ -1,13 +1,14 @@
 // The folder rules of bridge/src (docs/architecture.md, "Folders and their rules"), checked by `npm run lint`.
 // Layers, top to bottom: app.ts/main.ts wire everything; the edges (facade/, http/, matrix/) parse, check and
-// translate; the features (bookings/, messages/, media/, safety/, push/, outages/) hold the rules; store/ holds
+// translate; the features (bookings/, messages/, media/, safety/, push/, outages/, privacy/) hold the rules; store/ holds
 // the SQL; observability/ and shared/ (helpers two layers share) sit below them, and config/ and protocol/ at the
 // very bottom.
 const EDGES = '^bridge/src/(facade|http|matrix)/';
-const FEATURES = '^bridge/src/(bookings|messages|media|safety|push|outages)/';
+const FEATURES = '^bridge/src/(bookings|messages|media|safety|push|outages|privacy)/';
 // matrix/ is two things: the inbound edge (transactions.ts: what Synapse pushes, homeserver-health.ts) and the
-// client every part writes to Synapse through (intents, room administration, ids, its errors, the event schema).
-const MATRIX_CLIENT = '^bridge/src/matrix/(homeserver|room-admin|ids|errors|room-event-schema)\\.ts$';
+// client every part writes to Synapse through (intents, room administration, ids, its errors, the event schema,
+// the admin API).
+const MATRIX_CLIENT = '^bridge/src/matrix/(homeserver|room-admin|ids|errors|room-event-schema|synapse-admin)\\.ts$';
 
 export default {
   forbidden: [

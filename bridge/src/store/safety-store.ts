@@ -13,7 +13,15 @@ export interface ReportRow {
 }
 
 export type AuditAction =
-  'filter.block' | 'filter.mask' | 'filter.flag' | 'report.create' | 'user.block' | 'user.unblock' | 'message.redact';
+  | 'filter.block'
+  | 'filter.mask'
+  | 'filter.flag'
+  | 'report.create'
+  | 'user.block'
+  | 'user.unblock'
+  | 'message.redact'
+  | 'user.export'
+  | 'user.erase';
 
 export interface AuditEntry {
   actor: string;
