@@ -1,14 +1,18 @@
 // Chats that close (issue #15): once a booking is completed or cancelled, its chat turns read-only
 // CHAT_CLOSE_AFTER_HOURS later; a status back reopens it. Against the real stack: Synapse, the
 // bridge's PostgreSQL, Socket.io apps and a support agent in a Matrix client.
-import { randomUUID } from 'node:crypto';
-import { describe, expect, it } from 'vitest';
+import { randomBytes, randomUUID } from 'node:crypto';
+import { afterAll, describe, expect, it } from 'vitest';
 import { expectFailure, expectOk, type AppClient } from '../support/app-client.ts';
 import { jsonRequest, newBooking, putBooking } from '../support/booking-system.ts';
 import { useHarness, type Harness } from '../support/harness.ts';
 import { noiseJpeg } from '../support/images.ts';
 import { uploadImage } from '../support/media-client.ts';
 import type { Chat, Message } from '../../src/protocol/types.ts';
+import { BookingsStore } from '../../src/store/bookings-store.ts';
+import { migrate, openDatabase, type Database } from '../../src/store/database.ts';
+import { UsersStore } from '../../src/store/users-store.ts';
+import { createDatabase } from '../support/services.ts';
 
 const send = (app: AppClient, bookingId: string, text: string) => app.request('message:send', { bookingId, clientId: randomUUID(), text });
 
@@ -131,5 +135,42 @@ describe('with a few seconds of CHAT_CLOSE_AFTER_HOURS, a completed booking', ()
     const notice = await artistApp.waitForMessage(isSystem('chat.closed', bookingId));
     expect((await closed).closedAt).toBe(notice.system!.data.closedAt);
     expect(expectFailure(await send(customerApp, bookingId, 'too late')).error.code).toBe('closed');
+  });
+});
+
+describe('closings due while several bridge processes sweep', () => {
+  const opened: Database[] = [];
+  afterAll(() => Promise.all(opened.map((db) => db.destroy())));
+
+  it('are each claimed by one process, and not again once announced', async () => {
+    const url = await createDatabase(`bookingchat_test_closing_${randomBytes(4).toString('hex')}`);
+    const processes = Array.from({ length: 4 }, () => openDatabase(url));
+    opened.push(...processes);
+    await migrate(processes[0]!);
+    const stores = processes.map((db) => new BookingsStore(db));
+    const users = new UsersStore(processes[0]!);
+    for (const id of ['c', 'a']) await users.upsert({ user_id: id, matrix_user_id: `@app_${id}:test`, name: id });
+    const now = new Date();
+    const due = Array.from({ length: 40 }, (_, i) => `due-${i}`);
+    for (const id of [...due, 'later', 'open']) {
+      const closes_at = id === 'open' ? null : id === 'later' ? new Date(now.getTime() + 60_000) : new Date(now.getTime() - 1000);
+      await stores[0]!.insert(id, `!${id}:test`, {
+        customer_id: 'c',
+        artist_id: 'a',
+        title: null,
+        status: 'completed',
+        starts_at: null,
+        closes_at,
+      });
+    }
+
+    const claimed = (await Promise.all(stores.flatMap((store) => [1, 2, 3].map(() => store.claimDueClosings(now, 60_000, 7))))).flat();
+    expect(claimed.map((row) => row.booking_id).sort()).toEqual([...due].sort());
+    // Claimed: not again while the claim lasts; announced: never again.
+    expect(await stores[1]!.claimDueClosings(now, 60_000, 100)).toEqual([]);
+    for (const row of claimed) expect(await stores[2]!.markCloseAnnounced(row.booking_id, row.closes_at!)).toBe(true);
+    expect(await stores[3]!.claimDueClosings(new Date(now.getTime() + 120_000), 60_000, 100)).toEqual([
+      expect.objectContaining({ booking_id: 'later' }),
+    ]);
   });
 });
