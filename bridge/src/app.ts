@@ -16,6 +16,8 @@ import { createMedia } from './media/media-feature.ts';
 import type { DecodeQueue } from './media/decode-queue.ts';
 import { createMessages } from './messages/messages-feature.ts';
 import { MessageView } from './messages/message-view.ts';
+import { MessageStates } from './messages/message-states.ts';
+import { ConversationStore } from './store/conversation-store.ts';
 import { ReadModelRetention } from './messages/retention.ts';
 import { StoredMessageWaiters } from './messages/stored-message-waiters.ts';
 import { RateLimiter } from './safety/rate-limiter.ts';
@@ -117,7 +119,9 @@ export async function createApp(config: Config, deps: AppDeps): Promise<App> {
   const { db, homeserver, redis } = base;
   const media = createMedia({ ...base, decodeQueue: deps.decodeQueue });
   const view = new MessageView(media.urls);
-  const waiters = new StoredMessageWaiters(base.messages, view);
+  const conversation = new ConversationStore(db);
+  const states = new MessageStates(conversation, view);
+  const waiters = new StoredMessageWaiters(base.messages, states);
   const facade = createFacade({ ...base, waiters });
   const { delivery } = facade;
   const push = createPush({ ...base, config: config.push, agents: deps.pushAgents });
@@ -127,7 +131,10 @@ export async function createApp(config: Config, deps: AppDeps): Promise<App> {
   const safety = await createSafety({ ...base, access, view, maxBlocks: config.caps.blocks, supportStaff, filterConfigFile });
   const lockReconciliationPasses = deps.maxDatabaseConnections !== 1;
   const pushes = push.notifier;
-  const messagesFeature = createMessages({ ...base, view, waiters, delivery, access, safety, pushes, lockReconciliationPasses });
+  const messagesFeature = createMessages({
+    ...base,
+    ...{ view, states, conversation, waiters, delivery, access, safety, pushes, lockReconciliationPasses },
+  });
   const { inbound, ephemeral, reconciliation, history, catchUp, pipeline } = messagesFeature;
   const matrix = createMatrixEdge({ ...base, inbound, ephemeral, reconciliation, repairRooms: bookingsFeature.repairRooms });
   facade.serve({

@@ -5,7 +5,12 @@ import type { RequestName } from '../protocol/events.ts';
 import type { RateLimitKind } from '../config/rate-limits.ts';
 
 export const EVENT_LIMITS: Record<RequestName, RateLimitKind> = {
+  // Each writes an event to the homeserver.
   'message:send': 'message',
+  'message:edit': 'message',
+  'message:delete': 'message',
+  'message:react': 'message',
+  'message:unreact': 'message',
   'message:report': 'report',
   // Reads: what an app asks for when it opens, reconnects or scrolls back.
   'chats:list': 'read',

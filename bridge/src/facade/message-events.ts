@@ -1,4 +1,5 @@
-// message:send, message:read and typing.
+// message:send, message:edit, message:delete, message:react, message:unreact, message:read and typing.
+import type { MessageActions } from '../messages/message-actions.ts';
 import type { Receipts } from '../messages/receipts.ts';
 import type { TextSends } from '../messages/text-sends.ts';
 import type { TypingIndicators } from '../messages/typing.ts';
@@ -6,11 +7,12 @@ import { onEvent, type HandlerContext } from './acknowledge.ts';
 
 export interface MessageServices {
   sending: TextSends;
+  actions: MessageActions;
   receipts: Receipts;
   typing: TypingIndicators;
 }
 
-export function registerMessageEvents(context: HandlerContext, { sending, receipts, typing }: MessageServices): void {
+export function registerMessageEvents(context: HandlerContext, { sending, actions, receipts, typing }: MessageServices): void {
   const userId = context.socket.data.userId;
   onEvent(context, 'message:send', async (request) => {
     const timer = context.metrics.sendDuration.startTimer();
@@ -19,6 +21,19 @@ export function registerMessageEvents(context: HandlerContext, { sending, receip
     } finally {
       timer();
     }
+  });
+  onEvent(context, 'message:edit', async (request) => ({ message: await actions.edit(userId, request) }));
+  onEvent(context, 'message:delete', async (request) => {
+    await actions.delete(userId, request);
+    return {};
+  });
+  onEvent(context, 'message:react', async (request) => {
+    await actions.react(userId, request);
+    return {};
+  });
+  onEvent(context, 'message:unreact', async (request) => {
+    await actions.unreact(userId, request);
+    return {};
   });
   onEvent(context, 'message:read', async (request) => {
     await receipts.markRead(userId, request.bookingId, request.messageId);

@@ -11,7 +11,10 @@ export class SocketDelivery implements UserDelivery {
   constructor(server: SocketServer, waiters: StoredMessageWaiters) {
     this.server = server;
     // A send waiting on this process learns here that another process stored its message.
-    if (server.clustered) server.io.on('message:stored', (message) => waiters.notify(message));
+    if (server.clustered) {
+      server.io.on('message:stored', (message) => waiters.notify(message));
+      server.io.on('change:stored', (eventId) => waiters.wake(eventId));
+    }
   }
 
   emit<E extends keyof ServerToClientEvents>(userIds: string[], event: E, ...args: Parameters<ServerToClientEvents[E]>): void {
@@ -21,5 +24,9 @@ export class SocketDelivery implements UserDelivery {
 
   announceStored(message: Message): void {
     if (this.server.clustered) this.server.io.serverSideEmit('message:stored', message);
+  }
+
+  announceChange(eventId: string): void {
+    if (this.server.clustered) this.server.io.serverSideEmit('change:stored', eventId);
   }
 }

@@ -32,6 +32,18 @@ export const messageSchema = z.object({
   system: z.object({ type: z.string(), data: z.record(z.string(), z.unknown()) }).optional(),
   clientId: z.string().optional(),
   createdAt: z.iso.datetime({ offset: true }).describe("The homeserver's timestamp"),
+  editedAt: z.iso.datetime({ offset: true }).optional().describe('When the text was last edited; text is the current one'),
+  replyTo: z
+    .object({
+      id: z.string(),
+      sender: senderSchema,
+      preview: z.string().nullable().describe("The start of the original's current text; null once it was deleted"),
+    })
+    .optional()
+    .describe('The message this one answers'),
+  reactions: z
+    .array(z.object({ key: z.string(), count: z.int().positive(), mine: z.boolean() }))
+    .describe('Reactions now on the message, one per key'),
 });
 
 export const errorSchema = z.object({

@@ -13,10 +13,16 @@ export function isBadRequest(error: unknown): boolean {
   return (error as MatrixFailure | null)?.statusCode === 400;
 }
 
+/** The Matrix errcode of a homeserver failure, if it carried one. */
+export function errcodeOf(error: unknown): string | undefined {
+  const failure = (error ?? {}) as MatrixFailure;
+  return failure.body?.errcode ?? failure.errcode;
+}
+
 export function fromMatrixError(error: unknown): AppError {
   if (error instanceof AppError) return error;
   const failure = (error ?? {}) as MatrixFailure;
-  const errcode = failure.body?.errcode ?? failure.errcode;
+  const errcode = errcodeOf(error);
   const retryMs = failure.body?.retry_after_ms ?? failure.retryAfterMs;
   if (errcode === 'M_LIMIT_EXCEEDED') return new AppError('rate_limited', 'slow down', Math.ceil((retryMs ?? 1000) / 1000));
   if (errcode === 'M_FORBIDDEN') return new AppError('forbidden', 'the homeserver refused this action');

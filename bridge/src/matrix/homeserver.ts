@@ -141,9 +141,21 @@ export class Homeserver {
    * logical send is the same Matrix transaction and cannot create a second event.
    */
   async sendIdempotent(intent: Intent, roomId: string, key: string, type: string, content: Record<string, unknown>): Promise<string> {
-    const txnId = createHash('sha256').update(`${intent.userId}\n${key}`).digest('base64url').slice(0, 32);
-    const path = `/_matrix/client/v3/rooms/${encodeURIComponent(roomId)}/send/${encodeURIComponent(type)}/${txnId}`;
+    const path = `/_matrix/client/v3/rooms/${encodeURIComponent(roomId)}/send/${encodeURIComponent(type)}/${transactionId(intent, key)}`;
     const response = await intent.matrixClient.doRequest('PUT', path, null, content);
     return response.event_id as string;
   }
+
+  /** Redacts an event as this intent's user, once: a retry is the same Matrix transaction. Returns the redaction's event id. */
+  async redactIdempotent(intent: Intent, roomId: string, eventId: string, reason?: string): Promise<string> {
+    const txnId = transactionId(intent, `redact\n${eventId}`);
+    const path = `/_matrix/client/v3/rooms/${encodeURIComponent(roomId)}/redact/${encodeURIComponent(eventId)}/${txnId}`;
+    const response = await intent.matrixClient.doRequest('PUT', path, null, reason ? { reason } : {});
+    return response.event_id as string;
+  }
+}
+
+/** The same (sender, key) is always the same transaction id. */
+function transactionId(intent: Intent, key: string): string {
+  return createHash('sha256').update(`${intent.userId}\n${key}`).digest('base64url').slice(0, 32);
 }

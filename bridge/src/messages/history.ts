@@ -10,8 +10,9 @@ import type { ChatHistoryRequest } from '../protocol/schemas.ts';
 import type { Message } from '../protocol/types.ts';
 import type { BookingRow } from '../store/bookings-store.ts';
 import type { MessagesStore } from '../store/messages-store.ts';
+import type { MessageRow } from '../store/rows.ts';
 import { eventToRow } from './event-to-row.ts';
-import type { MessageView } from './message-view.ts';
+import type { MessageStates } from './message-states.ts';
 import type { EventSenders } from './event-senders.ts';
 
 const SYNAPSE_CURSOR = 'mx:';
@@ -26,7 +27,7 @@ export interface MessageHistoryDeps {
   messages: MessagesStore;
   homeserver: Homeserver;
   senders: EventSenders;
-  view: MessageView;
+  states: MessageStates;
   /** Messages created before this may be missing from the read model (null: none are). */
   horizon: () => Promise<Date | null>;
   /** The senders a user blocked: left out of the Synapse pages, as the read model's statements leave them out. */
@@ -50,7 +51,7 @@ export class MessageHistory {
     const booking = this.deps.access.check(userId, read.booking);
     const rows = read.rows;
     const hasMore = rows.length > request.limit;
-    const page = (hasMore ? rows.slice(1) : rows).map((row) => this.deps.view.toMessage(row, userId));
+    const page = await this.deps.states.render(hasMore ? rows.slice(1) : rows, userId);
     if (hasMore) return { messages: page, before: page[0]!.cursor };
     if (!(await this.mayHoldOlder(booking))) return { messages: page };
     const older = await this.fromSynapse(userId, booking, { beforeEventId: page[0]?.id }, request.limit - page.length);
@@ -78,11 +79,12 @@ export class MessageHistory {
       throw fromMatrixError(error);
     }
     const blocked = new Set(await this.deps.blockedBy(userId));
-    const messages: Message[] = [];
+    const rows: MessageRow[] = [];
     for (const event of page.events) {
       const row = eventToRow(event, booking.booking_id, await this.deps.senders.resolve(event.sender, booking));
-      if (row && !blocked.has(row.sender_id)) messages.unshift(this.deps.view.toMessage({ ...row, seq: '0' }, userId));
+      if (row && !blocked.has(row.sender_id)) rows.unshift({ ...row, seq: '0' });
     }
+    const messages = await this.deps.states.render(rows, userId);
     const exhausted = page.received < limit || !page.end;
     return { messages, before: exhausted ? undefined : `${SYNAPSE_CURSOR}${page.end}` };
   }

@@ -2,10 +2,12 @@
 // transaction → stored in the read model (idempotent), with its follow-ups in the outbox →
 // Synapse answered → the follow-ups: emitted to members, pushes queued (follow-ups.ts).
 // Each event is read by the handler for its kind (room-event-handlers.ts): a message becomes a
-// row, a redaction a deletion (members get message:deleted); edits and reactions will plug in there.
+// row, a redaction a deletion (members get message:deleted), an edit or a reaction a change of a
+// message (members get message:edited or reaction).
 import type { Logger } from '../observability/logger.ts';
 import type { Metrics } from '../observability/metrics.ts';
 import type { BookingRow, BookingsStore } from '../store/bookings-store.ts';
+import type { MessagesStore } from '../store/messages-store.ts';
 import { membersOf } from '../bookings/members.ts';
 import type { Audience } from '../safety/audience.ts';
 import type { Entry, ReadModelWriter } from './read-model-writer.ts';
@@ -17,6 +19,8 @@ import { handlerFor, roomEventHandlers, type Handled, type RoomEventHandlers } f
 
 export interface InboundEventsDeps {
   bookings: BookingsStore;
+  /** Looks up the messages that replies name. */
+  messages: Pick<MessagesStore, 'getInBooking'>;
   /** Writes to the read model, setting aside events it refuses (dead letters). */
   writer: ReadModelWriter;
   audience: Audience;
@@ -32,7 +36,7 @@ export class InboundEvents {
 
   constructor(deps: InboundEventsDeps) {
     this.deps = deps;
-    this.handlers = roomEventHandlers(deps.senders);
+    this.handlers = roomEventHandlers(deps.senders, deps.messages);
   }
 
   /**
@@ -60,7 +64,7 @@ export class InboundEvents {
       if ('entry' in handled) entries.push(handled.entry);
       metrics.transactionEvents.inc({ result: resultOf(handled) });
     }
-    const { inserted, deleted } = await writer.write(entries, txnId);
+    const { inserted, deleted, edits, reactions } = await writer.write(entries, txnId);
     for (const { event, error } of unconvertible) await writer.setAside(event, error, txnId);
     metrics.transactionEvents.inc({ result: 'duplicate' }, entries.filter((entry) => 'row' in entry).length - inserted.length);
     const bookingOf = (bookingId: string) => bookingById.get(bookingId)!;
@@ -72,20 +76,34 @@ export class InboundEvents {
         })),
       ),
       deletions: deleted.map((d) => ({ bookingId: d.booking_id, messageId: d.event_id, recipients: membersOf(bookingOf(d.booking_id)) })),
+      edits: await Promise.all(
+        edits.map(async (edit) => ({ edit, recipients: await this.deps.audience.of(bookingOf(edit.booking_id), edit.sender_id) })),
+      ),
+      reactions: await Promise.all(
+        reactions.map(async (reaction) => ({
+          reaction,
+          recipients: await this.deps.audience.of(bookingOf(reaction.booking_id), reaction.user_id),
+        })),
+      ),
     };
   }
 
   /** Runs the follow-ups of what was stored; one that fails stays in the outbox for the drainer. */
-  deliver({ messages, deletions }: StoredChanges): void {
+  deliver({ messages, deletions, edits, reactions }: StoredChanges): void {
     const { followUps, logger } = this.deps;
     const leftToDrainer = (err: unknown) => logger.warn({ err }, 'follow-up failed: left to the outbox drainer');
     for (const stored of messages) followUps.message(stored).catch(leftToDrainer);
     for (const deletion of deletions) followUps.deletion(deletion).catch(leftToDrainer);
+    for (const edit of edits) followUps.edit(edit).catch(leftToDrainer);
+    for (const reaction of reactions) followUps.reaction(reaction).catch(leftToDrainer);
   }
 }
 
 /** The metric's name for what became of an event. */
-function resultOf(handled: { entry: Entry } | { ignored: true }): 'message' | 'redaction' | 'ignored' {
+function resultOf(handled: { entry: Entry } | { ignored: true }): 'message' | 'redaction' | 'edit' | 'reaction' | 'ignored' {
   if (!('entry' in handled)) return 'ignored';
-  return 'row' in handled.entry ? 'message' : 'redaction';
+  const { entry } = handled;
+  if ('row' in entry) return 'message';
+  if ('edit' in entry) return 'edit';
+  return 'reaction' in entry ? 'reaction' : 'redaction';
 }

@@ -1,6 +1,7 @@
 // The messages feature built in one place: the inbound pipeline (events written to the read model,
 // then their follow-ups), the outbox drainer, reconciliation with Synapse's history (requested by the matrix edge), retention,
-// history and catch-up, receipts and typing, and the send pipeline with its text sends.
+// history and catch-up, receipts and typing, the send pipeline with its text sends, and the
+// actions on sent messages (edit, delete, react).
 // createApp starts and stops it as one part. The view and the waiters for stored messages are
 // built before it (the bookings feature and socket delivery use them too) and passed in.
 import type { BookingAccess } from '../bookings/access.ts';
@@ -16,6 +17,8 @@ import type { BookingsStore } from '../store/bookings-store.ts';
 import type { Database } from '../store/database.ts';
 import { DeadLettersStore } from '../store/dead-letters-store.ts';
 import type { MessagesStore } from '../store/messages-store.ts';
+import type { ConversationStore } from '../store/conversation-store.ts';
+import type { SynapseAdmin } from '../matrix/synapse-admin.ts';
 import type { OutboxStore } from '../store/outbox-store.ts';
 import { readModelHorizon } from '../store/partitions.ts';
 import { ReadMarkersStore } from '../store/read-markers-store.ts';
@@ -28,6 +31,8 @@ import { EventSenders } from './event-senders.ts';
 import { FollowUps } from './follow-ups.ts';
 import { MessageHistory } from './history.ts';
 import { InboundEvents } from './inbound-events.ts';
+import { MessageActions } from './message-actions.ts';
+import type { MessageStates } from './message-states.ts';
 import type { MessageView } from './message-view.ts';
 import { OutboxDrainer } from './outbox-drainer.ts';
 import { ReadModelWriter } from './read-model-writer.ts';
@@ -49,6 +54,10 @@ export interface MessagesFeatureDeps {
   outbox: OutboxStore;
   homeserver: Homeserver;
   view: MessageView;
+  /** Renders rows as they now are (edits, reactions, reply previews). */
+  states: MessageStates;
+  conversation: ConversationStore;
+  synapseAdmin: SynapseAdmin | undefined;
   waiters: StoredMessageWaiters;
   delivery: UserDelivery;
   access: BookingAccess;
@@ -64,13 +73,13 @@ export interface MessagesFeatureDeps {
 }
 
 export function createMessages(deps: MessagesFeatureDeps) {
-  const { db, bookings, messages, outbox, homeserver, view, waiters, delivery, access, safety, metrics, logger } = deps;
+  const { db, bookings, messages, outbox, homeserver, view, states, waiters, delivery, access, safety, metrics, logger } = deps;
   const { audience } = safety;
   const horizon = () => readModelHorizon(db);
   const senders = new EventSenders(homeserver.ids, deps.users);
-  const followUps = new FollowUps({ delivery, waiters, view, pushes: deps.pushes, outbox, faults: deps.faults, metrics });
+  const followUps = new FollowUps({ delivery, waiters, view, states, messages, pushes: deps.pushes, outbox, faults: deps.faults, metrics });
   const writer = new ReadModelWriter({ messages, deadLetters: new DeadLettersStore(db), metrics, logger });
-  const inbound = new InboundEvents({ bookings, writer, audience, senders, followUps, metrics, logger });
+  const inbound = new InboundEvents({ bookings, messages, writer, audience, senders, followUps, metrics, logger });
   const reconciliation = new Reconciliation({
     store: new ReconciliationStore(db, { lockPasses: deps.lockReconciliationPasses }),
     homeserver,
@@ -81,7 +90,7 @@ export function createMessages(deps: MessagesFeatureDeps) {
     metrics,
     logger,
   });
-  const drainer = new OutboxDrainer({ outbox, bookings, messages, audience, followUps, metrics, logger });
+  const drainer = new OutboxDrainer({ outbox, bookings, messages, conversation: deps.conversation, audience, followUps, metrics, logger });
   const markers = new ReadMarkersStore(db);
   const receipts = new Receipts({ access, bookings, messages, markers, homeserver, delivery, audience, logger });
   const typing = new TypingIndicators(access, bookings, homeserver, delivery, audience);
@@ -90,22 +99,35 @@ export function createMessages(deps: MessagesFeatureDeps) {
     messages,
     homeserver,
     senders,
-    view,
+    states,
     horizon,
     blockedBy: (userId) => safety.store.blockedBy(userId),
   });
   const { blocks, screening, reports } = safety;
   const pipeline = new SendPipeline({ homeserver, access, sends: new SendsStore(db), waiters, blocks, screening, reports });
+  const maxTextLength = deps.config.limits.messageMaxLength;
   return {
     inbound,
     ephemeral: new EphemeralEvents(receipts, typing, logger),
     reconciliation,
     history,
-    catchUp: new CatchUp(messages, view),
+    catchUp: new CatchUp(messages, states),
     receipts,
     typing,
     pipeline,
-    sending: new TextSends(pipeline, deps.config.limits.messageMaxLength),
+    sending: new TextSends(pipeline, messages, maxTextLength),
+    actions: new MessageActions({
+      pipeline,
+      access,
+      homeserver,
+      messages,
+      conversation: deps.conversation,
+      states,
+      waiters,
+      synapseAdmin: deps.synapseAdmin,
+      maxTextLength,
+      logger,
+    }),
     start() {
       deps.retention.start();
       drainer.start();

@@ -7,6 +7,7 @@ import type { Metrics } from '../observability/metrics.ts';
 import type { Audience } from '../safety/audience.ts';
 import type { BookingsStore } from '../store/bookings-store.ts';
 import type { MessagesStore } from '../store/messages-store.ts';
+import type { ConversationStore } from '../store/conversation-store.ts';
 import type { OutboxEntry, OutboxStore } from '../store/outbox-store.ts';
 import type { FollowUps } from './follow-ups.ts';
 import { membersOf } from '../bookings/members.ts';
@@ -22,6 +23,7 @@ export interface OutboxDrainerDeps {
   outbox: OutboxStore;
   bookings: BookingsStore;
   messages: MessagesStore;
+  conversation: Pick<ConversationStore, 'edit' | 'reaction'>;
   audience: Audience;
   followUps: FollowUps;
   metrics: Metrics;
@@ -79,19 +81,36 @@ export class OutboxDrainer {
     }
   }
 
-  /** `gone`: the booking or the message no longer exists, so nothing is left to follow. */
+  /**
+   * `gone`: the booking, the message, the edit or the reaction no longer exists, so nothing is
+   * left to follow. Addressed from the booking's row as it is now: a member who left meanwhile gets nothing.
+   */
   private async followUp(entry: OutboxEntry): Promise<'done' | 'gone'> {
-    const { bookings, messages, audience, followUps } = this.deps;
+    const { bookings, messages, conversation, audience, followUps } = this.deps;
     const booking = await bookings.get(entry.booking_id);
     if (!booking) return 'gone';
-    if (entry.kind === 'deletion') {
-      await followUps.deletion({ bookingId: booking.booking_id, messageId: entry.event_id, recipients: membersOf(booking) });
-      return 'done';
+    switch (entry.kind) {
+      case 'deletion':
+        await followUps.deletion({ bookingId: booking.booking_id, messageId: entry.event_id, recipients: membersOf(booking) });
+        return 'done';
+      case 'message': {
+        const row = await messages.getByEventId(entry.event_id);
+        if (!row) return 'gone';
+        await followUps.message({ row, recipients: await audience.of(booking, row.sender_id) });
+        return 'done';
+      }
+      case 'edit': {
+        const edit = await conversation.edit(entry.event_id);
+        if (!edit) return 'gone';
+        await followUps.edit({ edit, recipients: await audience.of(booking, edit.sender_id) });
+        return 'done';
+      }
+      case 'reaction': {
+        const reaction = await conversation.reaction(entry.event_id);
+        if (!reaction) return 'gone';
+        await followUps.reaction({ reaction, recipients: await audience.of(booking, reaction.user_id) });
+        return 'done';
+      }
     }
-    const row = await messages.getByEventId(entry.event_id);
-    if (!row) return 'gone';
-    // Addressed from the booking's row as it is now: a member who left meanwhile gets nothing.
-    await followUps.message({ row, recipients: await audience.of(booking, row.sender_id) });
-    return 'done';
   }
 }

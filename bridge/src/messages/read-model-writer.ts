@@ -6,18 +6,19 @@ import type { Logger } from '../observability/logger.ts';
 import type { Metrics } from '../observability/metrics.ts';
 import { isDataError, sqlStateOf } from '../store/database-errors.ts';
 import type { DeadLettersStore } from '../store/dead-letters-store.ts';
-import type { MessagesStore } from '../store/messages-store.ts';
-import type { DeletionRow, MessageRow, NewDeletion, NewMessageRow } from '../store/rows.ts';
+import type { MessagesStore, WriteResult } from '../store/messages-store.ts';
+import type { NewDeletion, NewEdit, NewMessageRow, NewReaction } from '../store/rows.ts';
 import type { RoomEvent } from './matrix-event.ts';
 import { storableText } from './storable-strings.ts';
 
-export interface Written {
-  inserted: MessageRow[];
-  deleted: DeletionRow[];
-}
+export type Written = WriteResult;
 
-/** A row to insert or a deletion to apply, with the event it came from. */
-export type Entry = { event: RoomEvent; row: NewMessageRow } | { event: RoomEvent; deletion: NewDeletion };
+/** A row to insert, a deletion to apply, an edit or a reaction to store, with the event it came from. */
+export type Entry =
+  | { event: RoomEvent; row: NewMessageRow }
+  | { event: RoomEvent; deletion: NewDeletion }
+  | { event: RoomEvent; edit: NewEdit }
+  | { event: RoomEvent; reaction: NewReaction };
 
 export interface ReadModelWriterDeps {
   messages: Pick<MessagesStore, 'write'>;
@@ -40,23 +41,27 @@ export class ReadModelWriter {
   async write(entries: Entry[], txnId: string | undefined): Promise<Written> {
     const rows = entries.flatMap((entry) => ('row' in entry ? [entry.row] : []));
     const deletions = entries.flatMap((entry) => ('deletion' in entry ? [entry.deletion] : []));
+    const edits = entries.flatMap((entry) => ('edit' in entry ? [entry.edit] : []));
+    const reactions = entries.flatMap((entry) => ('reaction' in entry ? [entry.reaction] : []));
     try {
-      return await this.deps.messages.write(rows, deletions);
+      return await this.deps.messages.write(rows, deletions, { edits, reactions });
     } catch (error) {
       if (!isDataError(error)) throw error;
       if (entries.length > 1) return this.writeEach(entries, txnId);
       await this.setAside(entries[0]!.event, error, txnId);
-      return { inserted: [], deleted: [] };
+      return { inserted: [], deleted: [], edits: [], reactions: [] };
     }
   }
 
   /** In the order the events came, so that their cursors follow it as they would have in one batch. */
   private async writeEach(entries: Entry[], txnId: string | undefined): Promise<Written> {
-    const written: Written = { inserted: [], deleted: [] };
+    const written: Written = { inserted: [], deleted: [], edits: [], reactions: [] };
     for (const entry of entries) {
-      const { inserted, deleted } = await this.write([entry], txnId);
+      const { inserted, deleted, edits, reactions } = await this.write([entry], txnId);
       written.inserted.push(...inserted);
       written.deleted.push(...deleted);
+      written.edits.push(...edits);
+      written.reactions.push(...reactions);
     }
     return written;
   }

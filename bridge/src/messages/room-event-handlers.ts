@@ -2,13 +2,14 @@
 // by the inbound pipeline (inbound-events.ts) for every event in a booking's room.
 //
 // The registry is keyed by the event's relation first, then by its type: a message is
-// `m.room.message`, a redaction `m.room.redaction`. An edit is an `m.room.message` whose
-// `m.relates_to.rel_type` is `m.replace`, a reaction an `m.reaction` related by `m.annotation`:
-// their handlers go in the registry under those relation names. Until one is there, an edit is
-// read by the message handler (as a message of its own) and a reaction is ignored.
+// `m.room.message`, a redaction `m.room.redaction`, an edit an `m.room.message` whose
+// `m.relates_to.rel_type` is `m.replace`, a reaction an `m.reaction` related by `m.annotation`.
+// A reply is a message whose `m.relates_to` has `m.in_reply_to` (no relation type): the message
+// handler reads it.
 import type { BookingRow } from '../store/bookings-store.ts';
+import type { MessagesStore } from '../store/messages-store.ts';
 import type { EventSenders } from './event-senders.ts';
-import { eventToRow, mayShowInApps } from './event-to-row.ts';
+import { editOf, eventToRow, mayShowInApps, reactionOf, replyTargetOf } from './event-to-row.ts';
 import type { RoomEvent } from './matrix-event.ts';
 import type { Entry } from './read-model-writer.ts';
 
@@ -50,20 +51,25 @@ export function handlerFor(handlers: RoomEventHandlers, event: RoomEvent): RoomE
   return own(relationOf(event)) ?? own(event.type);
 }
 
-/** A message (text, image, system): a new row, as apps show it. */
+/** A message (text, image, system): a new row, as apps show it; a reply names what it answers. */
 export class MessageHandler implements RoomEventHandler {
   private readonly senders: EventSenders;
+  private readonly messages: Pick<MessagesStore, 'getInBooking'>;
 
-  constructor(senders: EventSenders) {
+  constructor(senders: EventSenders, messages: Pick<MessagesStore, 'getInBooking'>) {
     this.senders = senders;
+    this.messages = messages;
   }
 
   async handle(event: RoomEvent, booking: BookingRow): Promise<Handled> {
     if (!mayShowInApps(event)) return IGNORED;
     const sender = await this.senders.resolve(event.sender, booking);
+    const repliedTo = replyTargetOf(event);
+    // Only a message of the same booking that the read model holds: its sender is kept with the reply.
+    const original = repliedTo === undefined ? undefined : await this.messages.getInBooking(booking.booking_id, repliedTo);
     let row;
     try {
-      row = eventToRow(event, booking.booking_id, sender);
+      row = eventToRow(event, booking.booking_id, sender, original);
     } catch (error) {
       return { setAside: error };
     }
@@ -71,7 +77,64 @@ export class MessageHandler implements RoomEventHandler {
   }
 }
 
-/** A redaction (staff in Element): the message it names leaves the read model. */
+/** An edit (`m.replace`): stored when it names a text message of the same sender in this booking. */
+export class EditHandler implements RoomEventHandler {
+  private readonly senders: EventSenders;
+
+  constructor(senders: EventSenders) {
+    this.senders = senders;
+  }
+
+  async handle(event: RoomEvent, booking: BookingRow): Promise<Handled> {
+    const edit = editOf(event);
+    if (!edit) return IGNORED;
+    const sender = await this.senders.resolve(event.sender, booking);
+    return {
+      entry: {
+        event,
+        edit: {
+          edit_event_id: event.event_id,
+          target_event_id: edit.targetEventId,
+          booking_id: booking.booking_id,
+          sender_mxid: event.sender,
+          sender_id: sender.id,
+          text: edit.text,
+          created_at: new Date(event.origin_server_ts),
+        },
+      },
+    };
+  }
+}
+
+/** A reaction (`m.annotation`): stored when it names a message of this booking. */
+export class ReactionHandler implements RoomEventHandler {
+  private readonly senders: EventSenders;
+
+  constructor(senders: EventSenders) {
+    this.senders = senders;
+  }
+
+  async handle(event: RoomEvent, booking: BookingRow): Promise<Handled> {
+    const reaction = reactionOf(event);
+    if (!reaction) return IGNORED;
+    const sender = await this.senders.resolve(event.sender, booking);
+    return {
+      entry: {
+        event,
+        reaction: {
+          reaction_event_id: event.event_id,
+          target_event_id: reaction.targetEventId,
+          booking_id: booking.booking_id,
+          user_id: sender.id,
+          key: reaction.key,
+          created_at: new Date(event.origin_server_ts),
+        },
+      },
+    };
+  }
+}
+
+/** A redaction (a deletion, staff in Element, an unreact): the message or reaction it names leaves the read model. */
 export class RedactionHandler implements RoomEventHandler {
   async handle(event: RoomEvent, booking: BookingRow): Promise<Handled> {
     const redacted = redactedEventId(event);
@@ -81,10 +144,11 @@ export class RedactionHandler implements RoomEventHandler {
   }
 }
 
-/** The handlers the bridge has today; edits and reactions plug in here (see the top of this file). */
-export function roomEventHandlers(senders: EventSenders): RoomEventHandlers {
+export function roomEventHandlers(senders: EventSenders, messages: Pick<MessagesStore, 'getInBooking'>): RoomEventHandlers {
   return {
-    'm.room.message': new MessageHandler(senders),
+    'm.room.message': new MessageHandler(senders, messages),
     'm.room.redaction': new RedactionHandler(),
+    'm.replace': new EditHandler(senders),
+    'm.annotation': new ReactionHandler(senders),
   };
 }

@@ -1,6 +1,6 @@
 // What one appservice transaction (or a reconciliation pass) stored, with who must hear of it:
 // inbound-events.ts produces it, follow-ups.ts and the outbox drainer act on it.
-import type { MessageRow } from '../store/rows.ts';
+import type { EditRow, MessageRow, ReactionRow } from '../store/rows.ts';
 
 export interface StoredMessage {
   /** The stored row: each recipient gets it as they see it (their own image URLs). */
@@ -15,7 +15,20 @@ export interface StoredDeletion {
   recipients: string[];
 }
 
+export interface StoredEdit {
+  edit: EditRow;
+  recipients: string[];
+}
+
+/** A reaction added, or removed (`removed_at` set). */
+export interface StoredReaction {
+  reaction: ReactionRow;
+  recipients: string[];
+}
+
 export interface StoredChanges {
   messages: StoredMessage[];
   deletions: StoredDeletion[];
+  edits: StoredEdit[];
+  reactions: StoredReaction[];
 }

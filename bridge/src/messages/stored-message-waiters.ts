@@ -1,9 +1,10 @@
 // Lets a sender (message:send, system messages, images) wait until its event has come back
-// through the one road and been stored, so its answer carries the stored message and cursor.
+// through the one road and been stored, so its answer carries the stored message and cursor; and
+// an edit, deletion or reaction wait until the read model shows it.
 import { AppError } from '../protocol/errors.ts';
 import type { Message } from '../protocol/types.ts';
 import type { MessagesStore } from '../store/messages-store.ts';
-import type { MessageView } from './message-view.ts';
+import type { MessageStates } from './message-states.ts';
 
 /** How long a send waits for its event to come back from Synapse before answering `unavailable`. */
 const STORE_WAIT_MS = 15_000;
@@ -15,51 +16,82 @@ const STORE_WAIT_MS = 15_000;
 const RECHECK_MS = 1_000;
 
 export class StoredMessageWaiters {
-  private readonly waiters = new Map<string, Set<(message: Message) => void>>();
-  private readonly messages: MessagesStore;
-  private readonly view: MessageView;
+  private readonly waiters = new Map<string, Set<(message: Message | undefined) => void>>();
+  private readonly messages: Pick<MessagesStore, 'getByEventId'>;
+  private readonly states: Pick<MessageStates, 'renderOne'>;
 
-  constructor(messages: MessagesStore, view: MessageView) {
+  constructor(messages: Pick<MessagesStore, 'getByEventId'>, states: Pick<MessageStates, 'renderOne'>) {
     this.messages = messages;
-    this.view = view;
+    this.states = states;
   }
 
   notify(message: Message): void {
-    const waiting = this.waiters.get(message.id);
+    this.settle(message.id, message);
+  }
+
+  /** The change with this event id was stored: whoever waits for it looks again. */
+  wake(eventId: string): void {
+    this.settle(eventId, undefined);
+  }
+
+  private settle(eventId: string, message: Message | undefined): void {
+    const waiting = this.waiters.get(eventId);
     if (!waiting) return;
-    this.waiters.delete(message.id);
+    this.waiters.delete(eventId);
     for (const resolve of waiting) resolve(message);
   }
 
   /** The message as the read model holds it, once stored; `unavailable` if that takes too long. */
   async stored(eventId: string, timeoutMs = STORE_WAIT_MS): Promise<Message> {
+    return this.until(
+      eventId,
+      async () => {
+        const row = await this.messages.getByEventId(eventId);
+        // The one waiting is the sender.
+        return row && this.states.renderOne(row, row.sender_id);
+      },
+      timeoutMs,
+      (arrived) => arrived,
+    );
+  }
+
+  /**
+   * What `look` finds once the change `eventId` was stored (a notice with the message itself
+   * answers at once); `unavailable` if that takes too long.
+   */
+  async until<T>(
+    eventId: string,
+    look: () => Promise<T | undefined>,
+    timeoutMs = STORE_WAIT_MS,
+    fromNotice: (arrived: Message) => T | undefined = () => undefined,
+  ): Promise<T> {
     const deadline = Date.now() + timeoutMs;
     for (;;) {
       const left = deadline - Date.now();
       // Waiting first, then looking: an arrival between the two is not missed.
       const wait = this.waitFor(eventId, Math.max(0, Math.min(RECHECK_MS, left)));
-      const row = await this.messages.getByEventId(eventId);
-      if (row) {
+      const found = await look();
+      if (found !== undefined) {
         wait.cancel();
-        // The one waiting is the sender.
-        return this.view.toMessage(row, row.sender_id);
+        return found;
       }
       if (left <= 0) {
         wait.cancel();
         throw new AppError('unavailable', 'sent, but not confirmed yet: retry with the same id', 1);
       }
       const arrived = await wait.promise;
-      if (arrived) return arrived;
+      const answer = arrived && fromNotice(arrived);
+      if (answer !== undefined) return answer;
     }
   }
 
-  /** Resolves with the message once notified, or with undefined after `timeoutMs` or `cancel()`. */
+  /** Resolves with the message once notified, or with undefined after `timeoutMs`, `cancel()` or a wake. */
   waitFor(eventId: string, timeoutMs: number): { promise: Promise<Message | undefined>; cancel(): void } {
     let settle!: (message: Message | undefined) => void;
     const promise = new Promise<Message | undefined>((resolve) => (settle = resolve));
     const waiting = this.waiters.get(eventId) ?? new Set();
     this.waiters.set(eventId, waiting);
-    const onArrival = (message: Message) => {
+    const onArrival = (message: Message | undefined) => {
       clearTimeout(timer);
       settle(message);
     };

@@ -7,4 +7,6 @@ export interface UserDelivery {
   emit<E extends keyof ServerToClientEvents>(userIds: string[], event: E, ...args: Parameters<ServerToClientEvents[E]>): void;
   /** Tells the other bridge processes that a message was stored (wakes senders waiting there). */
   announceStored(message: Message): void;
+  /** Tells the other bridge processes that an edit, deletion or reaction (by its event id) was stored. */
+  announceChange(eventId: string): void;
 }

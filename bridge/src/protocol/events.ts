@@ -1,5 +1,5 @@
 // The Socket.io contract as typed-event maps: the server and the client SDK both import these.
-import type { Ack, Chat, Message, Ok } from './types.ts';
+import type { Ack, Chat, Message, Ok, ReactionEvent } from './types.ts';
 import type { z } from 'zod';
 import {
   emptyPayloadSchema,
@@ -12,6 +12,9 @@ import {
   pushRegisterSchema,
   pushUnregisterSchema,
   messageSendSchema,
+  messageEditSchema,
+  messageDeleteSchema,
+  messageReactSchema,
   syncSchema,
   typingSchema,
   userTargetSchema,
@@ -24,11 +27,25 @@ export interface ClientToServerEvents {
   'chats:list': (payload: Record<string, never>, ack: Reply<{ chats: Chat[] }>) => void;
   'chat:history': (payload: z.input<typeof chatHistorySchema>, ack: Reply<{ messages: Message[]; before?: string }>) => void;
   'message:send': (payload: z.input<typeof messageSendSchema>, ack: Reply<{ message: Message }>) => void;
+  /** Own text messages only; answers the message as it now is. */
+  'message:edit': (payload: z.input<typeof messageEditSchema>, ack: Reply<{ message: Message }>) => void;
+  /** Own messages only: deleted for everyone (an image's media too). */
+  'message:delete': (payload: z.input<typeof messageDeleteSchema>, ack: Reply<Record<string, never>>) => void;
+  /** One emoji per key; a user has each key once per message (a repeat is a no-op). */
+  'message:react': (payload: z.input<typeof messageReactSchema>, ack: Reply<Record<string, never>>) => void;
+  'message:unreact': (payload: z.input<typeof messageReactSchema>, ack: Reply<Record<string, never>>) => void;
   'message:read': (payload: z.input<typeof messageReadSchema>, ack: Reply<Record<string, never>>) => void;
   typing: (payload: z.input<typeof typingSchema>, ack: Reply<Record<string, never>>) => void;
   sync: (
     payload: z.input<typeof syncSchema>,
-    ack: Reply<{ messages: Message[]; deleted: { bookingId: string; messageId: string }[]; cursor: string; more: boolean }>,
+    ack: Reply<{
+      messages: Message[];
+      deleted: { bookingId: string; messageId: string }[];
+      /** Messages from before `since` that were edited or reacted to after it, each once, as they now are. */
+      changed: Message[];
+      cursor: string;
+      more: boolean;
+    }>,
   ) => void;
   'message:report': (payload: z.input<typeof messageReportSchema>, ack: Reply<{ reportId: string }>) => void;
   'user:block': (payload: z.input<typeof userTargetSchema>, ack: Reply<Record<string, never>>) => void;
@@ -67,6 +84,10 @@ export const REQUEST_SCHEMAS = {
   'chats:list': emptyPayloadSchema,
   'chat:history': chatHistorySchema,
   'message:send': messageSendSchema,
+  'message:edit': messageEditSchema,
+  'message:delete': messageDeleteSchema,
+  'message:react': messageReactSchema,
+  'message:unreact': messageReactSchema,
   'message:read': messageReadSchema,
   typing: typingSchema,
   sync: syncSchema,
@@ -89,6 +110,9 @@ export type ParsedPayloadOf<E extends RequestName> = z.output<(typeof REQUEST_SC
 export interface ServerToClientEvents {
   message: (message: Message) => void;
   'message:deleted': (event: { bookingId: string; messageId: string }) => void;
+  /** A message was edited: the whole message as it now is (with `editedAt`). */
+  'message:edited': (message: Message) => void;
+  reaction: (event: ReactionEvent) => void;
   typing: (event: { bookingId: string; userId: string; typing: boolean }) => void;
   receipt: (event: { bookingId: string; userId: string; messageId: string }) => void;
   'chat:updated': (chat: Chat) => void;
@@ -102,6 +126,8 @@ export interface ServerToClientEvents {
 export interface InterServerEvents {
   /** A message reached the read model: wakes a `message:send` waiting for its acknowledgement. */
   'message:stored': (message: Message) => void;
+  /** An edit, deletion or reaction (by its event id) reached the read model: wakes a request waiting for it. */
+  'change:stored': (eventId: string) => void;
 }
 
 /** What the handshake leaves on every socket. */

@@ -87,7 +87,24 @@ export const messageSendSchema = z.object({
   bookingId: bookingIdSchema,
   clientId: z.uuid(),
   text: textSchema,
+  /** The message this one answers (same booking). */
+  replyTo: eventIdSchema.optional(),
 });
+
+export const messageEditSchema = z.object({ bookingId: bookingIdSchema, messageId: eventIdSchema, text: textSchema });
+
+export const messageDeleteSchema = z.object({ bookingId: bookingIdSchema, messageId: eventIdSchema });
+
+const graphemes = new Intl.Segmenter(undefined, { granularity: 'grapheme' });
+const EMOJI = /\p{Extended_Pictographic}|\p{Regional_Indicator}|\u20e3/u;
+
+/** A reaction's key: one emoji, as one grapheme cluster (a flag, a skin tone, a family are one each). */
+export const reactionKeySchema = storableString()
+  .min(1)
+  .max(32)
+  .refine((key) => [...graphemes.segment(key)].length === 1 && EMOJI.test(key), 'one emoji');
+
+export const messageReactSchema = z.object({ bookingId: bookingIdSchema, messageId: eventIdSchema, key: reactionKeySchema });
 
 export const messageReadSchema = z.object({ bookingId: bookingIdSchema, messageId: eventIdSchema });
 
@@ -162,5 +179,8 @@ export const bookingUpsertSchema = z
 
 export type ChatHistoryRequest = z.output<typeof chatHistorySchema>;
 export type MessageSendRequest = z.output<typeof messageSendSchema>;
+export type MessageEditRequest = z.output<typeof messageEditSchema>;
+export type MessageDeleteRequest = z.output<typeof messageDeleteSchema>;
+export type MessageReactRequest = z.output<typeof messageReactSchema>;
 export type SystemMessageRequest = z.output<typeof systemMessageSchema>;
 export type BookingUpsert = z.output<typeof bookingUpsertSchema>;

@@ -148,7 +148,11 @@ export class MessagesStore {
    * Writers queue on one lock so that cursors commit in the order they were handed out: a
    * reader that has seen cursor N can never later find a message below N appear.
    */
-  async write(rows: NewMessageRow[], deletions: NewDeletion[], conversation: ConversationWrites = NO_CONVERSATION_WRITES): Promise<WriteResult> {
+  async write(
+    rows: NewMessageRow[],
+    deletions: NewDeletion[],
+    conversation: ConversationWrites = NO_CONVERSATION_WRITES,
+  ): Promise<WriteResult> {
     if (rows.length === 0 && deletions.length === 0 && conversation.edits.length === 0 && conversation.reactions.length === 0) {
       return { inserted: [], deleted: [], edits: [], reactions: [] };
     }

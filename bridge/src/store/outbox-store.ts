@@ -1,16 +1,17 @@
-// The outbox (migrations/006): what must follow each stored message or deletion, committed in the
+// The outbox (migrations/006): what must follow each stored message, deletion, edit or reaction, committed in the
 // transaction that stores it. The storing process settles its rows right after the commit; rows
 // it leaves behind (it died, or a follow-up failed) are claimed by a drainer in any bridge process
 // once their grace has run out (SKIP LOCKED and a lease, as the push queue does).
 import type { Knex } from 'knex';
 import type { Database } from './database.ts';
-import type { DeletionRow, MessageRow, PushMessage } from './rows.ts';
+import type { DeletionRow, EditRow, MessageRow, PushMessage, ReactionRow } from './rows.ts';
 import { auditRow } from './safety-store.ts';
 
 /** How long a fresh row is left to the process that stored it before a drainer may take it over. */
 const GRACE_MS = 10_000;
 
-export type OutboxKind = 'message' | 'deletion';
+/** A new message, a deletion, an edit (keyed by the edit's event), a reaction added or removed (by the reaction's event). */
+export type OutboxKind = 'message' | 'deletion' | 'edit' | 'reaction';
 
 export interface OutboxEntry {
   kind: OutboxKind;
@@ -32,13 +33,22 @@ const fromNow = (db: Knex, ms: number) => db.raw("now() + (? * interval '1 milli
  * Called inside the storing transaction: an outbox row per new message and per deletion, and
  * the redactions' audit entries (which need nothing but that commit).
  */
-export async function recordFollowUps(trx: Knex.Transaction, inserted: MessageRow[], deleted: DeletionRow[]): Promise<void> {
+export async function recordFollowUps(
+  trx: Knex.Transaction,
+  { inserted, deleted, edits, reactions }: { inserted: MessageRow[]; deleted: DeletionRow[]; edits: EditRow[]; reactions: ReactionRow[] },
+): Promise<void> {
   const entries = [
     ...inserted.map((row) => ({ kind: 'message', event_id: row.event_id, booking_id: row.booking_id })),
     ...deleted.map((row) => ({ kind: 'deletion', event_id: row.event_id, booking_id: row.booking_id })),
+    ...edits.map((row) => ({ kind: 'edit', event_id: row.edit_event_id, booking_id: row.booking_id })),
+    ...reactions.map((row) => ({ kind: 'reaction', event_id: row.reaction_event_id, booking_id: row.booking_id })),
   ];
   if (entries.length === 0) return;
-  await trx('message_outbox').insert(entries.map((entry) => ({ ...entry, not_before: fromNow(trx, GRACE_MS) })));
+  // A reaction removed while its addition is still unsettled: one row, whose follow-up tells the state it finds.
+  await trx('message_outbox')
+    .insert(entries.map((entry) => ({ ...entry, not_before: fromNow(trx, GRACE_MS) })))
+    .onConflict(['kind', 'event_id'])
+    .ignore();
   if (deleted.length === 0) return;
   await trx('audit_log').insert(
     deleted.map((d) => auditRow({ actor: d.redacted_by, action: 'message.redact', bookingId: d.booking_id, target: d.event_id })),

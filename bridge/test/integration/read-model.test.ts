@@ -80,7 +80,7 @@ describe('catch-up', () => {
     expect(second.deletions).toEqual([{ seq: expect.any(String), booking_id: 'b2', event_id: m[1]!.event_id }]);
     expect(BigInt(second.deletions[0]!.seq)).toBeLessThan(BigInt(late!.seq));
 
-    expect(await store.catchUp('art', late!.seq, 2)).toEqual({ rows: [], more: false, deletions: [] });
+    expect(await store.catchUp('art', late!.seq, 2)).toEqual({ rows: [], more: false, deletions: [], changed: { rows: [], last: null } });
   });
 
   it('leaves out senders the reader blocked and still fills the page', async () => {

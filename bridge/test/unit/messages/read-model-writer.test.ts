@@ -18,7 +18,7 @@ function writer(refuse: (row: NewMessageRow) => Error | undefined) {
         const error = refuse(row);
         if (error) throw error;
       }
-      return { inserted: rows.map((row, i) => ({ ...row, seq: String(i + 1) }) as MessageRow), deleted: [] };
+      return { inserted: rows.map((row, i) => ({ ...row, seq: String(i + 1) }) as MessageRow), deleted: [], edits: [], reactions: [] };
     },
   };
   const deadLetters = { record: async (letter: NewDeadLetter) => void letters.push(letter) };

@@ -33,6 +33,7 @@ const message = (over: Partial<Message> = {}): Message => ({
   sender: { id: 'ann', role: 'customer', name: 'Ann' },
   kind: 'text',
   text: 'x'.repeat(200),
+  reactions: [],
   createdAt: new Date().toISOString(),
   ...over,
 });

@@ -1,0 +1,146 @@
+// message:edit, message:delete, message:react and message:unreact: what an app user does to a
+// message already in the chat. Each is checked here, sent to Matrix as Element would send it
+// (`m.replace`, a redaction, `m.annotation`), and answered once the change has come back through
+// the one road and is in the read model, so that history and sync already show it.
+import { randomUUID } from 'node:crypto';
+import type { BookingAccess } from '../bookings/access.ts';
+import { errcodeOf, fromMatrixError, onHomeserver } from '../matrix/errors.ts';
+import type { Homeserver } from '../matrix/homeserver.ts';
+import type { SynapseAdmin } from '../matrix/synapse-admin.ts';
+import type { Logger } from '../observability/logger.ts';
+import { AppError } from '../protocol/errors.ts';
+import type { MessageDeleteRequest, MessageEditRequest, MessageReactRequest } from '../protocol/schemas.ts';
+import type { Message } from '../protocol/types.ts';
+import type { BookingRow } from '../store/bookings-store.ts';
+import type { ConversationStore } from '../store/conversation-store.ts';
+import type { MessagesStore } from '../store/messages-store.ts';
+import type { MessageRow } from '../store/rows.ts';
+import type { MessageStates } from './message-states.ts';
+import type { SendPipeline } from './send-pipeline.ts';
+import type { StoredMessageWaiters } from './stored-message-waiters.ts';
+import { checkText } from './text-sends.ts';
+
+export interface MessageActionsDeps {
+  pipeline: SendPipeline;
+  access: BookingAccess;
+  homeserver: Homeserver;
+  messages: Pick<MessagesStore, 'getInBooking' | 'wasDeleted'>;
+  conversation: ConversationStore;
+  states: MessageStates;
+  waiters: StoredMessageWaiters;
+  /** Deletes a deleted image's media from Synapse; without it (no admin token) the media stays. */
+  synapseAdmin: Pick<SynapseAdmin, 'deleteMedia'> | undefined;
+  maxTextLength: number;
+  logger: Logger;
+}
+
+export class MessageActions {
+  private readonly deps: MessageActionsDeps;
+
+  constructor(deps: MessageActionsDeps) {
+    this.deps = deps;
+  }
+
+  /** A new text for one's own text message, screened as a send is; answers the message as it now is. */
+  async edit(userId: string, { bookingId, messageId, text }: MessageEditRequest): Promise<Message> {
+    const { pipeline, homeserver, conversation, states, waiters } = this.deps;
+    checkText(text, this.deps.maxTextLength);
+    const booking = await pipeline.admit(userId, bookingId);
+    const original = await this.ownMessage(userId, booking, messageId);
+    if (original.kind !== 'text') throw new AppError('invalid', 'only text messages can be edited');
+    const screened = await pipeline.screen(userId, booking, text);
+    const content = {
+      msgtype: 'm.text',
+      // What a client that does not know edits shows (the Matrix convention).
+      body: `* ${screened.text}`,
+      'm.new_content': { msgtype: 'm.text', body: screened.text },
+      'm.relates_to': { rel_type: 'm.replace', event_id: messageId },
+    };
+    const editId = await onHomeserver(() =>
+      homeserver.sendIdempotent(
+        homeserver.intentFor(userId),
+        booking.room_id,
+        `edit\n${messageId}\n${screened.text}`,
+        'm.room.message',
+        content,
+      ),
+    );
+    await waiters.until(editId, async () => ((await conversation.edit(editId)) ? true : undefined));
+    const message = await states.renderOne(original, userId);
+    if (screened.flags.length > 0) pipeline.flag(booking, message, screened.flags);
+    return message;
+  }
+
+  /** Deletes one's own message for everyone (an image's media too); deleting it again is a no-op. */
+  async delete(userId: string, { bookingId, messageId }: MessageDeleteRequest): Promise<void> {
+    const { access, homeserver, messages, waiters } = this.deps;
+    const booking = await access.requireMember(userId, bookingId);
+    if (await messages.wasDeleted(bookingId, messageId)) return;
+    const message = await this.ownMessage(userId, booking, messageId);
+    await onHomeserver(() =>
+      homeserver.redactIdempotent(homeserver.intentFor(userId), booking.room_id, messageId, 'deleted by its sender'),
+    );
+    await waiters.until(messageId, async () => ((await messages.getInBooking(bookingId, messageId)) ? undefined : true));
+    await this.deleteMedia(message);
+  }
+
+  /** Adds one emoji to a message; a key the user already gave there is a no-op. */
+  async react(userId: string, { bookingId, messageId, key }: MessageReactRequest): Promise<void> {
+    const { pipeline, homeserver, conversation, waiters } = this.deps;
+    const booking = await pipeline.admit(userId, bookingId);
+    await this.messageOf(booking, messageId);
+    const given = () => conversation.activeReaction(messageId, userId, key);
+    if (await given()) return;
+    const content = { 'm.relates_to': { rel_type: 'm.annotation', event_id: messageId, key } };
+    let reactionId: string;
+    try {
+      // A new transaction each time: after an unreact the same key may be given again.
+      reactionId = await homeserver.sendIdempotent(homeserver.intentFor(userId), booking.room_id, randomUUID(), 'm.reaction', content);
+    } catch (error) {
+      // Synapse refuses the same key twice from one sender: given by a request that raced this one.
+      if (errcodeOf(error) === 'M_DUPLICATE_ANNOTATION') return;
+      throw fromMatrixError(error);
+    }
+    await waiters.until(reactionId, async () => ((await given()) ? true : undefined));
+  }
+
+  /** Takes one's reaction back; one that is not there is a no-op. */
+  async unreact(userId: string, { bookingId, messageId, key }: MessageReactRequest): Promise<void> {
+    const { pipeline, homeserver, conversation, waiters } = this.deps;
+    const booking = await pipeline.admit(userId, bookingId);
+    const reaction = await conversation.activeReaction(messageId, userId, key);
+    if (!reaction || reaction.booking_id !== booking.booking_id) return;
+    const reactionId = reaction.reaction_event_id;
+    await onHomeserver(() => homeserver.redactIdempotent(homeserver.intentFor(userId), booking.room_id, reactionId));
+    await waiters.until(reactionId, async () => ((await conversation.reaction(reactionId))?.removed_at ? true : undefined));
+  }
+
+  private async messageOf(booking: BookingRow, messageId: string): Promise<MessageRow> {
+    const row = await this.deps.messages.getInBooking(booking.booking_id, messageId);
+    if (!row) throw new AppError('not_found', 'no such message in this chat');
+    return row;
+  }
+
+  /** The message, when `userId` wrote it (by Matrix sender: a platform id may look like "support"). */
+  private async ownMessage(userId: string, booking: BookingRow, messageId: string): Promise<MessageRow> {
+    const row = await this.messageOf(booking, messageId);
+    if (row.sender_mxid !== this.deps.homeserver.ids.appUser(userId)) throw new AppError('forbidden', 'only your own messages');
+    return row;
+  }
+
+  /** The message is already gone for everyone: a media deletion that fails is logged, not answered. */
+  private async deleteMedia(message: MessageRow): Promise<void> {
+    const image = message.content.image;
+    if (!image) return;
+    const { synapseAdmin, logger } = this.deps;
+    if (!synapseAdmin) {
+      logger.warn({ eventId: message.event_id }, 'deleted image media stays in Synapse: no admin token');
+      return;
+    }
+    for (const mxc of new Set([image.mxc, image.thumbnailMxc ?? image.mxc])) {
+      await synapseAdmin
+        .deleteMedia(mxc)
+        .catch((err: unknown) => logger.error({ err, eventId: message.event_id }, 'media of a deleted image not deleted'));
+    }
+  }
+}
