@@ -128,7 +128,15 @@ export async function createApp(config: Config, deps: AppDeps): Promise<App> {
   const bookingsFeature = createBookings({ ...base, view, delivery, waiters });
   const { access, bookingChats, systemMessages } = bookingsFeature;
   const { supportStaff, filterConfigFile } = config;
-  const safety = await createSafety({ ...base, access, view, maxBlocks: config.caps.blocks, supportStaff, filterConfigFile });
+  const safety = await createSafety({
+    ...base,
+    access,
+    states,
+    conversation,
+    maxBlocks: config.caps.blocks,
+    supportStaff,
+    filterConfigFile,
+  });
   const lockReconciliationPasses = deps.maxDatabaseConnections !== 1;
   const pushes = push.notifier;
   const messagesFeature = createMessages({

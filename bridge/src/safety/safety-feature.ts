@@ -4,7 +4,8 @@
 // stops it as one part.
 import type { BookingAccess } from '../bookings/access.ts';
 import type { Homeserver } from '../matrix/homeserver.ts';
-import type { MessageView } from '../messages/message-view.ts';
+import type { MessageStates } from '../messages/message-states.ts';
+import type { ConversationStore } from '../store/conversation-store.ts';
 import type { Logger } from '../observability/logger.ts';
 import type { BookingsStore } from '../store/bookings-store.ts';
 import type { Database } from '../store/database.ts';
@@ -22,7 +23,9 @@ export interface SafetyFeatureDeps {
   bookings: BookingsStore;
   messages: MessagesStore;
   access: BookingAccess;
-  view: MessageView;
+  /** Reported messages are shown as they now are, with every earlier version beside them. */
+  states: MessageStates;
+  conversation: Pick<ConversationStore, 'editsOf'>;
   homeserver: Homeserver;
   /** BLOCKS_MAX. */
   maxBlocks: number;
@@ -34,14 +37,14 @@ export interface SafetyFeatureDeps {
 }
 
 export async function createSafety(deps: SafetyFeatureDeps) {
-  const { db, bookings, messages, access, view, homeserver, logger } = deps;
+  const { db, bookings, messages, access, states, conversation, homeserver, logger } = deps;
   const store = new SafetyStore(db);
   const audience = new Audience(store);
   const blocks = new Blocks(store, bookings, homeserver, logger, deps.maxBlocks);
   const moderation = new ModerationRoom(homeserver, store, deps.supportStaff, logger);
   await moderation.ensure();
   const filters = new FilterConfigWatcher(deps.filterConfigFile, logger.child({ component: 'filter' }));
-  const reports = new Reports({ access, messages, safety: store, moderation, view, logger });
+  const reports = new Reports({ access, messages, conversation, safety: store, moderation, states, logger });
   const screening = new TextScreening(filters, store);
   return {
     store,

@@ -95,6 +95,24 @@ describe('editing a message', () => {
   });
 });
 
+describe('a reported message', () => {
+  it('keeps its original text and every edit for the moderators', async () => {
+    const { bookingId, customerApp, artistApp, say } = await chat();
+    const message = await say(customerApp, 'pay me outside the app');
+    const edit = (text: string) => customerApp.request('message:edit', { bookingId, messageId: message.id, text });
+    expectOk(await edit('pay me in the app'));
+    expectOk(await edit('see you soon'));
+    const { reportId } = expectOk(await artistApp.request('message:report', { messageId: message.id, reason: 'asked to pay outside' }));
+    const report = await harness.bridge.app.db('reports').where({ id: reportId }).first();
+    expect(report.context.message.text).toBe('see you soon');
+    expect(report.context.versions.map((v: { text: string }) => v.text)).toEqual([
+      'pay me outside the app',
+      'pay me in the app',
+      'see you soon',
+    ]);
+  });
+});
+
 describe('deleting a message', () => {
   it('removes it for everyone, from history, in Element (a redaction), and deletes an image from the media repository', async () => {
     const { bookingId, roomId, customer, customerApp, artistApp, say, history } = await chat();
