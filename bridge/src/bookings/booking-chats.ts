@@ -95,9 +95,12 @@ export class BookingChats {
   }
 
   private async upsertNow(bookingId: string, request: BookingUpsert): Promise<UpsertResult> {
-    await this.ensureUser(request.customer.id, request.customer.name);
-    await this.ensureUser(request.artist.id, request.artist.name);
-    const existing = await this.deps.bookings.get(bookingId);
+    // Independent of each other: at once, so a new booking waits for one registration, not two.
+    const [, , existing] = await Promise.all([
+      this.ensureUser(request.customer.id, request.customer.name),
+      this.ensureUser(request.artist.id, request.artist.name),
+      this.deps.bookings.get(bookingId),
+    ]);
     const now = new Date();
     const status = request.status ?? null;
     const fields: BookingFields = {
@@ -150,19 +153,18 @@ export class BookingChats {
    */
   private async create(bookingId: string, fields: BookingFields): Promise<Outcome> {
     const { admin, bookings, logger } = this.deps;
-    const roomId = await onHomeserver(() => admin.createOrFind(bookingId, this.roomOptions(bookingId, fields)));
+    const invitees = membersOf(fields).map((id) => this.deps.homeserver.ids.appUser(id));
+    const roomId = await onHomeserver(() => admin.createOrFind(bookingId, this.roomOptions(bookingId, fields), invitees));
     if (!(await bookings.insert(bookingId, roomId, fields))) return this.update((await bookings.get(bookingId))!, fields);
     logger.info({ bookingId, roomId }, 'booking chat created');
     return 'created';
   }
 
   private roomOptions(bookingId: string, fields: BookingFields): Record<string, unknown> {
-    const { ids } = this.deps.homeserver;
     return {
       preset: 'private_chat',
       visibility: 'private',
       name: fields.title ?? `Booking ${bookingId}`,
-      invite: membersOf(fields).map((id) => ids.appUser(id)),
       creation_content: { 'm.federate': false },
       initial_state: [{ type: BOOKING_STATE_EVENT, state_key: '', content: { bookingId } }],
       // The bot creates the room, so it is its creator (all-powerful from room version 12 on).
@@ -184,7 +186,12 @@ export class BookingChats {
   private async update(existing: BookingRow, fields: BookingFields): Promise<Outcome> {
     const membersChanged = existing.customer_id !== fields.customer_id || existing.artist_id !== fields.artist_id;
     const roomChanged = membersChanged || existing.title !== fields.title;
-    const changed = roomChanged || existing.status !== fields.status || existing.starts_at?.getTime() !== fields.starts_at?.getTime();
+    const changed =
+      roomChanged ||
+      existing.status !== fields.status ||
+      existing.starts_at?.getTime() !== fields.starts_at?.getTime() ||
+      // Also a booking that ended before closing existed (migration 010), when its status comes again.
+      existing.closes_at?.getTime() !== fields.closes_at?.getTime();
     if (!changed) return 'same';
     const booking = await this.deps.bookings.update(existing.booking_id, fields, roomChanged);
     const removed = membersOf(existing).filter((id) => !isMember(booking, id));

@@ -2,7 +2,7 @@
 // receipts and typing, photos with progress, sends refused for good or for now, and tokens the
 // server refuses.
 import { afterEach, describe, expect, it } from 'vitest';
-import { newBooking } from '../../../bridge/test/support/booking-system.ts';
+import { newBooking, putBooking } from '../../../bridge/test/support/booking-system.ts';
 import { jpegWithGpsAndOrientation } from '../../../bridge/test/support/images.ts';
 import { useHarness } from '../../../bridge/test/support/harness.ts';
 import { tokenFor } from '../../../bridge/test/support/tokens.ts';
@@ -11,7 +11,9 @@ import { countsByText, sdkApp, texts, type SdkApp } from './support/sdk-apps.ts'
 
 // A limit a burst of sends meets, so that the outbox has to wait out `retryAfter`.
 const MESSAGES_PER_WINDOW = 5;
-const harness = useHarness({ bridge: async () => ({ env: { RATE_LIMIT_MESSAGES: `${MESSAGES_PER_WINDOW}/2s` } }) });
+const harness = useHarness({
+  bridge: async () => ({ env: { RATE_LIMIT_MESSAGES: `${MESSAGES_PER_WINDOW}/2s`, CHAT_CLOSE_AFTER_HOURS: '0' } }),
+});
 const apps: SdkApp[] = [];
 
 afterEach(async () => {
@@ -127,6 +129,23 @@ describe('sends the server refuses', () => {
 
     await artist.waitFor((received) => received.some((m) => m.text === 'sorry, wrong chat'), 'the next send');
     expect(artist.received.some((m) => m.text?.includes('fuck'))).toBe(false);
+  });
+
+  it("for good when the chat closed: the server's closed, not the client's own, and the send leaves the outbox", async () => {
+    const { bookingId, customer, artist } = await connectedChat();
+    await putBooking(harness.bridge.url, bookingId, {
+      customer: { id: customer.userId, name: 'Ann' },
+      artist: { id: artist.userId, name: 'Bea' },
+      status: 'completed',
+    });
+
+    const error = await customer.chat.send(bookingId, 'one last thing').catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(ChatError);
+    expect(error).toMatchObject({ code: 'closed', fromServer: true });
+    expect(customer.chat.pending()).toEqual([]);
+    expect(customer.chat.failed(bookingId)).toEqual([
+      expect.objectContaining({ text: 'one last thing', error: expect.objectContaining({ code: 'closed' }) }),
+    ]);
   });
 
   it('for now (rate_limited): each waits out retryAfter with its clientId and arrives once, in order', async () => {
