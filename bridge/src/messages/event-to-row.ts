@@ -1,5 +1,6 @@
-// Turns a room event into a read-model row, or undefined when apps do not show that event.
-// Every string taken into the row is made storable here: Matrix strings are never refused.
+// Turns a room event into a read-model row, or undefined when apps do not show that event, and
+// reads the relations of edits, reactions and replies. Every string taken from the event is made
+// storable here, ids included: Matrix strings are never refused.
 import type { Sender } from '../protocol/types.ts';
 import type { MessageContent, MessageRow, NewMessageRow } from '../store/rows.ts';
 import { CONTENT_CLIENT_ID, CONTENT_SYSTEM, type RoomEvent } from './matrix-event.ts';
@@ -73,7 +74,7 @@ export function replyTargetOf(event: RoomEvent): string | undefined {
   const inReplyTo = relatesTo(event.content)?.['m.in_reply_to'];
   if (!inReplyTo || typeof inReplyTo !== 'object') return undefined;
   const { event_id: eventId } = inReplyTo as { event_id?: unknown };
-  return typeof eventId === 'string' ? eventId : undefined;
+  return typeof eventId === 'string' ? storableText(eventId) : undefined;
 }
 
 /**
@@ -97,7 +98,7 @@ export function editOf(event: RoomEvent): { targetEventId: string; text: string 
   if (typeof relation.event_id !== 'string' || !newContent || typeof newContent !== 'object') return undefined;
   const { msgtype, body } = newContent as { msgtype?: unknown; body?: unknown };
   if (typeof msgtype !== 'string' || !TEXT_TYPES.has(msgtype) || typeof body !== 'string') return undefined;
-  return { targetEventId: relation.event_id, text: storableText(body) };
+  return { targetEventId: storableText(relation.event_id), text: storableText(body) };
 }
 
 /** Longest reaction key kept from Matrix (clients send emoji, and sometimes short text). */
@@ -109,7 +110,7 @@ export function reactionOf(event: RoomEvent): { targetEventId: string; key: stri
   if (event.type !== 'm.reaction' || event.state_key !== undefined || relation?.rel_type !== 'm.annotation') return undefined;
   if (typeof relation.event_id !== 'string' || typeof relation.key !== 'string') return undefined;
   const key = storableText(relation.key);
-  return key.length > 0 && key.length <= MAX_REACTION_KEY ? { targetEventId: relation.event_id, key } : undefined;
+  return key.length > 0 && key.length <= MAX_REACTION_KEY ? { targetEventId: storableText(relation.event_id), key } : undefined;
 }
 
 function imageOf(content: Record<string, unknown>): MessageContent['image'] {
