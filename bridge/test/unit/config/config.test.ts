@@ -36,6 +36,12 @@ describe('configuration', () => {
     });
   });
 
+  it('closes chats 72 hours after a booking ends, or as set (fractions too, 0 at once)', () => {
+    expect(loadConfig({}).chatCloseAfterHours).toBe(72);
+    expect(loadConfig({ CHAT_CLOSE_AFTER_HOURS: '0.25' }).chatCloseAfterHours).toBe(0.25);
+    expect(loadConfig({ CHAT_CLOSE_AFTER_HOURS: '0' }).chatCloseAfterHours).toBe(0);
+  });
+
   it.each([
     [{ PORT: 'eighty' }, 'PORT'],
     [{ PORT: '70000' }, 'PORT'],
@@ -44,6 +50,8 @@ describe('configuration', () => {
     [{ TLS_CERT_FILE: '/c.pem' }, 'TLS_KEY_FILE'],
     [{ SYNAPSE_URL: 'http://synapse:8008' }, 'AS_TOKEN'],
     [{ LOG_LEVEL: 'loud' }, 'LOG_LEVEL'],
+    [{ CHAT_CLOSE_AFTER_HOURS: '-1' }, 'CHAT_CLOSE_AFTER_HOURS'],
+    [{ CHAT_CLOSE_AFTER_HOURS: 'soon' }, 'CHAT_CLOSE_AFTER_HOURS'],
   ])('stops on a malformed setting and names it: %o', (env, name) => {
     expect(() => loadConfig(env)).toThrow(ConfigError);
     expect(() => loadConfig(env)).toThrow(new RegExp(name));
