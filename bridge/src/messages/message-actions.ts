@@ -4,6 +4,7 @@
 // the one road and is in the read model, so that history and sync already show it.
 import { randomUUID } from 'node:crypto';
 import type { BookingAccess } from '../bookings/access.ts';
+import { assertOpen } from '../bookings/chat-closing.ts';
 import { errcodeOf, fromMatrixError, onHomeserver } from '../matrix/errors.ts';
 import type { Homeserver } from '../matrix/homeserver.ts';
 import type { SynapseAdmin } from '../matrix/synapse-admin.ts';
@@ -45,7 +46,7 @@ export class MessageActions {
   async edit(userId: string, { bookingId, messageId, text }: MessageEditRequest): Promise<Message> {
     const { pipeline, homeserver, conversation, states, waiters } = this.deps;
     checkText(text, this.deps.maxTextLength);
-    const booking = await pipeline.admit(userId, bookingId);
+    const booking = await this.writable(userId, bookingId);
     const original = await this.ownMessage(userId, booking, messageId);
     if (original.kind !== 'text') throw new AppError('invalid', 'only text messages can be edited');
     const screened = await pipeline.screen(userId, booking, text);
@@ -74,7 +75,9 @@ export class MessageActions {
   /** Deletes one's own message for everyone (an image's media too); deleting it again is a no-op. */
   async delete(userId: string, { bookingId, messageId }: MessageDeleteRequest): Promise<void> {
     const { access, homeserver, messages, waiters } = this.deps;
+    // Blocked or not: one's own words can always be taken back (but not in a closed chat).
     const booking = await access.requireMember(userId, bookingId);
+    assertOpen(booking);
     if (await messages.wasDeleted(bookingId, messageId)) return;
     const message = await this.ownMessage(userId, booking, messageId);
     await onHomeserver(() =>
@@ -86,8 +89,8 @@ export class MessageActions {
 
   /** Adds one emoji to a message; a key the user already gave there is a no-op. */
   async react(userId: string, { bookingId, messageId, key }: MessageReactRequest): Promise<void> {
-    const { pipeline, homeserver, conversation, waiters } = this.deps;
-    const booking = await pipeline.admit(userId, bookingId);
+    const { homeserver, conversation, waiters } = this.deps;
+    const booking = await this.writable(userId, bookingId);
     await this.messageOf(booking, messageId);
     const given = () => conversation.activeReaction(messageId, userId, key);
     if (await given()) return;
@@ -106,13 +109,20 @@ export class MessageActions {
 
   /** Takes one's reaction back; one that is not there is a no-op. */
   async unreact(userId: string, { bookingId, messageId, key }: MessageReactRequest): Promise<void> {
-    const { pipeline, homeserver, conversation, waiters } = this.deps;
-    const booking = await pipeline.admit(userId, bookingId);
+    const { homeserver, conversation, waiters } = this.deps;
+    const booking = await this.writable(userId, bookingId);
     const reaction = await conversation.activeReaction(messageId, userId, key);
     if (!reaction || reaction.booking_id !== booking.booking_id) return;
     const reactionId = reaction.reaction_event_id;
     await onHomeserver(() => homeserver.redactIdempotent(homeserver.intentFor(userId), booking.room_id, reactionId));
     await waiters.until(reactionId, async () => ((await conversation.reaction(reactionId))?.removed_at ? true : undefined));
+  }
+
+  /** The booking, when `userId` may write into its chat now: a member, not blocked, the chat open. */
+  private async writable(userId: string, bookingId: string): Promise<BookingRow> {
+    const booking = await this.deps.pipeline.admit(userId, bookingId);
+    assertOpen(booking);
+    return booking;
   }
 
   private async messageOf(booking: BookingRow, messageId: string): Promise<MessageRow> {
