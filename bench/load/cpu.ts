@@ -56,3 +56,22 @@ export async function postgresPids(databases: string[]): Promise<number[]> {
     await client.end();
   }
 }
+
+/**
+ * Transactions committed or rolled back so far per database (pg_stat_database; a statement
+ * outside a transaction block counts as one): the round trips a component makes per message.
+ * PostgreSQL publishes these counters within about a second, well inside a step's drain.
+ */
+export async function databaseTransactions(databases: string[]): Promise<Map<string, number>> {
+  const client = new pg.Client({ connectionString: POSTGRES_ADMIN_URL });
+  await client.connect();
+  try {
+    const { rows } = await client.query<{ datname: string; xacts: string }>(
+      'SELECT datname, xact_commit + xact_rollback AS xacts FROM pg_stat_database WHERE datname = ANY($1)',
+      [databases],
+    );
+    return new Map(rows.map((row) => [row.datname, Number(row.xacts)]));
+  } finally {
+    await client.end();
+  }
+}

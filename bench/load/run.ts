@@ -7,14 +7,18 @@
 // p99 stays ≤ 500 ms with nothing lost. First, on the monolith's fresh bridge, the memory per idle
 // socket (idle.ts): 20,000 sockets, or BENCH_LOAD_IDLE_SOCKETS (0 skips it); BENCH_LOAD_IDLE_ONLY=1
 // measures only that. BENCH_QUICK=1: 200 sockets, two rates, short steps, 2,000 idle sockets.
+// Before the steps, per topology, room creation: BENCH_LOAD_ROOM_SAMPLES (40) new bookings PUT
+// one at a time, p50 against its goal (room_creation_ms in the JSON). BENCH_LOAD_TOPOLOGIES
+// (monolith,workers) picks topologies.
 import { cpus, loadavg } from 'node:os';
 import { newBenchBooking } from '../facade.ts';
-import { round2 } from '../stats.ts';
+import { round2, summarize, type LatencySummary } from '../stats.ts';
 import { startStack, type BenchStack } from '../stack.ts';
 import { Clients } from './client-process.ts';
 import { measureIdleSockets, type IdleSocketBytes } from './idle.ts';
 import type { ChatSpec, StepResult } from './clients.ts';
-import { postgresPids, sample, synapsePids, usedMs } from './cpu.ts';
+import { databaseTransactions, postgresPids, sample, synapsePids, usedMs } from './cpu.ts';
+import { profileStep } from './profile.ts';
 
 const QUICK = process.env.BENCH_QUICK === '1';
 const list = (value: string | undefined, fallback: number[]) => (value ? value.split(',').map(Number) : fallback);
@@ -26,12 +30,19 @@ const settings = {
   workers: Number(process.env.BENCH_LOAD_WORKERS ?? 2),
   idleSockets: Number(process.env.BENCH_LOAD_IDLE_SOCKETS ?? (QUICK ? 2_000 : 20_000)),
   idleOnly: process.env.BENCH_LOAD_IDLE_ONLY === '1',
+  /** Bookings created one at a time first, each PUT timed: room creation's latency without queueing. */
+  roomSamples: Number(process.env.BENCH_LOAD_ROOM_SAMPLES ?? 40),
+  topologies: process.env.BENCH_LOAD_TOPOLOGIES?.split(','),
 };
 const P99_LIMIT_MS = 500;
+/** Goal for creating a booking's chat (PUT /bookings/:id of a new booking), p50, one at a time. */
+const ROOM_CREATION_P50_GOAL_MS = 100;
+/** Goals for CPU per delivered message (issue #13): the bridge process alone. */
+const BRIDGE_CPU_GOAL_MS = 1;
 const TOPOLOGIES = [
   { name: 'monolith', stack: { name: 'load_monolith', synapsePort: 8300, appservicePort: 9300, workers: 0 } },
   { name: 'workers', stack: { name: 'load_workers', synapsePort: 8310, appservicePort: 9310, workers: settings.workers } },
-];
+].filter((topology) => !settings.topologies || settings.topologies.includes(topology.name));
 
 const log = (line: string) => process.stderr.write(`[bench:load ${new Date().toISOString().slice(11, 19)}] ${line}\n`);
 
@@ -41,6 +52,25 @@ interface StepLine {
   rate: number;
   result: StepResult;
   cpu_ms_per_msg: { bridge: number | null; synapse: number | null; postgres: number | null };
+  /** PostgreSQL transactions per delivered message in the bridge's database and in Synapse's. */
+  db_xacts_per_msg: { bridge: number | null; synapse: number | null };
+}
+
+const asChat = (booking: Awaited<ReturnType<typeof newBenchBooking>>): ChatSpec => ({
+  bookingId: booking.bookingId,
+  customerId: booking.customer.id,
+  artistId: booking.artist.id,
+});
+
+/** New bookings one after another, each PUT (room, invites, joins, stored row) timed on its own. */
+async function timeRoomCreation(stack: BenchStack, count: number, made: ChatSpec[]): Promise<LatencySummary> {
+  const samples: number[] = [];
+  for (let index = 0; index < count; index++) {
+    const started = performance.now();
+    made.push(asChat(await newBenchBooking({ bridgeUrl: stack.bridgeUrl, serviceToken: stack.serviceToken }, 'load')));
+    samples.push(performance.now() - started);
+  }
+  return summarize(samples);
 }
 
 /** Bookings created over REST as the booking system does, a few at a time. */
@@ -51,8 +81,7 @@ async function createChats(stack: BenchStack, count: number): Promise<ChatSpec[]
     Array.from({ length: 8 }, async () => {
       while (claimed < count) {
         claimed++;
-        const booking = await newBenchBooking({ bridgeUrl: stack.bridgeUrl, serviceToken: stack.serviceToken }, 'load');
-        made.push({ bookingId: booking.bookingId, customerId: booking.customer.id, artistId: booking.artist.id });
+        made.push(asChat(await newBenchBooking({ bridgeUrl: stack.bridgeUrl, serviceToken: stack.serviceToken }, 'load')));
       }
     }),
   );
@@ -62,9 +91,16 @@ async function createChats(stack: BenchStack, count: number): Promise<ChatSpec[]
 async function measureStep(stack: BenchStack, clients: Clients, topology: string, sockets: number, rate: number): Promise<StepLine> {
   const synapse = synapsePids(stack.synapseDataDir);
   const postgres = await postgresPids(stack.databases);
+  const profile = await profileStep(`${topology}-${sockets}-${rate}`, synapse, settings.stepMs);
+  const [bridgeDb, synapseDb] = stack.databases;
+  const xactsBefore = await databaseTransactions(stack.databases);
   const before = { bridge: sample([process.pid]), synapse: sample(synapse), postgres: sample(postgres) };
   const { result } = await clients.request({ type: 'step', rate, durationMs: settings.stepMs, drainMs: settings.drainMs }, 'step');
   const after = { bridge: sample([process.pid]), synapse: sample(synapse), postgres: sample(postgres) };
+  await profile.stop();
+  const xactsAfter = await databaseTransactions(stack.databases);
+  const xacts = (database: string | undefined) =>
+    result.delivered && database ? round2(((xactsAfter.get(database) ?? 0) - (xactsBefore.get(database) ?? 0)) / result.delivered) : null;
   const perMessage = (key: keyof typeof before) => (result.delivered ? round2(usedMs(before[key], after[key]) / result.delivered) : null);
   return {
     topology,
@@ -72,6 +108,7 @@ async function measureStep(stack: BenchStack, clients: Clients, topology: string
     rate,
     result,
     cpu_ms_per_msg: { bridge: perMessage('bridge'), synapse: perMessage('synapse'), postgres: perMessage('postgres') },
+    db_xacts_per_msg: { bridge: xacts(bridgeDb), synapse: xacts(synapseDb) },
   };
 }
 
@@ -81,7 +118,8 @@ function describe(line: StepLine): string {
   return (
     `${line.topology} ${line.sockets} sockets @ ${line.rate}/s: delivered p50 ${r.latency.p50_ms} ms p99 ${r.latency.p99_ms} ms; ` +
     `sent ${r.sent} acknowledged ${r.acknowledged} delivered ${r.delivered} lost ${r.lost} refused ${r.refused}; ` +
-    `CPU ms/msg bridge ${cpu.bridge} synapse ${cpu.synapse} postgres ${cpu.postgres}`
+    `CPU ms/msg bridge ${cpu.bridge} (goal ≤ ${BRIDGE_CPU_GOAL_MS}) synapse ${cpu.synapse} postgres ${cpu.postgres}; ` +
+    `DB transactions/msg bridge ${line.db_xacts_per_msg.bridge} synapse ${line.db_xacts_per_msg.synapse}`
   );
 }
 
@@ -89,6 +127,7 @@ const withinLimits = (line: StepLine) =>
   line.result.lost === 0 && line.result.refused === 0 && (line.result.latency.p99_ms ?? Infinity) <= P99_LIMIT_MS;
 
 let idleSocketBytes: IdleSocketBytes | null = null;
+const roomCreation: Record<string, LatencySummary> = {};
 
 async function measureTopology(topology: (typeof TOPOLOGIES)[number], lines: StepLine[]): Promise<number> {
   const stack = await startStack(log, topology.stack);
@@ -103,6 +142,12 @@ async function measureTopology(topology: (typeof TOPOLOGIES)[number], lines: Ste
       );
     }
     const chats: ChatSpec[] = [];
+    if (settings.roomSamples > 0) {
+      const timed = (roomCreation[topology.name] = await timeRoomCreation(stack, settings.roomSamples, chats));
+      console.log(
+        `${topology.name} room creation (PUT of a new booking, one at a time, ${timed.count}): p50 ${timed.p50_ms} ms (goal ≤ ${ROOM_CREATION_P50_GOAL_MS} ms) p95 ${timed.p95_ms} ms max ${timed.max_ms} ms`,
+      );
+    }
     for (const sockets of settings.idleOnly ? [] : settings.sockets) {
       const wanted = Math.ceil(sockets / 2);
       const started = performance.now();
@@ -147,6 +192,8 @@ console.log(
     quick: QUICK,
     synapse_workers: settings.workers,
     idle_socket_bytes: idleSocketBytes,
+    room_creation_ms: roomCreation,
+    goals: { room_creation_p50_ms: ROOM_CREATION_P50_GOAL_MS, bridge_cpu_ms_per_msg: BRIDGE_CPU_GOAL_MS },
     steps: lines,
   }),
 );
