@@ -15,6 +15,7 @@ import { SynapseAdmin } from './matrix/synapse-admin.ts';
 import { createMedia } from './media/media-feature.ts';
 import type { DecodeQueue } from './media/decode-queue.ts';
 import { createMessages } from './messages/messages-feature.ts';
+import { createPrivacy } from './privacy/privacy-feature.ts';
 import { MessageView } from './messages/message-view.ts';
 import { MessageStates } from './messages/message-states.ts';
 import { ConversationStore } from './store/conversation-store.ts';
@@ -152,10 +153,12 @@ export async function createApp(config: Config, deps: AppDeps): Promise<App> {
     push: { ...push, access, maxDevices: config.caps.pushDevices },
   });
   const images = media.sendImages(pipeline);
+  const privacy = createPrivacy(base);
   const web = createHttpEdge({
     ...base,
     bookingChats,
     systemMessages,
+    privacy,
     access,
     media: { ...media, images },
     homeserverCheck: () => matrix.health.check(),
@@ -167,6 +170,7 @@ export async function createApp(config: Config, deps: AppDeps): Promise<App> {
     ['push', push],
     ['messages', messagesFeature],
     ['bookings', bookingsFeature],
+    ['privacy', privacy],
     ['transactions', matrix],
   ] as const;
 

@@ -17,6 +17,7 @@ import type { JwtVerifier } from '../shared/jwt-verifier.ts';
 import { createListener, listenOn, type TlsFiles } from '../shared/listeners.ts';
 import type { Database } from '../store/database.ts';
 import type { MessagesStore } from '../store/messages-store.ts';
+import type { Privacy } from '../privacy/privacy-feature.ts';
 import { bookingRoutes } from './booking-routes.ts';
 import { demoRoutes } from './demo-routes.ts';
 import { healthRoutes } from './health-routes.ts';
@@ -24,6 +25,7 @@ import { createHttpApp } from './http-app.ts';
 import { mediaRoutes } from './media-routes.ts';
 import { createMetricsApp } from './metrics-app.ts';
 import { openApiRoutes } from './openapi.ts';
+import { privacyRoutes } from './privacy-routes.ts';
 
 export interface HttpEdgeDeps {
   config: Config;
@@ -32,6 +34,7 @@ export interface HttpEdgeDeps {
   limiter: RateLimiter;
   bookingChats: BookingChats;
   systemMessages: SystemMessages;
+  privacy: Pick<Privacy, 'exports' | 'erasure'>;
   media: { urls: MediaUrls; decodes: DecodeQueue; images: ImageSending };
   access: BookingAccess;
   messages: MessagesStore;
@@ -49,7 +52,8 @@ export function createHttpEdge(deps: HttpEdgeDeps) {
   if (config.serviceToken === undefined) throw new Error('SERVICE_TOKEN is required');
   const app = createHttpApp(deps.logger, metrics, {
     api: [
-      bookingRoutes(config.serviceToken, bookingChats, systemMessages),
+      bookingRoutes(config.serviceToken, bookingChats, systemMessages, deps.privacy.erasure.erasedAmong),
+      privacyRoutes(config.serviceToken, deps.privacy, deps.logger),
       openApiRoutes(),
       mediaRoutes({
         verifier: deps.verifier,

@@ -5,7 +5,7 @@
 import { Router } from 'express';
 import { z } from 'zod';
 import { HTTP_STATUS, type ErrorCode } from '../protocol/errors.ts';
-import { bookingIdSchema, bookingUpsertSchema, systemMessageSchema } from '../protocol/schemas.ts';
+import { bookingIdSchema, bookingUpsertSchema, systemMessageSchema, userIdSchema } from '../protocol/schemas.ts';
 import { idempotencyKeySchema } from './booking-routes.ts';
 import { mediaParamsSchema } from './media-routes.ts';
 import {
@@ -16,6 +16,7 @@ import {
   readinessSchema,
   uploadFormSchema,
 } from './openapi-schemas.ts';
+import { erasureSummarySchema, userExportSchema } from './privacy-schemas.ts';
 
 type JsonSchema = Record<string, unknown>;
 
@@ -40,6 +41,7 @@ const WHEN: Partial<Record<ErrorCode, string>> = {
   filtered: 'the caption was refused by the text filter (reason: the category)',
   rate_limited: 'too many uploads: wait retryAfter seconds',
   too_large: 'the body or the image is over its limit',
+  closed: 'the chat is closed (the booking was completed or cancelled): it is read-only',
   unavailable: 'the homeserver or the database cannot be reached, or image processing is full: retry after retryAfter seconds',
 };
 
@@ -56,6 +58,7 @@ const pathParameter = (name: string, schema: z.ZodType, description?: string) =>
   schema: toJson(schema, 'input'),
 });
 const bookingIdParameter = pathParameter('bookingId', bookingIdSchema, "The booking system's id of the booking");
+const userIdParameter = pathParameter('userId', userIdSchema, "The platform's id of the user (as in a booking's customer.id or artist.id)");
 const mediaParameters = [
   bookingIdParameter,
   pathParameter('server', mediaParamsSchema.shape.server, "The media's homeserver (from the message's URL)"),
@@ -116,7 +119,29 @@ export const OPERATIONS: Record<string, Record<string, Operation>> = {
       parameters: [bookingIdParameter],
       body: { type: 'multipart/form-data', schema: uploadFormSchema },
       ok: { 201: { description: 'Sent', schema: messageResultSchema } },
-      errors: ['invalid', 'unauthorized', 'forbidden', 'blocked', 'filtered', 'rate_limited', 'too_large', 'unavailable'],
+      errors: ['invalid', 'unauthorized', 'forbidden', 'blocked', 'filtered', 'rate_limited', 'too_large', 'closed', 'unavailable'],
+    },
+  },
+  '/api/v1/users/{userId}/export': {
+    get: {
+      summary: 'Export everything held about a user (GDPR)',
+      description:
+        'One JSON document, streamed as it is read (any number of messages): profile, bookings, messages (images as mxc URIs), edits, reactions, blocks made, push devices (without tokens), muted chats, read markers, reports made. Audited. A user never seen answers the same document with empty sections.',
+      auth: 'service',
+      parameters: [userIdParameter],
+      ok: { 200: { description: 'The export', schema: userExportSchema } },
+      errors: ['invalid', 'unauthorized'],
+    },
+  },
+  '/api/v1/users/{userId}': {
+    delete: {
+      summary: 'Erase a user (GDPR)',
+      description:
+        'Their messages leave the read model at once (members see them deleted, live and in sync), their edits, reactions, devices, blocks, read markers and send records go, their name is replaced; their Matrix events are redacted in the background, their media deleted and their Matrix account deactivated. Idempotent: a repeat answers what was left. Audited. A booking naming an erased user is refused afterwards (invalid).',
+      auth: 'service',
+      parameters: [userIdParameter],
+      ok: { 200: { description: 'What was removed, and what is queued', schema: erasureSummarySchema } },
+      errors: ['invalid', 'unauthorized'],
     },
   },
   '/api/v1/media/{bookingId}/{server}/{mediaId}': { get: download('image') },

@@ -6,7 +6,7 @@ import { Ajv2020 } from 'ajv/dist/2020.js';
 import addFormats from 'ajv-formats';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { newBooking, uniqueId } from '../support/booking-system.ts';
+import { newBooking, putBooking, uniqueId } from '../support/booking-system.ts';
 import { useHarness } from '../support/harness.ts';
 import { startTcpLink, type TcpLink } from '../support/tcp-link.ts';
 import { tokenFor } from '../support/tokens.ts';
@@ -19,7 +19,14 @@ let link: TcpLink;
 const harness = useHarness({
   bridge: async () => {
     link = await startTcpLink(inject('synapseUrl'));
-    return { env: { SYNAPSE_URL: link.url, IMAGE_MAX_BYTES: String(IMAGE_MAX_BYTES), RATE_LIMIT_UPLOADS: `${UPLOADS_PER_MINUTE}/1m` } };
+    return {
+      env: {
+        SYNAPSE_URL: link.url,
+        IMAGE_MAX_BYTES: String(IMAGE_MAX_BYTES),
+        RATE_LIMIT_UPLOADS: `${UPLOADS_PER_MINUTE}/1m`,
+        CHAT_CLOSE_AFTER_HOURS: '0',
+      },
+    };
   },
 });
 afterAll(async () => {
@@ -214,6 +221,23 @@ describe('the OpenAPI document', () => {
       'blocked',
     );
     await customerApp.request('user:unblock', { userId: booking.artist.id });
+
+    const over = await newBooking(harness.bridge.url);
+    expect((await putBooking(harness.bridge.url, over.bookingId, { ...over, status: 'completed' })).status).toBe(200);
+    expect((await upload(over.bookingId, await tokenFor(over.customer.id), await photo())).body.error.code).toBe('closed');
+  });
+
+  it("describes a user's export and erasure", async () => {
+    const users = `${harness.bridge.url}/api/v1/users`;
+    const auth = { headers: { authorization: `Bearer ${SERVICE}` } };
+    const exported = await call('get', `${users}/${booking.customer.id}/export`, auth);
+    expect(exported.body.bookings).toEqual([expect.objectContaining({ bookingId: booking.bookingId, role: 'customer' })]);
+    expect((await call('get', `${users}/a%20b/export`, auth)).status).toBe(400);
+    expect((await call('get', `${users}/${booking.customer.id}/export`)).status).toBe(401);
+    const someone = uniqueId('gone');
+    expect((await call('delete', `${users}/${someone}`, auth)).body).toMatchObject({ userId: someone, repeated: false });
+    expect((await call('delete', `${users}/a%20b`, auth)).status).toBe(400);
+    expect((await call('delete', `${users}/${someone}`)).status).toBe(401);
   });
 
   it('describes image and thumbnail downloads', async () => {
