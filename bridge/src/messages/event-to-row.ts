@@ -16,9 +16,9 @@ function systemOf(content: Record<string, unknown>): { type: string; data: Recor
   return { type: storableText(type), data: data && typeof data === 'object' ? (storableJson(data) as Record<string, unknown>) : {} };
 }
 
-/** Cheap first check, before looking up who sent it. */
+/** Cheap first check, before looking up who sent it: a message, and not an edit of one (a change, not a message of its own). */
 export function mayShowInApps(event: RoomEvent): boolean {
-  return event.type === 'm.room.message' && event.state_key === undefined;
+  return event.type === 'm.room.message' && event.state_key === undefined && relatesTo(event.content)?.rel_type !== 'm.replace';
 }
 
 /** `original`: the read model's row of the message this one replies to, when there is one. */

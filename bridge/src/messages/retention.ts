@@ -1,7 +1,9 @@
 // Read-model upkeep: monthly partitions created ahead, and whole partitions dropped once all
-// their messages are older than the retention period (Synapse purges with the same policy).
+// their messages are older than the retention period (Synapse purges with the same policy), with
+// the edits and reactions of that time.
 import type { Logger } from '../observability/logger.ts';
 import type { Database } from '../store/database.ts';
+import { deleteConversationBefore } from '../store/conversation-store.ts';
 import { dropPartitionsBefore, ensureMonthlyPartitions } from '../store/partitions.ts';
 
 const DAY_MS = 86_400_000;
@@ -21,8 +23,10 @@ export class ReadModelRetention {
 
   async run(now = new Date()): Promise<{ created: string[]; dropped: string[] }> {
     const created = await ensureMonthlyPartitions(this.db, now);
-    const dropped = await dropPartitionsBefore(this.db, new Date(now.getTime() - this.retentionDays * DAY_MS));
-    if (created.length || dropped.length) this.logger.info({ created, dropped }, 'read model partitions maintained');
+    const cutoff = new Date(now.getTime() - this.retentionDays * DAY_MS);
+    const dropped = await dropPartitionsBefore(this.db, cutoff);
+    const changes = await deleteConversationBefore(this.db, cutoff);
+    if (created.length || dropped.length || changes) this.logger.info({ created, dropped, changes }, 'read model partitions maintained');
     return { created, dropped };
   }
 

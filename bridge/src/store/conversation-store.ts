@@ -76,6 +76,18 @@ export async function removeReaction(trx: Knex.Transaction, eventId: string, boo
   return removed;
 }
 
+/**
+ * Retention: edits, reactions and change-log rows older than `cutoff` go with the partitions of
+ * their messages (each is newer than its message, so its message is already gone).
+ */
+export async function deleteConversationBefore(db: Database, cutoff: Date): Promise<number> {
+  let deleted = 0;
+  for (const table of ['message_edits', 'message_reactions', 'message_changes']) {
+    deleted += await db(table).where('created_at', '<', cutoff).delete();
+  }
+  return deleted;
+}
+
 async function logChanges(trx: Knex.Transaction, changed: { booking_id: string; target_event_id: string }[]): Promise<void> {
   if (changed.length === 0) return;
   await trx('message_changes').insert(changed.map(({ booking_id, target_event_id }) => ({ booking_id, target_event_id })));

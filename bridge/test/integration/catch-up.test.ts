@@ -143,13 +143,19 @@ describe('history older than the read model', () => {
     const everything = (await fullHistory(customerApp, bookingId)).map((m) => m.id);
     expect(everything.filter((id) => !fromArtist.includes(id))).toEqual(sent);
     expect(everything.filter((id) => fromArtist.includes(id))).toEqual(fromArtist);
+    expectOk(await artistApp.request('message:react', { bookingId, messageId: sent[0]!, key: '👍' }));
+    expectOk(await customerApp.request('message:edit', { bookingId, messageId: sent[1]!, text: 'old 1, edited' }));
 
-    // Two years from now, a 365-day retention drops every partition holding these messages.
+    // Two years from now, a 365-day retention drops every partition holding these messages, and their edits and reactions.
     const { ReadModelRetention } = await import('../../src/messages/retention.ts');
     const retention = new ReadModelRetention(harness.bridge.app.db, 365, harness.bridge.app.logger);
     const { dropped } = await retention.run(new Date(Date.now() + 2 * 365 * 86_400_000));
     expect(dropped.length).toBeGreaterThan(0);
-    expect(await harness.bridge.app.db('messages').where({ booking_id: bookingId }).count('* as n')).toEqual([{ n: '0' }]);
+    const { db } = harness.bridge.app;
+    expect(await db('messages').where({ booking_id: bookingId }).count('* as n')).toEqual([{ n: '0' }]);
+    for (const table of ['message_edits', 'message_reactions', 'message_changes']) {
+      expect(await db(table).where({ booking_id: bookingId }).count('* as n'), table).toEqual([{ n: '0' }]);
+    }
 
     expect((await fullHistory(customerApp, bookingId, 5)).map((m) => m.id)).toEqual(everything);
     expectOk(await customerApp.request('user:block', { userId: artist.id }));
