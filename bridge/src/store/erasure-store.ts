@@ -5,11 +5,8 @@
 // works off (SKIP LOCKED and a lease, as the outbox and the push queue do).
 import type { Knex } from 'knex';
 import type { Database } from './database.ts';
+import { lockReadModel } from './read-model-lock.ts';
 import { auditRow } from './safety-store.ts';
-
-// The read model's write lock (messages-store.ts): tombstones and change rows take cursors, and
-// cursors must commit in the order they were handed out.
-const READ_MODEL_WRITE_LOCK = 0x6b636861;
 
 /** What the name of an erased user reads as, in the other member's chat list. */
 export const ERASED_NAME = 'Deleted user';
@@ -83,7 +80,7 @@ export class ErasureStore {
    */
   async eraseMessages(userId: string, redactedBy: string, limit: number): Promise<number> {
     return this.db.transaction(async (trx) => {
-      await trx.raw('SELECT pg_advisory_xact_lock(?)', [READ_MODEL_WRITE_LOCK]);
+      await lockReadModel(trx);
       const result = await trx.raw(
         `WITH victims AS (
            SELECT event_id, created_at FROM messages WHERE sender_id = :userId ORDER BY seq LIMIT :limit
@@ -124,7 +121,7 @@ export class ErasureStore {
    */
   async eraseRest(userId: string): Promise<RemovedData> {
     return this.db.transaction(async (trx) => {
-      await trx.raw('SELECT pg_advisory_xact_lock(?)', [READ_MODEL_WRITE_LOCK]);
+      await lockReadModel(trx);
       const edits = await trx.raw(
         `WITH removed AS (DELETE FROM message_edits WHERE sender_id = ? RETURNING edit_event_id, booking_id),
               queued AS (INSERT INTO erasure_redactions (event_id, room_id, user_id)

@@ -4,6 +4,7 @@ import type { BookingRow } from './bookings-store.ts';
 import type { Database } from './database.ts';
 import { MessageRowCache } from './message-row-cache.ts';
 import { recordFollowUps } from './outbox-store.ts';
+import { lockReadModel } from './read-model-lock.ts';
 import { runPrepared, type PreparedStatement } from './prepared.ts';
 import type { DeletionRow, EditRow, MessageRow, NewDeletion, NewMessageRow, ReactionRow } from './rows.ts';
 import { insertEdits, insertReactions, NO_CONVERSATION_WRITES, removeReaction, type ConversationWrites } from './conversation-store.ts';
@@ -29,9 +30,6 @@ export interface WriteResult {
   /** Reactions added, and those removed (removed_at set). */
   reactions: ReactionRow[];
 }
-
-// Any constant works: it only has to be the same in every bridge process.
-const WRITE_LOCK = 0x6b636861;
 
 /** Senders the viewer ($1 in every statement below) blocked: left out of what they read. */
 const NOT_BLOCKED = 'sender_id NOT IN (SELECT blocked_id FROM blocks WHERE blocker_id = $1)';
@@ -145,7 +143,7 @@ export class MessagesStore {
    * Stores new messages once each (idempotent on event id; a message deleted before is not
    * stored again), edits and reactions, and applies deletions (of messages, or of reactions), in
    * one transaction with their outbox rows (and the redactions' audit entries); returns what changed.
-   * Writers queue on one lock so that cursors commit in the order they were handed out: a
+   * Writers queue on one lock (read-model-lock.ts) so that cursors commit in the order they were handed out: a
    * reader that has seen cursor N can never later find a message below N appear.
    */
   async write(
@@ -157,7 +155,7 @@ export class MessagesStore {
       return { inserted: [], deleted: [], edits: [], reactions: [] };
     }
     const result = await this.db.transaction(async (trx) => {
-      await trx.raw('SELECT pg_advisory_xact_lock(?)', [WRITE_LOCK]);
+      await lockReadModel(trx);
       let inserted: MessageRow[] = [];
       if (rows.length > 0) {
         const gone = new Set(
