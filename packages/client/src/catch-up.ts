@@ -1,6 +1,7 @@
 // The delivery guarantee on the client's side: `sync` from the highest cursor this device has
 // processed until `more` is false, with that cursor kept in storage, and every message handed
-// to the app once whether it came live, by sync, or both.
+// to the app once whether it came live, by sync, or both; later versions of a message (edited,
+// reacted to) go to the app as updates.
 import type { ResultOf } from '../../../bridge/src/protocol/events.ts';
 import type { Message } from '../../../bridge/src/protocol/types.ts';
 import { SeenIds } from './seen-ids.ts';
@@ -16,6 +17,11 @@ export interface CatchUpOptions {
   /** The newest cursor among the user's chats now: where a device without a cursor starts. */
   newest(): Promise<string | undefined>;
   message(message: Message): void;
+  /**
+   * A message as it now is, that the app may hold an older copy of: one already handed to it came
+   * again (in a sync page, or live once more), or one from before the cursor was edited or reacted to.
+   */
+  updated(message: Message): void;
   deleted(deletion: Deletion): void;
   /** How many message ids to remember for de-duplication. */
   seenLimit: number;
@@ -60,6 +66,7 @@ export class CatchUp {
   /** A message from anywhere (live, an acknowledgement, an upload): to the app unless it already went. */
   deliver(message: Message): void {
     if (this.seen.add(message.id)) this.options.message(message);
+    else this.options.updated(message);
   }
 
   /**
@@ -69,6 +76,15 @@ export class CatchUp {
    */
   live(message: Message): void {
     this.deliver(message);
+    this.follow();
+  }
+
+  /**
+   * A live change (edit, reaction, deletion) arrived: as with a live message, a sync shortly
+   * after moves the cursor past it, and brings the changed message whole (`changed`) should
+   * the live event have been missed or not been enough to rebuild it.
+   */
+  follow(): void {
     clearTimeout(this.trailing);
     this.trailing = setTimeout(() => void this.sync().catch(() => undefined), this.options.trailingSyncMs);
   }
@@ -85,6 +101,7 @@ export class CatchUp {
     for (;;) {
       const page = await this.options.page(this.cursor);
       for (const message of page.messages) this.deliver(message);
+      for (const message of page.changed) this.options.updated(message);
       for (const deletion of page.deleted) this.options.deleted(deletion);
       // Stored only after the app has had the page: a crash in between repeats it (and the app's
       // store de-duplicates by id), never skips it.

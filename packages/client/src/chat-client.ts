@@ -9,6 +9,7 @@ import { ChatError } from './chat-error.ts';
 import { Connection, type ChatStatus } from './connection.ts';
 import { Emitter } from './emitter.ts';
 import { uploadImage, type NativeFile, type UploadProgress } from './image-upload.ts';
+import { KnownMessages, type ReactionChange } from './known-messages.ts';
 import { Outbox, type FailedSend, type OutboxEntry, type SavedOutbox } from './outbox.ts';
 import { memoryStorage, StoredValue, type ChatStorage } from './storage.ts';
 
@@ -44,8 +45,15 @@ export type ReceiptEvent = ServerEvent<'receipt'>;
 export interface ChatEvents {
   /** Every message of the user's chats (their own included), once per id: live, caught up, or acknowledged. */
   message: (message: Message) => void;
-  /** Staff removed a message: drop it (may come twice: live and by sync). */
+  /**
+   * A message changed (edited, reacted to, or the message it replies to was edited or deleted):
+   * the whole message as it now is. Replace your copy by id; ignore it if you have none.
+   */
+  'message:updated': (message: Message) => void;
+  /** Its sender or staff deleted a message: drop it (may come twice: live and by sync). */
   'message:deleted': (deletion: Deletion) => void;
+  /** Someone gave or took back a reaction; `mine` when it was the connected user. The message follows as `message:updated`. */
+  reaction: (change: ReactionChange) => void;
   typing: (event: TypingEvent) => void;
   receipt: (event: ReceiptEvent) => void;
   'chat:updated': (chat: Chat) => void;
@@ -56,6 +64,11 @@ export interface ChatEvents {
   outbox: () => void;
   /** A send was refused for good (also for sends queued before a restart, whose promise is gone). */
   'send:failed': (failure: FailedSend) => void;
+}
+
+export interface SendOptions {
+  /** The id of a message of the same chat that this one answers (the server checks it: `not_found`). */
+  replyTo?: string;
 }
 
 export interface SendImageOptions {
@@ -69,12 +82,22 @@ export interface SendImageOptions {
 
 export interface ChatClient {
   readonly status: ChatStatus;
+  /** The connected user's id (the `sub` of the app's token), once the client has asked for a token. */
+  readonly userId: string | undefined;
   on<K extends keyof ChatEvents>(event: K, listener: ChatEvents[K]): () => void;
   off<K extends keyof ChatEvents>(event: K, listener: ChatEvents[K]): void;
   /** Connects (and keeps reconnecting); resolves once connected and caught up. */
   connect(): Promise<void>;
   /** Queued at once (and kept in storage) whether online or not; resolves with the stored message. */
-  send(bookingId: string, text: string): Promise<Message>;
+  send(bookingId: string, text: string, options?: SendOptions): Promise<Message>;
+  /** Your own text message, whole new text; resolves with the message as it now is. Not queued: offline it rejects. */
+  editMessage(bookingId: string, messageId: string, text: string): Promise<Message>;
+  /** Deletes your own message for everyone. Not queued: offline it rejects. */
+  deleteMessage(bookingId: string, messageId: string): Promise<void>;
+  /** Adds your reaction (`key` is one emoji); again is a no-op. Not queued: offline it rejects. */
+  react(bookingId: string, messageId: string, key: string): Promise<void>;
+  /** Takes your reaction back; one you did not give is a no-op. */
+  unreact(bookingId: string, messageId: string, key: string): Promise<void>;
   /** Sends not acknowledged yet, oldest first. */
   pending(bookingId?: string): OutboxEntry[];
   /** Sends refused for good, kept for the app to show; `dismissFailed` forgets one. */
@@ -92,7 +115,10 @@ export interface ChatClient {
   close(): Promise<void>;
 }
 
-const LIVE_EVENTS = ['message:deleted', 'typing', 'receipt', 'chat:updated', 'chat:removed'] as const;
+const LIVE_EVENTS = ['typing', 'receipt', 'chat:updated', 'chat:removed'] as const;
+
+/** Messages kept whole to turn changes into updated messages (and ids kept to hand each message once). */
+const MESSAGES_KEPT = 10_000;
 
 export function createChatClient(options: ChatClientOptions): ChatClient {
   const storage = options.storage ?? memoryStorage();
@@ -104,6 +130,22 @@ export function createChatClient(options: ChatClientOptions): ChatClient {
   const request = <E extends RequestName>(event: E, payload: PayloadOf<E>): Promise<ResultOf<E>> =>
     connection.request(event, payload, requestTimeoutMs);
 
+  const known = new KnownMessages(MESSAGES_KEPT);
+  const emitUpdated = (message: Message) => {
+    events.emit('message:updated', message);
+    // Replies show the start of the original's text: an edit changes the replies' previews too.
+    if (message.editedAt !== undefined) for (const reply of known.repliesEdited(message)) events.emit('message:updated', reply);
+  };
+  const updated = (message: Message) => {
+    const changed = known.update(message);
+    if (changed) emitUpdated(changed);
+  };
+  const deleted = (deletion: Deletion) => {
+    const replies = known.deleted(deletion.messageId);
+    events.emit('message:deleted', deletion);
+    for (const reply of replies) events.emit('message:updated', reply);
+  };
+
   const catchUp = new CatchUp({
     cursor: new StoredValue<string>(storage, `${prefix}:cursor`),
     page: (since) => request('sync', since === undefined ? {} : { since }),
@@ -113,9 +155,13 @@ export function createChatClient(options: ChatClientOptions): ChatClient {
       );
       return cursors.length === 0 ? undefined : String(cursors.reduce((a, b) => (a > b ? a : b)));
     },
-    message: (message) => events.emit('message', message),
-    deleted: (deletion) => events.emit('message:deleted', deletion),
-    seenLimit: 10_000,
+    message: (message) => {
+      known.remember(message);
+      events.emit('message', message);
+    },
+    updated,
+    deleted,
+    seenLimit: MESSAGES_KEPT,
     trailingSyncMs: options.trailingSyncMs ?? 1_000,
   });
 
@@ -125,7 +171,7 @@ export function createChatClient(options: ChatClientOptions): ChatClient {
       (
         await connection.request(
           'message:send',
-          { bookingId: entry.bookingId, clientId: entry.clientId, text: entry.text },
+          { bookingId: entry.bookingId, clientId: entry.clientId, text: entry.text, replyTo: entry.replyTo },
           options.sendTimeoutMs ?? 20_000,
         )
       ).message,
@@ -153,6 +199,21 @@ export function createChatClient(options: ChatClientOptions): ChatClient {
   });
 
   connection.socket.on('message', (message) => catchUp.live(message));
+  connection.socket.on('message:edited', (message) => {
+    updated(message);
+    catchUp.follow();
+  });
+  connection.socket.on('message:deleted', (deletion) => {
+    deleted(deletion);
+    catchUp.follow();
+  });
+  connection.socket.on('reaction', (event) => {
+    const change: ReactionChange = { ...event, mine: event.userId === connection.userId };
+    events.emit('reaction', change);
+    const message = known.react(change);
+    if (message) events.emit('message:updated', message);
+    catchUp.follow();
+  });
   for (const name of LIVE_EVENTS) {
     (connection.socket.on as (event: string, listener: (payload: unknown) => void) => void)(name, (payload) =>
       (events.emit as (event: string, payload: unknown) => void)(name, payload),
@@ -163,10 +224,28 @@ export function createChatClient(options: ChatClientOptions): ChatClient {
     get status() {
       return connection.status;
     },
+    get userId() {
+      return connection.userId;
+    },
     on: (event, listener) => events.on(event, listener),
     off: (event, listener) => events.off(event, listener),
     connect: () => connection.start(),
-    send: (bookingId, text) => outbox.add(bookingId, text),
+    send: (bookingId, text, sendOptions = {}) => outbox.add(bookingId, text, sendOptions.replyTo),
+    async editMessage(bookingId, messageId, text) {
+      const { message } = await request('message:edit', { bookingId, messageId, text });
+      updated(message);
+      return known.get(message.id) ?? message;
+    },
+    async deleteMessage(bookingId, messageId) {
+      await request('message:delete', { bookingId, messageId });
+      deleted({ bookingId, messageId });
+    },
+    async react(bookingId, messageId, key) {
+      await request('message:react', { bookingId, messageId, key });
+    },
+    async unreact(bookingId, messageId, key) {
+      await request('message:unreact', { bookingId, messageId, key });
+    },
     pending: (bookingId) => outbox.pending(bookingId),
     failed: (bookingId) => outbox.failed(bookingId),
     dismissFailed: (clientId) => outbox.dismiss(clientId),
@@ -192,6 +271,7 @@ export function createChatClient(options: ChatClientOptions): ChatClient {
     },
     async history(bookingId, page = {}) {
       const { messages, before } = await request('chat:history', { bookingId, ...page });
+      for (const message of messages) known.remember(message);
       return before === undefined ? { messages } : { messages, before };
     },
     chats: async () => (await request('chats:list', {})).chats,

@@ -30,6 +30,8 @@ export class Connection {
   private readonly options: ConnectionOptions;
   private readonly stopping = new AbortController();
   private token: string | undefined;
+  /** The signed-in user: the `sub` of the app's last token (undefined before the first). */
+  userId: string | undefined;
   private running: Promise<void> | undefined;
   private reconnectAtOnce = false;
   private onlineWaiters: { resolve(): void; reject(error: ChatError): void }[] = [];
@@ -51,7 +53,10 @@ export class Connection {
 
   /** The app's token: the last one unless the server refused it. */
   async currentToken(): Promise<string> {
-    this.token ??= await this.options.token();
+    if (this.token === undefined) {
+      this.token = await this.options.token();
+      this.userId = tokenSubject(this.token) ?? this.userId;
+    }
     return this.token;
   }
 
@@ -177,5 +182,23 @@ export class Connection {
     this.status = status;
     if (status === 'online') for (const waiter of this.onlineWaiters.splice(0)) waiter.resolve();
     this.options.onStatus(status);
+  }
+}
+
+/**
+ * The `sub` claim of a JWT, read without checking it (the server does that): the protocol's
+ * tokens name the platform user there. Undefined for anything that is not a JWT with a `sub`.
+ */
+export function tokenSubject(token: string): string | undefined {
+  const payload = token.split('.')[1];
+  if (payload === undefined) return undefined;
+  try {
+    const binary = atob(payload.replace(/-/g, '+').replace(/_/g, '/'));
+    // atob gives one character per byte: decode them as UTF-8.
+    const json = decodeURIComponent(Array.from(binary, (c) => `%${c.charCodeAt(0).toString(16).padStart(2, '0')}`).join(''));
+    const { sub } = JSON.parse(json) as { sub?: unknown };
+    return typeof sub === 'string' ? sub : undefined;
+  } catch {
+    return undefined;
   }
 }

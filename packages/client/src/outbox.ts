@@ -12,6 +12,8 @@ export interface OutboxEntry {
   clientId: string;
   bookingId: string;
   text: string;
+  /** The id of the message this one answers. */
+  replyTo?: string;
   /** ISO time the app called send(). */
   queuedAt: string;
 }
@@ -69,9 +71,15 @@ export class Outbox {
   }
 
   /** Queues a send (stored before this resolves to the caller's await); resolves once acknowledged. */
-  async add(bookingId: string, text: string): Promise<Message> {
+  async add(bookingId: string, text: string, replyTo?: string): Promise<Message> {
     if (this.closed) throw new ChatError('closed', 'the client was closed');
-    const entry: OutboxEntry = { clientId: globalThis.crypto.randomUUID(), bookingId, text, queuedAt: new Date().toISOString() };
+    const entry: OutboxEntry = {
+      clientId: globalThis.crypto.randomUUID(),
+      bookingId,
+      text,
+      ...(replyTo === undefined ? {} : { replyTo }),
+      queuedAt: new Date().toISOString(),
+    };
     const acknowledged = new Promise<Message>((resolve, reject) => this.waiters.set(entry.clientId, { resolve, reject }));
     // close() may reject it before it is handed to the caller: that is not an unhandled rejection.
     acknowledged.catch(() => undefined);

@@ -2,7 +2,15 @@
 // with a recorder of what it was handed, and barriers to wait on.
 import { newBooking } from '../../../../bridge/test/support/booking-system.ts';
 import { tokenFor } from '../../../../bridge/test/support/tokens.ts';
-import { createChatClient, type ChatClient, type ChatClientOptions, type ChatStatus, type Message } from '../../src/index.ts';
+import {
+  createChatClient,
+  type ChatClient,
+  type ChatClientOptions,
+  type ChatStatus,
+  type Deletion,
+  type Message,
+  type ReactionChange,
+} from '../../src/index.ts';
 
 /** Fast retries: the tests' outages last milliseconds, not minutes. */
 export const QUICK = { reconnect: { minDelayMs: 20, maxDelayMs: 300 }, trailingSyncMs: 50 } as const;
@@ -12,7 +20,13 @@ export interface SdkApp {
   userId: string;
   /** Every `message` event, in order. */
   received: Message[];
-  /** Resolves once the predicate holds (checked at every message, status and outbox change); rejects after `timeoutMs`. */
+  /** Every `message:updated`, `message:deleted` and `reaction` event, in order. */
+  updates: Message[];
+  deletions: Deletion[];
+  reactions: ReactionChange[];
+  /** The app's own store, kept as the README says: added on `message`, replaced on `message:updated` (when held), dropped on `message:deleted`. */
+  store: Map<string, Message>;
+  /** Resolves once the predicate holds (checked at every event the app gets); rejects after `timeoutMs`. */
   waitFor(predicate: (received: Message[]) => boolean, what: string, timeoutMs?: number): Promise<void>;
   /** Resolves the next time (or now, if already) the client has this status. */
   status(status: ChatStatus, timeoutMs?: number): Promise<void>;
@@ -20,7 +34,14 @@ export interface SdkApp {
   tokensIssued(): number;
 }
 
-export function sdkApp(url: string, userId: string, role: 'customer' | 'artist', options: Partial<ChatClientOptions> = {}): SdkApp {
+/** `store`: the app's store to start from (an app that keeps its messages across restarts). */
+export function sdkApp(
+  url: string,
+  userId: string,
+  role: 'customer' | 'artist',
+  options: Partial<ChatClientOptions> = {},
+  store = new Map<string, Message>(),
+): SdkApp {
   let issued = 0;
   const chat = createChatClient({
     url,
@@ -32,10 +53,28 @@ export function sdkApp(url: string, userId: string, role: 'customer' | 'artist',
     },
   });
   const received: Message[] = [];
+  const updates: Message[] = [];
+  const deletions: Deletion[] = [];
+  const reactions: ReactionChange[] = [];
   const checks = new Set<() => void>();
   const recheck = () => checks.forEach((check) => check());
   chat.on('message', (message) => {
     received.push(message);
+    store.set(message.id, message);
+    recheck();
+  });
+  chat.on('message:updated', (message) => {
+    updates.push(message);
+    if (store.has(message.id)) store.set(message.id, message);
+    recheck();
+  });
+  chat.on('message:deleted', (deletion) => {
+    deletions.push(deletion);
+    store.delete(deletion.messageId);
+    recheck();
+  });
+  chat.on('reaction', (change) => {
+    reactions.push(change);
     recheck();
   });
   chat.on('status', recheck);
@@ -59,6 +98,10 @@ export function sdkApp(url: string, userId: string, role: 'customer' | 'artist',
     chat,
     userId,
     received,
+    updates,
+    deletions,
+    reactions,
+    store,
     waitFor: (predicate, what, timeoutMs = 30_000) => barrier(() => predicate(received), what, timeoutMs),
     status: (status, timeoutMs = 30_000) => barrier(() => chat.status === status, `status ${status}`, timeoutMs),
     tokensIssued: () => issued,
