@@ -3,6 +3,7 @@
 // now stores nothing new, will not bring those messages again. Every process runs one; each claims
 // outbox rows past their grace and runs the follow-ups the storing process would have run.
 import type { Logger } from '../observability/logger.ts';
+import { PeriodicPasses } from '../shared/periodic-passes.ts';
 import type { Metrics } from '../observability/metrics.ts';
 import type { Audience } from '../safety/audience.ts';
 import type { BookingsStore } from '../store/bookings-store.ts';
@@ -32,30 +33,19 @@ export interface OutboxDrainerDeps {
 
 export class OutboxDrainer {
   private readonly deps: OutboxDrainerDeps;
-  private timer: NodeJS.Timeout | undefined;
-  private running: Promise<void> | undefined;
+  private readonly passes: PeriodicPasses;
 
   constructor(deps: OutboxDrainerDeps) {
     this.deps = deps;
+    this.passes = new PeriodicPasses({ name: 'outbox', everyMs: POLL_MS, pass: () => this.drain(), logger: deps.logger });
   }
 
   start(): void {
-    this.timer = setInterval(() => this.pass(), POLL_MS);
-    this.timer.unref();
-    this.pass();
+    this.passes.start();
   }
 
-  async stop(): Promise<void> {
-    clearInterval(this.timer);
-    this.timer = undefined;
-    await this.running;
-  }
-
-  private pass(): void {
-    if (this.running) return;
-    this.running = this.drain()
-      .catch((err: unknown) => this.deps.logger.error({ err }, 'outbox pass failed'))
-      .finally(() => (this.running = undefined));
+  stop(): Promise<void> {
+    return this.passes.stop();
   }
 
   private async drain(): Promise<void> {
@@ -63,7 +53,7 @@ export class OutboxDrainer {
       const entries = await this.deps.outbox.claim(BATCH, LEASE_MS);
       if (entries.length === 0) return;
       await Promise.all(entries.map((entry) => this.finish(entry)));
-      if (!this.timer) return;
+      if (!this.passes.started) return;
     }
   }
 

@@ -5,6 +5,7 @@
 // refusing is given up after a few claims, logged, so the queue never wedges.
 import type { Homeserver } from '../matrix/homeserver.ts';
 import type { Logger } from '../observability/logger.ts';
+import { PeriodicPasses } from '../shared/periodic-passes.ts';
 import type { ErasureStore, QueuedRedaction } from '../store/erasure-store.ts';
 import type { AccountErasure } from './account-erasure.ts';
 
@@ -22,51 +23,34 @@ interface MatrixFailure {
 
 export class ErasureWorker {
   private readonly deps: { store: ErasureStore; homeserver: Homeserver; account: AccountErasure; logger: Logger };
-  private timer: NodeJS.Timeout | undefined;
-  private running: Promise<void> | undefined;
-  private again = false;
+  private readonly passes: PeriodicPasses;
 
   constructor(deps: ErasureWorker['deps']) {
     this.deps = deps;
+    this.passes = new PeriodicPasses({ name: 'erasure', everyMs: POLL_MS, pass: () => this.pass(), logger: deps.logger });
   }
 
   start(): void {
-    this.timer = setInterval(() => this.poke(), POLL_MS);
-    this.timer.unref();
-    this.poke();
+    this.passes.start();
   }
 
-  async stop(): Promise<void> {
-    clearInterval(this.timer);
-    this.timer = undefined;
-    await this.running;
+  stop(): Promise<void> {
+    return this.passes.stop();
   }
 
-  /** Runs a pass now (a new erasure queued work); one pass at a time, a poke during one runs another after it. */
+  /** Runs a pass now (a new erasure queued work), or right after the one under way. */
   poke(): void {
-    if (this.running) {
-      this.again = true;
-      return;
-    }
-    this.running = this.pass()
-      .catch((err: unknown) => this.deps.logger.error({ err }, 'erasure pass failed'))
-      .finally(() => {
-        this.running = undefined;
-        if (this.again && this.timer) {
-          this.again = false;
-          this.poke();
-        }
-      });
+    this.passes.kick();
   }
 
   private async pass(): Promise<void> {
     const { store, account } = this.deps;
-    for (let erasure = await store.claimAccount(LEASE_MS); erasure && this.timer; erasure = await store.claimAccount(LEASE_MS)) {
+    for (let erasure = await store.claimAccount(LEASE_MS); erasure && this.passes.started; erasure = await store.claimAccount(LEASE_MS)) {
       await account
         .run(erasure)
         .catch((err: unknown) => this.deps.logger.warn({ err, userId: erasure!.user_id }, 'erasure account step failed'));
     }
-    while (this.timer) {
+    while (this.passes.started) {
       const claimed = await store.claimRedactions(BATCH, LEASE_MS);
       if (claimed.length === 0) return;
       await Promise.all(claimed.map((redaction) => this.redact(redaction)));

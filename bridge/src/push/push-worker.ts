@@ -4,6 +4,7 @@
 // At-least-once: a process that dies mid-send leaves its claimed jobs to be retried when the
 // claim's lease runs out; the collapse key makes a repeat replace, not add, a notification.
 import type { Logger } from '../observability/logger.ts';
+import { PeriodicPasses } from '../shared/periodic-passes.ts';
 import type { Metrics } from '../observability/metrics.ts';
 import type { PushJobRow, PushStore } from '../store/push-store.ts';
 import type { FcmSender } from './fcm-sender.ts';
@@ -25,44 +26,24 @@ export interface PushWorkerDeps {
 
 export class PushWorker {
   private readonly deps: PushWorkerDeps;
-  private timer: NodeJS.Timeout | undefined;
-  private running: Promise<void> | undefined;
-  private again = false;
-  private stopped = true;
+  private readonly passes: PeriodicPasses;
 
   constructor(deps: PushWorkerDeps) {
     this.deps = deps;
+    this.passes = new PeriodicPasses({ name: 'push worker', everyMs: POLL_MS, pass: () => this.drain(), logger: deps.logger });
   }
 
   start(): void {
-    this.stopped = false;
-    this.timer = setInterval(() => this.kick(), POLL_MS);
-    this.timer.unref();
-    this.kick();
+    this.passes.start();
   }
 
   /** Runs a pass now (or right after the current one). */
   kick(): void {
-    if (this.stopped) return;
-    if (this.running) {
-      this.again = true;
-      return;
-    }
-    this.running = this.drain()
-      .catch((err: unknown) => this.deps.logger.error({ err }, 'push worker pass failed'))
-      .finally(() => {
-        this.running = undefined;
-        if (this.again) {
-          this.again = false;
-          this.kick();
-        }
-      });
+    this.passes.kick();
   }
 
-  async stop(): Promise<void> {
-    this.stopped = true;
-    clearInterval(this.timer);
-    await this.running;
+  stop(): Promise<void> {
+    return this.passes.stop();
   }
 
   private async drain(): Promise<void> {
@@ -70,7 +51,7 @@ export class PushWorker {
       const jobs = await this.deps.store.claim(BATCH, LEASE_MS);
       if (jobs.length === 0) return;
       await Promise.all(jobs.map((job) => this.settle(job)));
-      if (this.stopped) return;
+      if (!this.passes.started) return;
     }
   }
 

@@ -1,6 +1,7 @@
 // What the bridge holds about one user, read for their export (privacy/user-export.ts): small
 // sections whole, their messages, edits and reactions a page at a time by cursor (the
 // (sender_id, seq) index of migrations/011), so an export of 100,000 messages never holds them all.
+import type { BookingRow } from './bookings-store.ts';
 import type { Database } from './database.ts';
 import type { MessageContent } from './rows.ts';
 import { auditRow } from './safety-store.ts';
@@ -62,17 +63,7 @@ export class ExportStore {
         ORDER BY b.created_at, b.booking_id`,
       [userId, userId, userId],
     );
-    return result.rows as {
-      booking_id: string;
-      room_id: string;
-      customer_id: string;
-      artist_id: string;
-      title: string | null;
-      status: string | null;
-      starts_at: Date | null;
-      created_at: Date;
-      updated_at: Date;
-    }[];
+    return result.rows as Omit<BookingRow, 'closes_at'>[];
   }
 
   /** Up to `limit` of the user's messages after a cursor, oldest first. */
