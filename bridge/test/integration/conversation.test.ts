@@ -73,6 +73,10 @@ describe('editing a message', () => {
       'm.new_content': { msgtype: 'm.text', body: 'see you at 11' },
       'm.relates_to': { event_id: original.id },
     });
+    // Element shows the original with its new text.
+    const originalInElement = harness.staff.client.getRoom(roomId)!.findEventById(original.id)!;
+    expect(originalInElement.replacingEventId()).toBe(inElement.getId());
+    expect(originalInElement.getContent().body).toBe('see you at 11');
     // The edit is not a message of its own.
     expect((await history(artistApp)).map((m) => m.id)).toEqual([original.id]);
   });
