@@ -1,6 +1,7 @@
 // What the demo shows, kept from the SDK's events: the chats, each chat's messages by id, who is
-// typing, and how far the other side has read. The SDK hands each message once; keying by id
-// also makes a history page that overlaps live messages harmless.
+// typing, and how far the other side has read. The SDK hands each message once, and each change
+// (edit, reactions, a quoted original edited or deleted) as the whole message to replace; keying
+// by id also makes a history page that overlaps live messages harmless.
 import type { Chat, ChatClient, Message, OutboxEntry, FailedSend } from '@booking-chat/client';
 
 /** One line of a conversation: a stored message, or a send still in the outbox, or one refused. */
@@ -24,6 +25,7 @@ export class ChatState {
     this.me = me;
     this.changed = changed;
     client.on('message', (message) => this.add(message));
+    client.on('message:updated', (message) => this.replace(message));
     client.on('message:deleted', ({ bookingId, messageId }) => {
       this.messages.get(bookingId)?.delete(messageId);
       changed();
@@ -74,6 +76,10 @@ export class ChatState {
     ];
   }
 
+  message(bookingId: string, messageId: string): Message | undefined {
+    return this.messages.get(bookingId)?.get(messageId);
+  }
+
   typingIn(bookingId: string): string[] {
     const chat = this.chats.get(bookingId);
     return [...(this.typing.get(bookingId)?.keys() ?? [])].map((userId) =>
@@ -117,6 +123,16 @@ export class ChatState {
     }
     this.setTyping(message.bookingId, message.sender.id, false);
     if (this.openChat === message.bookingId && message.sender.id !== this.me) void this.markRead().catch(() => undefined);
+  }
+
+  /** A newer version of a message: only for one held (an update of an older one is not a new message). */
+  private replace(message: Message): void {
+    const chat = this.chats.get(message.bookingId);
+    const last = chat?.lastMessage?.id === message.id;
+    if (last) this.chats.set(message.bookingId, { ...chat, lastMessage: message });
+    const held = this.messages.get(message.bookingId)?.has(message.id) ?? false;
+    if (held) this.store(message);
+    if (last || held) this.changed();
   }
 
   private store(message: Message): void {

@@ -48,6 +48,9 @@ class Shell {
   private readonly root: HTMLElement;
   private renderQueued = false;
   private typingTimer: number | undefined;
+  /** What the composer does with its text: a new message, a reply, or an edit of one of mine. */
+  private composing: { mode: 'reply' | 'edit'; message: Message } | undefined;
+  private armedDelete: string | undefined;
 
   constructor(client: ChatClient, user: DemoUser) {
     this.client = client;
@@ -105,6 +108,7 @@ class Shell {
           h('span', { id: 'upload-label' }, 'Uploading photo…'),
           h('progress', { id: 'upload-progress', max: '1', value: '0' }),
         ),
+        h('div', { id: 'composer-context', class: 'composer-context', hidden: true }),
         this.composer(),
       ),
       this.reportDialog(),
@@ -160,10 +164,21 @@ class Shell {
       const bookingId = this.state.openChat;
       const text = input.value.trim();
       if (!bookingId || !text) return;
+      const composing = this.composing;
       input.value = '';
+      this.compose(undefined);
       this.typing(false);
+      if (composing?.mode === 'edit') {
+        // Not queued: offline (or refused) it fails at once, and the text comes back to try again.
+        this.client.editMessage(bookingId, composing.message.id, text).catch((error: Error) => {
+          this.toast(`Not edited: ${error.message}`);
+          input.value = text;
+          this.compose(composing);
+        });
+        return;
+      }
       // Queued at once, online or not; the outbox event redraws it as pending until it is stored.
-      this.client.send(bookingId, text).catch(() => undefined);
+      this.client.send(bookingId, text, { replyTo: composing?.message.id }).catch(() => undefined);
     });
     file.addEventListener('change', () => {
       const image = file.files?.[0];
@@ -192,6 +207,47 @@ class Shell {
     } finally {
       box.hidden = true;
     }
+  }
+
+  /** Starts (or, with undefined, ends) replying to or editing a message; shown above the composer. */
+  private compose(composing: Shell['composing']): void {
+    this.composing = composing;
+    const bar = byId('composer-context');
+    bar.hidden = !composing;
+    if (!composing) return void bar.replaceChildren();
+    const { mode, message } = composing;
+    bar.replaceChildren(
+      h(
+        'span',
+        { class: 'context-text' },
+        h('strong', {}, mode === 'edit' ? 'Editing' : `Replying to ${message.sender.name}`),
+        ` ${message.text ?? 'Photo'}`,
+      ),
+      h('button', { type: 'button', class: 'link cancel', 'aria-label': 'Cancel', onclick: () => this.compose(undefined) }, '✕'),
+    );
+    const input = byId<HTMLInputElement>('text');
+    if (mode === 'edit') input.value = message.text ?? '';
+    input.focus();
+  }
+
+  private toggleReaction(message: Message, key: string): void {
+    const mine = message.reactions.some((reaction) => reaction.key === key && reaction.mine);
+    // The new count arrives as message:updated once the bridge has it.
+    (mine ? this.client.unreact(message.bookingId, message.id, key) : this.client.react(message.bookingId, message.id, key)).catch(
+      (error: Error) => this.toast(`Reaction not sent: ${error.message}`),
+    );
+  }
+
+  /** Delete asks once more ("Delete for everyone?") before it deletes. */
+  private remove(message: Message): void {
+    if (this.armedDelete !== message.id) {
+      this.armedDelete = message.id;
+      return this.queueRender();
+    }
+    this.armedDelete = undefined;
+    if (this.composing?.message.id === message.id) this.compose(undefined);
+    this.client.deleteMessage(message.bookingId, message.id).catch((error: Error) => this.toast(`Not deleted: ${error.message}`));
+    this.queueRender();
   }
 
   private typing(on: boolean): void {
@@ -276,6 +332,7 @@ class Shell {
     );
     const bookingId = this.state.openChat;
     const chat = bookingId ? this.state.chats.get(bookingId) : undefined;
+    if (this.composing && this.composing.message.bookingId !== bookingId) this.compose(undefined);
     this.root.querySelector('.conversation')!.classList.toggle('none', !chat);
     if (!bookingId || !chat) {
       byId('chat-header').replaceChildren(h('p', { class: 'empty' }, 'Pick a chat, or start a demo booking.'));
@@ -291,7 +348,16 @@ class Shell {
     );
     const scroller = byId('messages');
     const atBottom = scroller.scrollHeight - scroller.scrollTop - scroller.clientHeight < 40;
-    scroller.replaceChildren(messageList(this.state, bookingId, this.user.userId, { report: (message) => this.report(message) }));
+    scroller.replaceChildren(
+      messageList(this.state, bookingId, this.user.userId, {
+        report: (message) => this.report(message),
+        reply: (message) => this.compose({ mode: 'reply', message }),
+        edit: (message) => this.compose({ mode: 'edit', message }),
+        remove: (message) => this.remove(message),
+        toggleReaction: (message, key) => this.toggleReaction(message, key),
+        armedDelete: this.armedDelete,
+      }),
+    );
     if (atBottom) scroller.scrollTop = scroller.scrollHeight;
     byId('typing').textContent = typingLine(this.state.typingIn(bookingId));
   }

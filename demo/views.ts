@@ -4,8 +4,17 @@ import type { Chat, Message } from '@booking-chat/client';
 import type { ChatState, Line } from './chat-state.ts';
 import { clock, h, icon, initials, when } from './dom.ts';
 
+/** The reactions the demo offers: a small fixed set, as most chat apps start with. */
+export const REACTIONS = ['👍', '❤️', '😂', '😮', '🙏'] as const;
+
 export interface ConversationActions {
   report(message: Message): void;
+  reply(message: Message): void;
+  edit(message: Message): void;
+  remove(message: Message): void;
+  toggleReaction(message: Message, key: string): void;
+  /** The message whose Delete was clicked once: it asks to be clicked again. */
+  armedDelete: string | undefined;
 }
 
 function preview(message: Message | null): string {
@@ -99,8 +108,16 @@ function messageLine(line: Line, me: string, seen: string | undefined, actions: 
     { class: `message ${mine ? 'mine' : 'theirs'}`, 'data-state': 'sent', 'data-id': message.id },
     h(
       'div',
-      { class: 'bubble' },
+      {
+        class: 'bubble',
+        title: 'Tap to reply',
+        // Tap a message to answer it (not when the tap opens its photo).
+        onclick: (event) => {
+          if (!(event.target as HTMLElement).closest('a')) actions.reply(message);
+        },
+      },
       !mine && h('span', { class: 'sender' }, message.sender.name),
+      message.replyTo && quote(message.replyTo),
       message.image &&
         h(
           'a',
@@ -109,14 +126,65 @@ function messageLine(line: Line, me: string, seen: string | undefined, actions: 
         ),
       message.text && h('p', { class: 'text' }, message.text),
     ),
+    reactionCounts(message, actions),
     h(
       'span',
       { class: 'meta' },
       clock(message.createdAt),
+      message.editedAt && h('span', { class: 'edited', title: `Edited ${clock(message.editedAt)}` }, ' · edited'),
       mine && message.id === seen && h('span', { class: 'seen' }, ' · Seen'),
-      !mine &&
-        message.sender.role !== 'support' &&
-        h('button', { class: 'link report', type: 'button', onclick: () => actions.report(message) }, 'Report'),
+      h(
+        'span',
+        { class: 'actions' },
+        ...REACTIONS.map((key) =>
+          h('button', { class: 'link react', type: 'button', 'data-key': key, onclick: () => actions.toggleReaction(message, key) }, key),
+        ),
+        h('button', { class: 'link reply', type: 'button', onclick: () => actions.reply(message) }, 'Reply'),
+        mine &&
+          message.kind === 'text' &&
+          h('button', { class: 'link edit', type: 'button', onclick: () => actions.edit(message) }, 'Edit'),
+        mine &&
+          h(
+            'button',
+            { class: 'link delete', type: 'button', onclick: () => actions.remove(message) },
+            actions.armedDelete === message.id ? 'Delete for everyone?' : 'Delete',
+          ),
+        !mine &&
+          message.sender.role !== 'support' &&
+          h('button', { class: 'link report', type: 'button', onclick: () => actions.report(message) }, 'Report'),
+      ),
+    ),
+  );
+}
+
+/** The message answered, above the reply: who wrote it and the start of its text as it now is. */
+function quote(replyTo: NonNullable<Message['replyTo']>): HTMLElement {
+  return h(
+    'blockquote',
+    { class: 'quote', 'data-reply-to': replyTo.id },
+    h('span', { class: 'quote-sender' }, replyTo.sender.name),
+    h('span', { class: `quote-text${replyTo.preview === null ? ' gone' : ''}` }, replyTo.preview ?? 'Deleted message'),
+  );
+}
+
+/** One chip per key with its count; mine highlighted, and a tap takes mine back or adds it. */
+function reactionCounts(message: Message, actions: ConversationActions): HTMLElement | false {
+  if (message.reactions.length === 0) return false;
+  return h(
+    'div',
+    { class: 'reactions' },
+    ...message.reactions.map((reaction) =>
+      h(
+        'button',
+        {
+          class: `reaction${reaction.mine ? ' mine' : ''}`,
+          type: 'button',
+          'data-key': reaction.key,
+          'aria-pressed': reaction.mine ? 'true' : 'false',
+          onclick: () => actions.toggleReaction(message, reaction.key),
+        },
+        `${reaction.key} ${reaction.count}`,
+      ),
     ),
   );
 }

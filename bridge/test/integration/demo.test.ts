@@ -154,6 +154,35 @@ describe('the demo web chat', () => {
     await again.context.close();
   });
 
+  it('edits, replies and reacts, and the other window shows each', async () => {
+    const message = (page: Page, text: string) =>
+      page.locator('.message', { has: page.locator('.bubble > .text', { hasText: new RegExp(`^${text}$`) }) });
+    await send(customer, 'Can you do 3pm?');
+    // The artist taps the message to answer it.
+    await message(artist.page, 'Can you do 3pm\\?').locator('.bubble').click();
+    await artist.page.waitForSelector('#composer-context:has-text("Replying to Ann Customer")');
+    await send(artist, 'Yes, 3pm works');
+    const reply = message(customer.page, 'Yes, 3pm works');
+    await reply.locator('.quote:has-text("Can you do 3pm?")').waitFor();
+
+    const mine = message(customer.page, 'Can you do 3pm\\?');
+    await mine.hover();
+    await mine.locator('.edit').click();
+    await customer.page.waitForSelector('#composer-context:has-text("Editing")');
+    await send(customer, 'Can you do 4pm?');
+    const edited = message(artist.page, 'Can you do 4pm\\?');
+    await edited.locator('.edited').waitFor();
+    // The reply's quote follows the edit in both windows.
+    await message(artist.page, 'Yes, 3pm works').locator('.quote:has-text("Can you do 4pm?")').waitFor();
+    await reply.locator('.quote:has-text("Can you do 4pm?")').waitFor();
+
+    await edited.hover();
+    await edited.locator('.react[data-key="👍"]').click();
+    await message(customer.page, 'Can you do 4pm\\?').locator('.reaction[data-key="👍"]:not(.mine):has-text("1")').waitFor();
+    await edited.locator('.reaction.mine[data-key="👍"]:has-text("1")').waitFor();
+    expect(await customer.page.locator('.message .edited').count()).toBe(1);
+  });
+
   it('reports a message and blocks the other person', async () => {
     await artist.page.hover('.message.theirs >> nth=-1');
     await artist.page.click('.message.theirs >> nth=-1 >> .report');
