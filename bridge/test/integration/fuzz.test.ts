@@ -44,6 +44,10 @@ async function setUpWorld() {
     artist: await connectApp(bridge.url, target.artist.id, { role: 'artist' }),
   };
   const sent = expectOk(await apps.artist.request('message:send', { bookingId: target.bookingId, clientId: randomUUID(), text: 'hello' }));
+  // The fuzzer's own messages: one to edit, one to delete.
+  const say = async (text: string) =>
+    expectOk(await apps.fuzzer.request('message:send', { bookingId: target.bookingId, clientId: randomUUID(), text })).message;
+  const own = { toEdit: await say('mine to edit'), toDelete: await say('mine to delete') };
   const photo = await uploadImage(bridge.url, target.bookingId, target.customer.id, await jpegWithGpsAndOrientation());
   return {
     probe,
@@ -51,6 +55,7 @@ async function setUpWorld() {
     upserted,
     apps,
     message: sent.message,
+    own,
     imageUrl: new URL(photo.body.message.image.url),
     token: await tokenFor(target.customer.id),
   };
@@ -130,13 +135,28 @@ const json = (shape: Record<string, fc.Arbitrary<unknown>>) => fc.record(shape) 
 
 /** Each client event with a valid payload for the fuzzing customer's own booking. */
 function socketEvents(): [string, fc.Arbitrary<Record<string, unknown>>][] {
-  const { target, message } = world;
+  const { target, message, own } = world;
   const bookingId = fc.constant(target.bookingId);
   const empty = json({});
   return [
     ['chats:list', empty],
     ['chat:history', json({ bookingId, before: fc.constantFrom(message.cursor, 'mx:t1-2_3'), limit: fc.integer({ min: 1, max: 100 }) })],
-    ['message:send', json({ bookingId, clientId: fc.uuid(), text: fc.constantFrom('hi', 'see you at 10') })],
+    [
+      'message:send',
+      json({
+        bookingId,
+        clientId: fc.uuid(),
+        text: fc.constantFrom('hi', 'see you at 10'),
+        replyTo: fc.constantFrom(message.id, own.toEdit.id),
+      }),
+    ],
+    [
+      'message:edit',
+      json({ bookingId, messageId: fc.constantFrom(own.toEdit.id, message.id), text: fc.constantFrom('hi', 'see you at 11') }),
+    ],
+    ['message:delete', json({ bookingId, messageId: fc.constantFrom(own.toDelete.id, message.id) })],
+    ['message:react', json({ bookingId, messageId: fc.constant(message.id), key: fc.constantFrom('👍', '❤️', '🇫🇷') })],
+    ['message:unreact', json({ bookingId, messageId: fc.constant(message.id), key: fc.constantFrom('👍', '❤️', '🇫🇷') })],
     ['message:read', json({ bookingId, messageId: fc.constant(message.id) })],
     ['typing', json({ bookingId, typing: fc.boolean() })],
     ['sync', json({ since: fc.constantFrom('0', message.cursor), limit: fc.integer({ min: 1, max: 1000 }) })],
@@ -273,6 +293,20 @@ describe('the booking system’s routes', () => {
         expectRestAnswer(answer, [201]);
       },
     );
+  });
+});
+
+describe('the booking system’s privacy routes', () => {
+  it('GET /users/:id/export and DELETE /users/:id answer 200 or a documented error', { timeout: BATCH_TIMEOUT_MS }, async () => {
+    // Exports of a real member; erasures only of a user that never existed (the world's users must stay).
+    const request = fc.oneof(
+      fc.record({ method: fc.constant('GET'), id: segment(world.target.customer.id), authorization: serviceAuth }),
+      fc.record({ method: fc.constant('DELETE'), id: segment('never-existed'), authorization: serviceAuth }),
+    );
+    await batch(202, 300, request, async ({ method, id, authorization }) => {
+      const path = method === 'GET' ? `/api/v1/users/${id}/export` : `/api/v1/users/${id}`;
+      expectRestAnswer(await rawRequest(`${bridge.url}${path}`, { method, headers: { authorization } }), [200]);
+    });
   });
 });
 
