@@ -1,11 +1,23 @@
 // Homeserver failures → protocol errors, in one place.
 import { AppError } from '../protocol/errors.ts';
 
+/** What the Matrix client libraries' errors carry, in one of two shapes. */
 interface MatrixFailure {
   statusCode?: number;
-  body?: { errcode?: string; retry_after_ms?: number };
+  body?: { errcode?: string; error?: string; retry_after_ms?: number };
   errcode?: string;
+  error?: string;
   retryAfterMs?: number;
+}
+
+/** What a homeserver failure says: its HTTP status, Matrix errcode and error text, where it carried them. */
+export function matrixFailureOf(error: unknown): { status?: number; errcode?: string; message: string } {
+  const failure = (error ?? {}) as MatrixFailure;
+  return {
+    status: failure.statusCode,
+    errcode: failure.body?.errcode ?? failure.errcode,
+    message: failure.body?.error ?? failure.error ?? '',
+  };
 }
 
 /** The homeserver refused the request's parameters (400), as it does a pagination token it never gave out. */
@@ -15,8 +27,7 @@ export function isBadRequest(error: unknown): boolean {
 
 /** The Matrix errcode of a homeserver failure, if it carried one. */
 export function errcodeOf(error: unknown): string | undefined {
-  const failure = (error ?? {}) as MatrixFailure;
-  return failure.body?.errcode ?? failure.errcode;
+  return matrixFailureOf(error).errcode;
 }
 
 export function fromMatrixError(error: unknown): AppError {

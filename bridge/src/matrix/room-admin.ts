@@ -5,6 +5,7 @@
 // says "joined" and the join is skipped (a known pitfall in the design notes, ../shared/DESIGN.md,
 // kept outside this repository).
 import { createHash } from 'node:crypto';
+import { matrixFailureOf } from './errors.ts';
 import type { Homeserver } from './homeserver.ts';
 
 export type Membership = 'join' | 'invite' | 'leave' | 'ban' | 'knock';
@@ -12,23 +13,12 @@ export type Membership = 'join' | 'invite' | 'leave' | 'ban' | 'knock';
 /** The aliases the bridge gives booking rooms; the registration claims them exclusively. */
 export const BOOKING_ALIAS_PREFIX = 'booking_';
 
-interface MatrixFailure {
-  errcode?: string;
-  error?: string;
-  body?: { errcode?: string; error?: string };
-}
-
-function failure(error: unknown): { errcode?: string; message: string } {
-  const failed = (error ?? {}) as MatrixFailure;
-  return { errcode: failed.body?.errcode ?? failed.errcode, message: failed.body?.error ?? failed.error ?? '' };
-}
-
 /** Synapse refused because the change is already made: that is success. */
 async function alreadyDone(call: Promise<unknown>, done: RegExp): Promise<void> {
   try {
     await call;
   } catch (error) {
-    const { errcode, message } = failure(error);
+    const { errcode, message } = matrixFailureOf(error);
     if (errcode !== 'M_FORBIDDEN' || !done.test(message)) throw error;
   }
 }
@@ -86,7 +76,7 @@ export class RoomAdmin {
       });
       return roomId;
     } catch (error) {
-      if (failure(error).errcode !== 'M_ROOM_IN_USE') throw error;
+      if (matrixFailureOf(error).errcode !== 'M_ROOM_IN_USE') throw error;
       const alias = `#${aliasName}:${this.homeserver.ids.serverName}`;
       const found = await this.raw('GET', `/_matrix/client/v3/directory/room/${encodeURIComponent(alias)}`);
       this.created.delete(found.room_id as string);
@@ -146,7 +136,7 @@ export class RoomAdmin {
       const state = await this.raw('GET', `/_matrix/client/v3/rooms/${encodeURIComponent(roomId)}/state/m.room.name/`);
       return state.name as string | undefined;
     } catch (error) {
-      if (failure(error).errcode === 'M_NOT_FOUND') return undefined;
+      if (matrixFailureOf(error).errcode === 'M_NOT_FOUND') return undefined;
       throw error;
     }
   }

@@ -3,6 +3,7 @@
 // whatever state the user's account is in), and account steps that failed when requested.
 // Claims with SKIP LOCKED and a lease, as the outbox drainer does; a redaction Synapse keeps
 // refusing is given up after a few claims, logged, so the queue never wedges.
+import { matrixFailureOf } from '../matrix/errors.ts';
 import type { Homeserver } from '../matrix/homeserver.ts';
 import type { Logger } from '../observability/logger.ts';
 import { PeriodicPasses } from '../shared/periodic-passes.ts';
@@ -14,12 +15,6 @@ const POLL_MS = 2000;
 const LEASE_MS = 60_000;
 const MAX_ATTEMPTS = 10;
 const REASON = 'erased at the user’s request';
-
-interface MatrixFailure {
-  statusCode?: number;
-  body?: { errcode?: string };
-  errcode?: string;
-}
 
 export class ErasureWorker {
   private readonly deps: { store: ErasureStore; homeserver: Homeserver; account: AccountErasure; logger: Logger };
@@ -64,8 +59,8 @@ export class ErasureWorker {
       await homeserver.bot.matrixClient.redactEvent(redaction.room_id, redaction.event_id, REASON);
       await store.redactionDone(redaction.event_id);
     } catch (error) {
-      const failure = (error ?? {}) as MatrixFailure;
-      if (failure.statusCode === 404 || (failure.body?.errcode ?? failure.errcode) === 'M_NOT_FOUND') {
+      const failure = matrixFailureOf(error);
+      if (failure.status === 404 || failure.errcode === 'M_NOT_FOUND') {
         await store.redactionDone(redaction.event_id);
       } else if (redaction.attempts >= MAX_ATTEMPTS) {
         logger.error({ err: error, ...where }, 'erasure redaction given up');
