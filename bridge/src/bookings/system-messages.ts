@@ -1,6 +1,6 @@
 // System messages from the booking system (booking.confirmed, booking.rescheduled, …): the bot
 // posts them into the room as m.notice (Element shows a notice); apps get kind "system".
-import { fromMatrixError } from '../matrix/errors.ts';
+import { onHomeserver } from '../matrix/errors.ts';
 import type { Homeserver } from '../matrix/homeserver.ts';
 import type { StoredMessageWaiters } from '../messages/stored-message-waiters.ts';
 import { CONTENT_SYSTEM } from '../messages/matrix-event.ts';
@@ -39,18 +39,9 @@ export class SystemMessages {
       body: request.text ?? DEFAULT_TEXT[request.type] ?? request.type,
       [CONTENT_SYSTEM]: { type: request.type, data: request.data ?? {} },
     };
-    let eventId: string;
-    try {
-      eventId = await this.homeserver.sendIdempotent(
-        this.homeserver.bot,
-        booking.room_id,
-        `system:${bookingId}:${key}`,
-        'm.room.message',
-        content,
-      );
-    } catch (error) {
-      throw fromMatrixError(error);
-    }
+    const eventId = await onHomeserver(() =>
+      this.homeserver.sendIdempotent(this.homeserver.bot, booking.room_id, `system:${bookingId}:${key}`, 'm.room.message', content),
+    );
     return this.waiters.stored(eventId);
   }
 }

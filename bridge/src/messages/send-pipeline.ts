@@ -4,7 +4,7 @@
 // message; the answer waits until the event has come back through the one road and been stored.
 import { randomUUID } from 'node:crypto';
 import type { BookingAccess } from '../bookings/access.ts';
-import { fromMatrixError } from '../matrix/errors.ts';
+import { onHomeserver } from '../matrix/errors.ts';
 import type { Homeserver } from '../matrix/homeserver.ts';
 import { AppError } from '../protocol/errors.ts';
 import type { Message } from '../protocol/types.ts';
@@ -73,19 +73,10 @@ export class SendPipeline {
     // After the retry check: a send the chat took before it closed still answers with its message.
     assertOpen(booking);
     const body = await content();
-    let eventId: string;
-    try {
-      const withClientId = clientId ? { ...body, [CONTENT_CLIENT_ID]: clientId } : body;
-      eventId = await homeserver.sendIdempotent(
-        homeserver.intentFor(userId),
-        booking.room_id,
-        clientId ?? randomUUID(),
-        'm.room.message',
-        withClientId,
-      );
-    } catch (error) {
-      throw fromMatrixError(error);
-    }
+    const withClientId = clientId ? { ...body, [CONTENT_CLIENT_ID]: clientId } : body;
+    const eventId = await onHomeserver(() =>
+      homeserver.sendIdempotent(homeserver.intentFor(userId), booking.room_id, clientId ?? randomUUID(), 'm.room.message', withClientId),
+    );
     if (clientId) await sends.record(userId, clientId, booking.booking_id, eventId);
     const message = await waiters.stored(eventId);
     if (flags.length > 0) this.flag(booking, message, flags);

@@ -2,7 +2,7 @@
 // user's intent; Synapse pushes every room's typing set as an ephemeral m.typing event, and
 // the changes reach the other members as `typing`.
 import type { BookingAccess } from '../bookings/access.ts';
-import { fromMatrixError } from '../matrix/errors.ts';
+import { onHomeserver } from '../matrix/errors.ts';
 import type { Homeserver } from '../matrix/homeserver.ts';
 import type { Audience } from '../safety/audience.ts';
 import type { BookingsStore } from '../store/bookings-store.ts';
@@ -36,11 +36,7 @@ export class TypingIndicators {
 
   async set(userId: string, bookingId: string, typing: boolean): Promise<void> {
     const booking = await this.access.requireMember(userId, bookingId);
-    try {
-      await this.homeserver.intentFor(userId).matrixClient.setTyping(booking.room_id, typing, TYPING_TIMEOUT_MS);
-    } catch (error) {
-      throw fromMatrixError(error);
-    }
+    await onHomeserver(() => this.homeserver.intentFor(userId).matrixClient.setTyping(booking.room_id, typing, TYPING_TIMEOUT_MS));
   }
 
   async fromMatrix(roomId: string, typingMatrixIds: string[]): Promise<void> {
