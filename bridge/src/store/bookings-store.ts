@@ -1,5 +1,6 @@
 // Bookings and the Matrix room of each.
 import type { Database } from './database.ts';
+import { runStatement } from './prepared.ts';
 
 export interface BookingRow {
   booking_id: string;
@@ -35,12 +36,16 @@ export class BookingsStore {
     this.db = db;
   }
 
+  /** On every message sent (the access check), without knex (prepared.ts). */
   async get(bookingId: string): Promise<BookingRow | undefined> {
-    return this.db<BookingRow>('bookings').where({ booking_id: bookingId }).first();
+    const [row] = await runStatement<BookingRow>(this.db, 'SELECT * FROM bookings WHERE booking_id = $1 LIMIT 1', [bookingId]);
+    return row;
   }
 
+  /** On every event Synapse pushes, without knex (prepared.ts). */
   async getByRoom(roomId: string): Promise<BookingRow | undefined> {
-    return this.db<BookingRow>('bookings').where({ room_id: roomId }).first();
+    const [row] = await runStatement<BookingRow>(this.db, 'SELECT * FROM bookings WHERE room_id = $1 LIMIT 1', [roomId]);
+    return row;
   }
 
   async getWithSyncState(bookingId: string): Promise<(BookingRow & MatrixSyncState) | undefined> {

@@ -3,7 +3,13 @@
 // twice at once).
 import { randomUUID } from 'node:crypto';
 import type { Database } from './database.ts';
+import { runPrepared, type PreparedStatement } from './prepared.ts';
 import type { PushMessage } from './rows.ts';
+
+const MUTED_AMONG: PreparedStatement = {
+  name: 'chat_mutes_muted_among',
+  text: 'SELECT user_id FROM chat_mutes WHERE booking_id = $1 AND user_id = ANY($2::text[]) AND (until IS NULL OR until > now())',
+};
 
 export interface DeviceRow {
   id: string;
@@ -111,12 +117,9 @@ export class PushStore {
   /** Which of these users muted the booking (for good, or until a time still ahead). */
   async mutedAmong(bookingId: string, userIds: string[]): Promise<Set<string>> {
     if (userIds.length === 0) return new Set();
-    const rows = await this.db('chat_mutes')
-      .where({ booking_id: bookingId })
-      .whereIn('user_id', userIds)
-      .andWhere((q) => q.whereNull('until').orWhere('until', '>', this.db.fn.now()))
-      .select('user_id');
-    return new Set(rows.map((r: { user_id: string }) => r.user_id));
+    // For every message delivered: prepared, without knex (prepared.ts).
+    const rows = await runPrepared<{ user_id: string }>(this.db, MUTED_AMONG, [bookingId, userIds]);
+    return new Set(rows.map((r) => r.user_id));
   }
 
   /**

@@ -1,5 +1,11 @@
 // Blocks, reports and the audit trail.
 import type { Database } from './database.ts';
+import { runPrepared, type PreparedStatement } from './prepared.ts';
+
+const BLOCKERS_AMONG: PreparedStatement = {
+  name: 'blocks_blockers_among',
+  text: 'SELECT blocker_id FROM blocks WHERE blocked_id = $1 AND blocker_id = ANY($2::text[])',
+};
 
 export interface ReportRow {
   id: string;
@@ -72,8 +78,9 @@ export class SafetyStore {
   /** Which of `userIds` have blocked `senderId`. */
   async blockersAmong(senderId: string, userIds: string[]): Promise<Set<string>> {
     if (userIds.length === 0) return new Set();
-    const rows = await this.db('blocks').where({ blocked_id: senderId }).whereIn('blocker_id', userIds).select('blocker_id');
-    return new Set(rows.map((r: { blocker_id: string }) => r.blocker_id));
+    // For every message, sent and delivered: prepared, without knex (prepared.ts).
+    const rows = await runPrepared<{ blocker_id: string }>(this.db, BLOCKERS_AMONG, [senderId, userIds]);
+    return new Set(rows.map((r) => r.blocker_id));
   }
 
   async insertReport(report: Omit<ReportRow, 'id' | 'created_at' | 'moderation_event_id'>): Promise<ReportRow> {

@@ -1,5 +1,16 @@
 // What each (sender, clientId) became, so that a retried send never makes a second message.
 import type { Database } from './database.ts';
+import { runPrepared, type PreparedStatement } from './prepared.ts';
+
+// Both run for every message sent: prepared, without knex (prepared.ts).
+const FIND: PreparedStatement = {
+  name: 'sent_messages_find',
+  text: 'SELECT event_id, booking_id FROM sent_messages WHERE sender_id = $1 AND client_id = $2 LIMIT 1',
+};
+const RECORD: PreparedStatement = {
+  name: 'sent_messages_record',
+  text: 'INSERT INTO sent_messages (sender_id, client_id, booking_id, event_id) VALUES ($1, $2, $3, $4) ON CONFLICT (sender_id, client_id) DO NOTHING',
+};
 
 export class SendsStore {
   private readonly db: Database;
@@ -9,13 +20,11 @@ export class SendsStore {
   }
 
   async find(senderId: string, clientId: string): Promise<{ event_id: string; booking_id: string } | undefined> {
-    return this.db('sent_messages').where({ sender_id: senderId, client_id: clientId }).first('event_id', 'booking_id');
+    const [row] = await runPrepared<{ event_id: string; booking_id: string }>(this.db, FIND, [senderId, clientId]);
+    return row;
   }
 
   async record(senderId: string, clientId: string, bookingId: string, eventId: string): Promise<void> {
-    await this.db('sent_messages')
-      .insert({ sender_id: senderId, client_id: clientId, booking_id: bookingId, event_id: eventId })
-      .onConflict(['sender_id', 'client_id'])
-      .ignore();
+    await runPrepared(this.db, RECORD, [senderId, clientId, bookingId, eventId]);
   }
 }

@@ -1,5 +1,6 @@
 // App users (customers and artists) and the Matrix users that stand for them.
 import type { Database } from './database.ts';
+import { runStatement } from './prepared.ts';
 
 export interface AppUserRow {
   user_id: string;
@@ -25,8 +26,10 @@ export class UsersStore {
     return { changed: true };
   }
 
+  /** On every event Synapse pushes (the sender's name), without knex (prepared.ts). */
   async get(userId: string): Promise<AppUserRow | undefined> {
-    return this.db<AppUserRow>('app_users').where({ user_id: userId }).first();
+    const [row] = await runStatement<AppUserRow>(this.db, 'SELECT * FROM app_users WHERE user_id = $1 LIMIT 1', [userId]);
+    return row;
   }
 
   async getMany(userIds: string[]): Promise<Map<string, AppUserRow>> {
