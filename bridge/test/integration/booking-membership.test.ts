@@ -170,6 +170,32 @@ describe('changing a booking’s artist', () => {
   });
 });
 
+describe('a room just created', () => {
+  it(
+    'is read back from Synapse by every later change: a member removed behind the bridge’s back is brought back by the next PUT',
+    { timeout: 60_000 },
+    async () => {
+      // The sync right after a creation takes the state the creation wrote instead of reading it;
+      // later ones must read the room as it is.
+      const { bookingId, roomId, customer, artist } = await newBooking(harness.bridge.url);
+      expect(await membership(roomId, customer.id)).toBe('join');
+      const { as_token } = inject('registration') as { as_token: string };
+      const kicked = await fetch(`${inject('synapseUrl')}/_matrix/client/v3/rooms/${encodeURIComponent(roomId)}/kick`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${as_token}`, 'content-type': 'application/json' },
+        body: JSON.stringify({ user_id: harness.bridge.app.homeserver.ids.appUser(customer.id), reason: 'behind the bridge' }),
+      });
+      expect(kicked.status).toBe(200);
+      expect(await membership(roomId, customer.id)).toBe('leave');
+
+      expect((await putBooking(harness.bridge.url, bookingId, { customer, artist, title: 'Hair trial' })).status).toBe(200);
+      expect(await membership(roomId, customer.id)).toBe('join');
+      const customerApp = await harness.app(customer.id);
+      expect(await send(customerApp, bookingId, 'back in')).toMatchObject({ ok: true });
+    },
+  );
+});
+
 describe('a change Synapse refused half-way', () => {
   it(
     'has moved access already, and the next PUT finishes the room (the new artist, already joined, is not invited again)',
