@@ -3,7 +3,7 @@
 import type { BookingRow } from './bookings-store.ts';
 import type { Database } from './database.ts';
 import { MessageRowCache } from './message-row-cache.ts';
-import { recordFollowUps } from './outbox-store.ts';
+import { OUTBOX_GRACE_MS, recordFollowUps } from './outbox-store.ts';
 import { lockReadModel } from './read-model-lock.ts';
 import { runPrepared, type PreparedStatement } from './prepared.ts';
 import type { DeletionRow, EditRow, MessageRow, NewDeletion, NewMessageRow, ReactionRow } from './rows.ts';
@@ -116,6 +116,26 @@ const CATCH_UP: PreparedStatement = {
            FROM summary`,
 };
 
+// New messages in one round trip, in the order given (their cursors follow it): each once (a
+// replay conflicts on the key), none that was deleted before (a late replay of a redacted event),
+// each with its outbox row in the same statement.
+const INSERT_MESSAGES = `
+  WITH incoming AS (SELECT * FROM jsonb_populate_recordset(NULL::messages, ?::jsonb) WITH ORDINALITY),
+       fresh AS (
+         INSERT INTO messages (${MESSAGE_COLUMNS.filter((column) => column !== 'seq').join(', ')})
+         SELECT ${MESSAGE_COLUMNS.filter((column) => column !== 'seq').join(', ')} FROM incoming
+          WHERE NOT EXISTS (SELECT 1 FROM message_deletions d WHERE d.event_id = incoming.event_id)
+          ORDER BY ordinality
+         ON CONFLICT (event_id, created_at) DO NOTHING
+         RETURNING ${MESSAGE_COLUMNS.join(', ')}
+       ),
+       outbox AS (
+         INSERT INTO message_outbox (kind, event_id, booking_id, not_before)
+         SELECT 'message', event_id, booking_id, now() + (? * interval '1 millisecond') FROM fresh
+         ON CONFLICT (kind, event_id) DO NOTHING
+       )
+  SELECT * FROM fresh`;
+
 // The page's time span (from the index too) keeps the lookup to the partitions that hold it.
 const ROWS_BY_SEQ: PreparedStatement = {
   name: 'rows_by_seq',
@@ -156,27 +176,7 @@ export class MessagesStore {
     }
     const result = await this.db.transaction(async (trx) => {
       await lockReadModel(trx);
-      let inserted: MessageRow[] = [];
-      if (rows.length > 0) {
-        const gone = new Set(
-          (
-            await trx('message_deletions')
-              .whereIn(
-                'event_id',
-                rows.map((r) => r.event_id),
-              )
-              .select('event_id')
-          ).map((r: { event_id: string }) => r.event_id),
-        );
-        const fresh = rows.filter((r) => !gone.has(r.event_id));
-        if (fresh.length > 0) {
-          inserted = await trx('messages')
-            .insert(fresh.map((r) => ({ ...r, content: JSON.stringify(r.content) })))
-            .onConflict(['event_id', 'created_at'])
-            .ignore()
-            .returning('*');
-        }
-      }
+      const inserted: MessageRow[] = rows.length > 0 ? (await trx.raw(INSERT_MESSAGES, [JSON.stringify(rows), OUTBOX_GRACE_MS])).rows : [];
       // After the messages: an edit or a reaction may name a message of the same transaction.
       const edits = await insertEdits(trx, conversation.edits);
       const reactions = await insertReactions(trx, conversation.reactions);
@@ -201,7 +201,7 @@ export class MessagesStore {
         if (tombstone) deleted.push(tombstone);
       }
       // Committed together with what it follows: a crash after the commit cannot lose it.
-      await recordFollowUps(trx, { inserted, deleted, edits, reactions });
+      await recordFollowUps(trx, { deleted, edits, reactions });
       return { inserted: inserted.sort((a, b) => Number(BigInt(a.seq) - BigInt(b.seq))), deleted, edits, reactions };
     });
     // Only once committed: a rolled-back row must not be served from the cache.

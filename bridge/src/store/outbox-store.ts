@@ -4,11 +4,11 @@
 // once their grace has run out (SKIP LOCKED and a lease, as the push queue does).
 import type { Knex } from 'knex';
 import type { Database } from './database.ts';
-import type { DeletionRow, EditRow, MessageRow, PushMessage, ReactionRow } from './rows.ts';
+import type { DeletionRow, EditRow, PushMessage, ReactionRow } from './rows.ts';
 import { auditRow } from './safety-store.ts';
 
 /** How long a fresh row is left to the process that stored it before a drainer may take it over. */
-const GRACE_MS = 10_000;
+export const OUTBOX_GRACE_MS = 10_000;
 
 /** A new message, a deletion, an edit (keyed by the edit's event), a reaction added or removed (by the reaction's event). */
 export type OutboxKind = 'message' | 'deletion' | 'edit' | 'reaction';
@@ -30,15 +30,15 @@ export interface PushJob {
 const fromNow = (db: Knex, ms: number) => db.raw("now() + (? * interval '1 millisecond')", [ms]);
 
 /**
- * Called inside the storing transaction: an outbox row per new message and per deletion, and
- * the redactions' audit entries (which need nothing but that commit).
+ * Called inside the storing transaction: an outbox row per deletion, edit and reaction, and the
+ * redactions' audit entries (which need nothing but that commit). New messages get theirs in the
+ * statement that inserts them (messages-store.ts).
  */
 export async function recordFollowUps(
   trx: Knex.Transaction,
-  { inserted, deleted, edits, reactions }: { inserted: MessageRow[]; deleted: DeletionRow[]; edits: EditRow[]; reactions: ReactionRow[] },
+  { deleted, edits, reactions }: { deleted: DeletionRow[]; edits: EditRow[]; reactions: ReactionRow[] },
 ): Promise<void> {
   const entries = [
-    ...inserted.map((row) => ({ kind: 'message', event_id: row.event_id, booking_id: row.booking_id })),
     ...deleted.map((row) => ({ kind: 'deletion', event_id: row.event_id, booking_id: row.booking_id })),
     ...edits.map((row) => ({ kind: 'edit', event_id: row.edit_event_id, booking_id: row.booking_id })),
     ...reactions.map((row) => ({ kind: 'reaction', event_id: row.reaction_event_id, booking_id: row.booking_id })),
@@ -46,7 +46,7 @@ export async function recordFollowUps(
   if (entries.length === 0) return;
   // A reaction removed while its addition is still unsettled: one row, whose follow-up tells the state it finds.
   await trx('message_outbox')
-    .insert(entries.map((entry) => ({ ...entry, not_before: fromNow(trx, GRACE_MS) })))
+    .insert(entries.map((entry) => ({ ...entry, not_before: fromNow(trx, OUTBOX_GRACE_MS) })))
     .onConflict(['kind', 'event_id'])
     .ignore();
   if (deleted.length === 0) return;
