@@ -2,7 +2,7 @@
 // or support staff (any other Matrix user).
 import type { MatrixIds } from '../matrix/ids.ts';
 import type { Sender } from '../protocol/types.ts';
-import type { BookingRow } from '../store/bookings-store.ts';
+import type { BookingRow, MemberNames } from '../store/bookings-store.ts';
 import type { UsersStore } from '../store/users-store.ts';
 
 export const SYSTEM_SENDER: Sender = { id: 'system', role: 'system', name: 'Booking' };
@@ -17,12 +17,15 @@ export class EventSenders {
     this.users = users;
   }
 
-  async resolve(matrixUserId: string, booking: BookingRow): Promise<Sender> {
+  /** With the members' names read beside the booking (`getByRoomWithNames`), a member's message needs no lookup. */
+  async resolve(matrixUserId: string, booking: BookingRow & Partial<MemberNames>): Promise<Sender> {
     if (matrixUserId === this.ids.botUserId) return SYSTEM_SENDER;
     const platformId = this.ids.platformIdOf(matrixUserId);
     if (platformId === undefined) return SUPPORT_SENDER;
     const role = platformId === booking.customer_id ? 'customer' : 'artist';
-    const user = await this.users.get(platformId);
-    return { id: platformId, role, name: user?.name ?? platformId };
+    const known =
+      platformId === booking.customer_id ? booking.customer_name : platformId === booking.artist_id ? booking.artist_name : undefined;
+    const name = known ?? (await this.users.get(platformId))?.name;
+    return { id: platformId, role, name: name ?? platformId };
   }
 }

@@ -78,7 +78,7 @@ export class SendPipeline {
       homeserver.sendIdempotent(homeserver.intentFor(userId), booking.room_id, clientId ?? randomUUID(), 'm.room.message', withClientId),
     );
     if (clientId) await sends.record(userId, clientId, booking.booking_id, eventId);
-    const message = await waiters.stored(eventId);
+    const message = await waiters.storedAfterSend(eventId);
     if (flags.length > 0) this.flag(booking, message, flags);
     return message;
   }

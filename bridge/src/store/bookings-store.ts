@@ -2,6 +2,12 @@
 import type { Database } from './database.ts';
 import { runStatement } from './prepared.ts';
 
+/** The names the booking's members go by now (null for a user the bridge does not know). */
+export interface MemberNames {
+  customer_name: string | null;
+  artist_name: string | null;
+}
+
 export interface BookingRow {
   booking_id: string;
   room_id: string;
@@ -45,6 +51,19 @@ export class BookingsStore {
   /** On every event Synapse pushes, without knex (prepared.ts). */
   async getByRoom(roomId: string): Promise<BookingRow | undefined> {
     const [row] = await runStatement<BookingRow>(this.db, 'SELECT * FROM bookings WHERE room_id = $1 LIMIT 1', [roomId]);
+    return row;
+  }
+
+  /** The booking of a room with its members' names, in the one round trip every stored event starts with. */
+  async getByRoomWithNames(roomId: string): Promise<(BookingRow & MemberNames) | undefined> {
+    const [row] = await runStatement<BookingRow & MemberNames>(
+      this.db,
+      `SELECT b.*, cu.name AS customer_name, ar.name AS artist_name FROM bookings b
+         LEFT JOIN app_users cu ON cu.user_id = b.customer_id
+         LEFT JOIN app_users ar ON ar.user_id = b.artist_id
+        WHERE b.room_id = $1 LIMIT 1`,
+      [roomId],
+    );
     return row;
   }
 

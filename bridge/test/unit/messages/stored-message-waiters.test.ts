@@ -28,3 +28,33 @@ describe('waiting for a sent message to be stored', () => {
     expect(await wait.promise).toBeUndefined();
   });
 });
+
+describe('waiting for a message just sent', () => {
+  const counting = () => {
+    const looks: string[] = [];
+    const messages = { getByEventId: async (id: string) => (looks.push(id), { event_id: id, sender_id: 'ann' }) };
+    const states = { renderOne: async () => message };
+    return { looks, waiters: new StoredMessageWaiters(messages as never, states as never) };
+  };
+
+  it('answers from its notice without reading the read model', async () => {
+    const { looks, waiters } = counting();
+    const waiting = waiters.storedAfterSend('$a');
+    waiters.notify(message);
+    expect(await waiting).toBe(message);
+    expect(looks).toEqual([]);
+  });
+
+  it('finds a notice that came before it started waiting', async () => {
+    const { looks, waiters } = counting();
+    waiters.notify(message);
+    expect(await waiters.storedAfterSend('$a')).toBe(message);
+    expect(looks).toEqual([]);
+  });
+
+  it('reads the read model when no notice came (Redis down)', async () => {
+    const { looks, waiters } = counting();
+    expect(await waiters.storedAfterSend('$a', 1_050)).toBe(message);
+    expect(looks).toEqual(['$a']);
+  });
+});
