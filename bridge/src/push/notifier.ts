@@ -42,8 +42,13 @@ export class PushNotifier {
     const { store, presence } = this.deps;
     const others = recipients.filter((id) => id !== message.sender.id);
     if (others.length === 0) return [];
-    const [muted, foreground] = await Promise.all([store.mutedAmong(message.bookingId, others), presence.foregroundAmong(others)]);
-    const targets = others.filter((id) => !muted.has(id) && !foreground.has(id));
+    // Presence first: an app in the foreground got the message live, and asking it costs no database round trip.
+    const foreground = await presence.foregroundAmong(others);
+    const background = others.filter((id) => !foreground.has(id));
+    if (background.length === 0) return [];
+    const muted = await store.mutedAmong(message.bookingId, background);
+    const targets = background.filter((id) => !muted.has(id));
+    if (targets.length === 0) return [];
     const devices = await store.devicesOf(targets);
     if (devices.length === 0) return [];
     const badges = new Map(await Promise.all(targets.map(async (id) => [id, await this.unreadTotal(id)] as const)));
