@@ -51,7 +51,7 @@ export class InboundEvents {
     const entries: Entry[] = [];
     const unconvertible: { event: RoomEvent; error: unknown }[] = [];
     for (const event of events) {
-      if (!bookingByRoom.has(event.room_id)) bookingByRoom.set(event.room_id, await bookings.getByRoomWithNames(event.room_id));
+      if (!bookingByRoom.has(event.room_id)) bookingByRoom.set(event.room_id, await bookings.getByRoomWithMembers(event.room_id));
       const booking = bookingByRoom.get(event.room_id);
       if (booking) bookingById.set(booking.booking_id, booking);
       // Apps show only events of booking rooms, and only the kinds a handler reads.

@@ -8,6 +8,14 @@ export interface MemberNames {
   artist_name: string | null;
 }
 
+/**
+ * The members who blocked the other member of the booking. Only members can be blocked (never
+ * support or the booking system), so this is every block that matters inside the booking.
+ */
+export interface MemberBlocks {
+  member_blockers: string[];
+}
+
 export interface BookingRow {
   booking_id: string;
   room_id: string;
@@ -54,11 +62,17 @@ export class BookingsStore {
     return row;
   }
 
-  /** The booking of a room with its members' names, in the one round trip every stored event starts with. */
-  async getByRoomWithNames(roomId: string): Promise<(BookingRow & MemberNames) | undefined> {
-    const [row] = await runStatement<BookingRow & MemberNames>(
+  /**
+   * The booking of a room with its members' names and the blocks between them, in the one round
+   * trip every stored event starts with (who wrote it, and who must not see it).
+   */
+  async getByRoomWithMembers(roomId: string): Promise<(BookingRow & MemberNames & MemberBlocks) | undefined> {
+    const [row] = await runStatement<BookingRow & MemberNames & MemberBlocks>(
       this.db,
-      `SELECT b.*, cu.name AS customer_name, ar.name AS artist_name FROM bookings b
+      `SELECT b.*, cu.name AS customer_name, ar.name AS artist_name,
+              ARRAY(SELECT k.blocker_id FROM blocks k
+                     WHERE k.blocker_id IN (b.customer_id, b.artist_id) AND k.blocked_id IN (b.customer_id, b.artist_id)) AS member_blockers
+         FROM bookings b
          LEFT JOIN app_users cu ON cu.user_id = b.customer_id
          LEFT JOIN app_users ar ON ar.user_id = b.artist_id
         WHERE b.room_id = $1 LIMIT 1`,

@@ -164,6 +164,22 @@ describe('blocking', () => {
     expect(audit.map((a: { action: string }) => a.action)).toEqual(['user.block', 'user.unblock']);
   });
 
+  it("keeps a blocked user's message that reaches Matrix anyway (not through the apps) from the blocker, and only from them", async () => {
+    const { bookingId, roomId, customer, artist } = await newBooking(harness.bridge.url);
+    const customerApp = await harness.app(customer.id);
+    const artistApp = await harness.app(artist.id, 'artist');
+    expectOk(await customerApp.request('user:block', { userId: artist.id }));
+    // Written as the artist's Matrix user straight into the room, as a message recovered from Synapse would come.
+    const direct = await harness.bridge.app.homeserver.intentFor(artist.id).sendText(roomId, 'written past the apps');
+    await artistApp.waitForMessage((m) => m.id === direct.event_id);
+    // The barrier: a later message that must reach the customer; the artist's would have come before it.
+    await harness.staffJoins(roomId);
+    const { event_id: later } = await harness.staff.client.sendTextMessage(roomId, 'Support: all good here?');
+    await customerApp.waitForMessage((m) => m.id === later);
+    expect(customerApp.received.map((m) => m.id)).not.toContain(direct.event_id);
+    expect(expectOk(await customerApp.request('chat:history', { bookingId })).messages.map((m) => m.id)).not.toContain(direct.event_id);
+  });
+
   it('refuses blocking oneself, the booking system, support, a stranger or a malformed user id', async () => {
     const me = await harness.app('self-blocker');
     expect(await me.request('user:block', { userId: 'self-blocker' })).toMatchObject({ ok: false, error: { code: 'invalid' } });
