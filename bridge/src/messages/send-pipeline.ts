@@ -15,7 +15,6 @@ import type { BookingRow } from '../store/bookings-store.ts';
 import type { SendsStore } from '../store/sends-store.ts';
 import type { StoredMessageWaiters } from './stored-message-waiters.ts';
 import { CONTENT_CLIENT_ID } from './matrix-event.ts';
-import { membersOf } from '../bookings/members.ts';
 import { assertOpen } from '../bookings/chat-closing.ts';
 
 export interface SendPipelineDeps {
@@ -35,14 +34,10 @@ export class SendPipeline {
     this.deps = deps;
   }
 
-  /** The booking, once `userId` may send into it now. */
+  /** The booking, once `userId` may send into it now (one read: the booking and the blocks between its members). */
   async admit(userId: string, bookingId: string): Promise<BookingRow> {
-    const { access, blocks } = this.deps;
-    const booking = await access.requireMember(userId, bookingId);
-    await blocks.requireNotBlocked(
-      userId,
-      membersOf(booking).filter((member) => member !== userId),
-    );
+    const booking = await this.deps.access.requireMemberWithBlocks(userId, bookingId);
+    this.deps.blocks.requireNotBlocked(booking, userId);
     return booking;
   }
 

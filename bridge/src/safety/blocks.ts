@@ -6,7 +6,7 @@ import type { Homeserver } from '../matrix/homeserver.ts';
 import { SUPPORT_SENDER, SYSTEM_SENDER } from '../messages/event-senders.ts';
 import type { Logger } from '../observability/logger.ts';
 import { AppError } from '../protocol/errors.ts';
-import type { BookingsStore } from '../store/bookings-store.ts';
+import type { BookingsStore, MemberBlocks } from '../store/bookings-store.ts';
 import type { SafetyStore } from '../store/safety-store.ts';
 
 /** The booking system and support staff speak for the platform: their messages are never hidden. */
@@ -57,9 +57,9 @@ export class Blocks {
     return this.safety.blockedBy(userId);
   }
 
-  /** Throws `blocked` when any of `recipients` blocked `senderId`. */
-  async requireNotBlocked(senderId: string, recipients: string[]): Promise<void> {
-    if ((await this.safety.blockersAmong(senderId, recipients)).size > 0) {
+  /** `blocked` when the other member blocked the sender (from the booking read with the blocks between its members). */
+  requireNotBlocked(booking: MemberBlocks, senderId: string): void {
+    if (booking.member_blockers.some((blocker) => blocker !== senderId)) {
       throw new AppError('blocked', 'this person has blocked you');
     }
   }

@@ -16,6 +16,10 @@ export interface MemberBlocks {
   member_blockers: string[];
 }
 
+/** The column `member_blockers` of a query over `bookings b`. */
+const MEMBER_BLOCKERS = `ARRAY(SELECT k.blocker_id FROM blocks k
+  WHERE k.blocker_id IN (b.customer_id, b.artist_id) AND k.blocked_id IN (b.customer_id, b.artist_id)) AS member_blockers`;
+
 export interface BookingRow {
   booking_id: string;
   room_id: string;
@@ -62,6 +66,16 @@ export class BookingsStore {
     return row;
   }
 
+  /** A booking with the blocks between its members: what a write by one of them is checked against, in one round trip. */
+  async getWithMemberBlocks(bookingId: string): Promise<(BookingRow & MemberBlocks) | undefined> {
+    const [row] = await runStatement<BookingRow & MemberBlocks>(
+      this.db,
+      `SELECT b.*, ${MEMBER_BLOCKERS} FROM bookings b WHERE b.booking_id = $1 LIMIT 1`,
+      [bookingId],
+    );
+    return row;
+  }
+
   /**
    * The booking of a room with its members' names and the blocks between them, in the one round
    * trip every stored event starts with (who wrote it, and who must not see it).
@@ -69,9 +83,7 @@ export class BookingsStore {
   async getByRoomWithMembers(roomId: string): Promise<(BookingRow & MemberNames & MemberBlocks) | undefined> {
     const [row] = await runStatement<BookingRow & MemberNames & MemberBlocks>(
       this.db,
-      `SELECT b.*, cu.name AS customer_name, ar.name AS artist_name,
-              ARRAY(SELECT k.blocker_id FROM blocks k
-                     WHERE k.blocker_id IN (b.customer_id, b.artist_id) AND k.blocked_id IN (b.customer_id, b.artist_id)) AS member_blockers
+      `SELECT b.*, cu.name AS customer_name, ar.name AS artist_name, ${MEMBER_BLOCKERS}
          FROM bookings b
          LEFT JOIN app_users cu ON cu.user_id = b.customer_id
          LEFT JOIN app_users ar ON ar.user_id = b.artist_id
