@@ -4,8 +4,8 @@ import type { BookingRow } from './bookings-store.ts';
 import type { Database } from './database.ts';
 import { MessageRowCache } from './message-row-cache.ts';
 import { OUTBOX_GRACE_MS, recordFollowUps } from './outbox-store.ts';
-import { lockReadModel } from './read-model-lock.ts';
-import { runPrepared, type PreparedStatement } from './prepared.ts';
+import { LOCK_READ_MODEL, lockReadModel } from './read-model-lock.ts';
+import { runPrepared, runTransactionBlock, type PreparedStatement } from './prepared.ts';
 import type { DeletionRow, EditRow, MessageRow, NewDeletion, NewMessageRow, ReactionRow } from './rows.ts';
 import { insertEdits, insertReactions, NO_CONVERSATION_WRITES, removeReaction, type ConversationWrites } from './conversation-store.ts';
 
@@ -119,8 +119,8 @@ const CATCH_UP: PreparedStatement = {
 // New messages in one round trip, in the order given (their cursors follow it): each once (a
 // replay conflicts on the key), none that was deleted before (a late replay of a redacted event),
 // each with its outbox row in the same statement.
-const INSERT_MESSAGES = `
-  WITH incoming AS (SELECT * FROM jsonb_populate_recordset(NULL::messages, ?::jsonb) WITH ORDINALITY),
+const insertMessages = (rows: string, graceMs: string) => `
+  WITH incoming AS (SELECT * FROM jsonb_populate_recordset(NULL::messages, ${rows}::jsonb) WITH ORDINALITY),
        fresh AS (
          INSERT INTO messages (${MESSAGE_COLUMNS.filter((column) => column !== 'seq').join(', ')})
          SELECT ${MESSAGE_COLUMNS.filter((column) => column !== 'seq').join(', ')} FROM incoming
@@ -131,7 +131,7 @@ const INSERT_MESSAGES = `
        ),
        outbox AS (
          INSERT INTO message_outbox (kind, event_id, booking_id, not_before)
-         SELECT 'message', event_id, booking_id, now() + (? * interval '1 millisecond') FROM fresh
+         SELECT 'message', event_id, booking_id, now() + (${graceMs} * interval '1 millisecond') FROM fresh
          ON CONFLICT (kind, event_id) DO NOTHING
        )
   SELECT * FROM fresh`;
@@ -174,9 +174,11 @@ export class MessagesStore {
     if (rows.length === 0 && deletions.length === 0 && conversation.edits.length === 0 && conversation.reactions.length === 0) {
       return { inserted: [], deleted: [], edits: [], reactions: [] };
     }
+    if (deletions.length === 0 && conversation.edits.length === 0 && conversation.reactions.length === 0) return this.insertOnly(rows);
     const result = await this.db.transaction(async (trx) => {
       await lockReadModel(trx);
-      const inserted: MessageRow[] = rows.length > 0 ? (await trx.raw(INSERT_MESSAGES, [JSON.stringify(rows), OUTBOX_GRACE_MS])).rows : [];
+      const inserted: MessageRow[] =
+        rows.length > 0 ? (await trx.raw(insertMessages('?', '?'), [JSON.stringify(rows), OUTBOX_GRACE_MS])).rows : [];
       // After the messages: an edit or a reaction may name a message of the same transaction.
       const edits = await insertEdits(trx, conversation.edits);
       const reactions = await insertReactions(trx, conversation.reactions);
@@ -207,6 +209,19 @@ export class MessagesStore {
     // Only once committed: a rolled-back row must not be served from the cache.
     for (const row of result.inserted) this.cache.put(row);
     return result;
+  }
+
+  /**
+   * The common case, a transaction of new messages only: the lock and the insert (with its outbox
+   * rows) in one round trip (prepared.ts runTransactionBlock) instead of four.
+   */
+  private async insertOnly(rows: NewMessageRow[]): Promise<WriteResult> {
+    const [, inserted] = (await runTransactionBlock(this.db, (literal) => [
+      LOCK_READ_MODEL,
+      insertMessages(literal(JSON.stringify(rows)), String(OUTBOX_GRACE_MS)),
+    ])) as [unknown, MessageRow[]];
+    for (const row of inserted) this.cache.put(row);
+    return { inserted: inserted.sort((a, b) => Number(BigInt(a.seq) - BigInt(b.seq))), deleted: [], edits: [], reactions: [] };
   }
 
   async getByEventId(eventId: string): Promise<MessageRow | undefined> {
