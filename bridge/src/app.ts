@@ -126,7 +126,7 @@ export async function createApp(config: Config, deps: AppDeps): Promise<App> {
   const facade = createFacade({ ...base, waiters });
   const { delivery } = facade;
   const push = createPush({ ...base, config: config.push, agents: deps.pushAgents });
-  const bookingsFeature = createBookings({ ...base, view, delivery, waiters });
+  const bookingsFeature = createBookings({ ...base, states, delivery, waiters });
   const { access, bookingChats, systemMessages } = bookingsFeature;
   const { supportStaff, filterConfigFile } = config;
   const safety = await createSafety({

@@ -4,7 +4,7 @@
 // (chat-closer.ts): started with the bridge, waited for on stop.
 import type { Homeserver } from '../matrix/homeserver.ts';
 import { RoomAdmin } from '../matrix/room-admin.ts';
-import type { MessageView } from '../messages/message-view.ts';
+import type { MessageStates } from '../messages/message-states.ts';
 import type { StoredMessageWaiters } from '../messages/stored-message-waiters.ts';
 import type { UserDelivery } from '../messages/user-delivery.ts';
 import type { Logger } from '../observability/logger.ts';
@@ -22,7 +22,8 @@ export interface BookingsFeatureDeps {
   bookings: BookingsStore;
   users: UsersStore;
   messages: MessagesStore;
-  view: MessageView;
+  /** Renders the chat list's last messages as they now are. */
+  states: MessageStates;
   homeserver: Homeserver;
   delivery: UserDelivery;
   waiters: StoredMessageWaiters;
@@ -31,9 +32,9 @@ export interface BookingsFeatureDeps {
 }
 
 export function createBookings(deps: BookingsFeatureDeps) {
-  const { bookings, users, messages, view, homeserver, delivery, waiters, logger } = deps;
+  const { bookings, users, messages, states, homeserver, delivery, waiters, logger } = deps;
   const access = new BookingAccess(bookings);
-  const chats = new ChatList(bookings, messages, users, view);
+  const chats = new ChatList(bookings, messages, users, states);
   const admin = new RoomAdmin(homeserver);
   const sync = new RoomSync(bookings, admin, homeserver.ids);
   const systemMessages = new SystemMessages(homeserver, bookings, waiters);

@@ -1,5 +1,5 @@
 // chats:list and chat:updated: each booking's chat as one user sees it.
-import type { MessageView } from '../messages/message-view.ts';
+import type { MessageStates } from '../messages/message-states.ts';
 import type { UserDelivery } from '../messages/user-delivery.ts';
 import type { Chat, ChatMember } from '../protocol/types.ts';
 import type { BookingRow, BookingsStore } from '../store/bookings-store.ts';
@@ -17,13 +17,14 @@ export class ChatList {
   private readonly bookings: BookingsStore;
   private readonly messages: MessagesStore;
   private readonly users: UsersStore;
-  private readonly view: MessageView;
+  /** The last message as it now is (an edited one shows its new text). */
+  private readonly states: MessageStates;
 
-  constructor(bookings: BookingsStore, messages: MessagesStore, users: UsersStore, view: MessageView) {
+  constructor(bookings: BookingsStore, messages: MessagesStore, users: UsersStore, states: MessageStates) {
     this.bookings = bookings;
     this.messages = messages;
     this.users = users;
-    this.view = view;
+    this.states = states;
   }
 
   /** Every chat of the user, newest activity first. */
@@ -45,12 +46,13 @@ export class ChatList {
       this.messages.unreadCounts(userId, ids),
       this.users.getMany(people),
     ]);
+    const lastRows = [...latest.values()];
+    const rendered = new Map((await this.states.render(lastRows, userId)).map((message) => [message.bookingId, message]));
     const now = new Date();
     return bookings.map((booking) => {
       const member = (id: string, role: ChatMember['role']): ChatMember => ({ id, role, name: users.get(id)?.name ?? id });
       const members = [member(booking.customer_id, 'customer'), member(booking.artist_id, 'artist')];
-      const last = latest.get(booking.booking_id);
-      const lastMessage = last ? this.view.toMessage(last, userId) : null;
+      const lastMessage = rendered.get(booking.booking_id) ?? null;
       return {
         bookingId: booking.booking_id,
         title: booking.title,

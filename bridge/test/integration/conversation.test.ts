@@ -64,6 +64,8 @@ describe('editing a message', () => {
     expect(ack.message.editedAt).toEqual(expect.any(String));
     expect(await edited).toMatchObject({ id: original.id, text: 'see you at 11', editedAt: ack.message.editedAt });
     expect(byId(await history(artistApp), original.id)).toMatchObject({ text: 'see you at 11', editedAt: ack.message.editedAt });
+    const { chats } = expectOk(await artistApp.request('chats:list', {}));
+    expect(chats.find((chat) => chat.bookingId === bookingId)?.lastMessage).toMatchObject({ id: original.id, text: 'see you at 11' });
 
     const inElement = await harness.staff.waitForEvent(
       roomId,
