@@ -93,8 +93,10 @@ async function logChanges(trx: Knex.Transaction, changed: { booking_id: string; 
   await trx('message_changes').insert(changed.map(({ booking_id, target_event_id }) => ({ booking_id, target_event_id })));
 }
 
-// Each id's newest edit, its live reactions and, for a reply's target, what it is now: one round
-// trip for a whole page (its messages and the messages they reply to).
+// Each id's newest edit, its live reactions ($2: the page's messages) and, for a reply's target
+// ($3), what it is now: one round trip for a whole page. The conditions on $2 and $3 name no
+// column, so PostgreSQL checks them once per id before the scan they guard (a target's row is
+// looked for in every monthly partition: only for reply targets).
 const STATES: PreparedStatement = {
   name: 'message_states',
   text: `SELECT ids.event_id, e.text AS edit_text, e.created_at AS edit_at, r.reactions, m.kind, m.content->>'text' AS text, m.present
@@ -102,8 +104,10 @@ const STATES: PreparedStatement = {
            LEFT JOIN LATERAL (SELECT text, created_at FROM message_edits
                                WHERE target_event_id = ids.event_id ORDER BY seq DESC LIMIT 1) e ON true
            LEFT JOIN LATERAL (SELECT json_agg(json_build_object('key', key, 'userId', user_id) ORDER BY created_at, reaction_event_id) AS reactions
-                                FROM message_reactions WHERE target_event_id = ids.event_id AND removed_at IS NULL) r ON true
-           LEFT JOIN LATERAL (SELECT kind, content, true AS present FROM messages WHERE event_id = ids.event_id LIMIT 1) m ON true`,
+                                FROM message_reactions
+                               WHERE ids.event_id = ANY($2::text[]) AND target_event_id = ids.event_id AND removed_at IS NULL) r ON true
+           LEFT JOIN LATERAL (SELECT kind, content, true AS present FROM messages
+                               WHERE ids.event_id = ANY($3::text[]) AND event_id = ids.event_id LIMIT 1) m ON true`,
 };
 
 interface StateRow {
@@ -134,7 +138,7 @@ export class ConversationStore {
     const replyTargets = new Map<string, ReplyTarget>();
     const ids = [...new Set([...eventIds, ...replyTargetIds])];
     if (ids.length === 0) return { states, replyTargets };
-    for (const row of await runPrepared<StateRow>(this.db, STATES, [ids])) {
+    for (const row of await runPrepared<StateRow>(this.db, STATES, [ids, eventIds, replyTargetIds])) {
       const edit = row.edit_text !== null && row.edit_at !== null ? { text: row.edit_text, at: row.edit_at } : undefined;
       states.set(row.event_id, { ...(edit && { edit }), reactions: row.reactions ?? [] });
       if (row.present) replyTargets.set(row.event_id, { kind: row.kind!, text: edit?.text ?? row.text });
