@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import knexFactory, { type Knex } from 'knex';
 import type { Logger } from '../observability/logger.ts';
+import { sqlStateOf } from './database-errors.ts';
 
 export type Database = Knex;
 
@@ -49,6 +50,13 @@ const migrationSource: Knex.MigrationSource<string> = {
 };
 
 /** Several bridge processes may start together: the one that loses knex's lock waits and retries. */
+/**
+ * Several processes started at once on an empty database race to create knex's own tables: the
+ * losers fail with "already exists" (42P07) or a duplicate type (23505). Once those tables exist,
+ * knex's migration lock takes turns (MigrationLocked). Either way: wait, and try again.
+ */
+const RACED = new Set(['42P07', '23505']);
+
 export async function migrate(db: Database): Promise<void> {
   for (let attempt = 0; ; attempt++) {
     try {
@@ -56,7 +64,8 @@ export async function migrate(db: Database): Promise<void> {
       return;
     } catch (error) {
       const locked = error instanceof Error && error.name === 'MigrationLocked';
-      if (!locked || attempt >= 50) throw error;
+      const raced = RACED.has(sqlStateOf(error) ?? '');
+      if (!(locked || raced) || attempt >= 50) throw error;
       await new Promise((r) => setTimeout(r, 200));
     }
   }

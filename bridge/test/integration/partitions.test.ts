@@ -1,6 +1,7 @@
 // Several bridge processes starting together on one database (a fresh deployment, a rolling
-// start at a month's turn) each make sure the monthly partitions exist: every one is created
-// once, and no process fails because another created it first.
+// start at a month's turn) each migrate it and make sure the monthly partitions exist: every
+// migration runs once, every partition is created once, and no process fails because another
+// got there first.
 import { afterAll, describe, expect, it } from 'vitest';
 import { migrate, openDatabase, type Database } from '../../src/store/database.ts';
 import { ensureMonthlyPartitions, listPartitions } from '../../src/store/partitions.ts';
@@ -10,6 +11,18 @@ const opened: Database[] = [];
 
 afterAll(async () => {
   await Promise.all(opened.map((db) => db.destroy()));
+});
+
+describe('the schema', () => {
+  it('is migrated once when several processes start together on an empty database', async () => {
+    const url = await createDatabase(`bookingchat_test_migrate_${TEST_PORT_SLOT}_${Date.now()}`);
+    const processes = Array.from({ length: 4 }, () => openDatabase(url));
+    opened.push(...processes);
+    await Promise.all(processes.map((db) => migrate(db)));
+    const names = (await processes[0]!('knex_migrations').select('name')).map((row: { name: string }) => row.name);
+    expect(names.length).toBeGreaterThan(0);
+    expect(new Set(names).size).toBe(names.length);
+  });
 });
 
 describe('monthly partitions', () => {

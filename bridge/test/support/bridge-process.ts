@@ -9,6 +9,13 @@ import { createDatabase } from './services.ts';
 
 const MAIN = join(import.meta.dirname, '..', '..', 'src', 'main.ts');
 
+// A process a test started and never stopped (its start raced another that failed, a hook gave up)
+// would keep the appservice port and fail every later file: each goes when the test worker exits.
+const running = new Set<ChildProcess>();
+process.once('exit', () => {
+  for (const child of running) child.kill('SIGKILL');
+});
+
 export interface BridgeProcess {
   url: string;
   /** The metrics listener, on a port the process picked (METRICS_PORT=0) and logged. */
@@ -54,6 +61,8 @@ export async function spawnBridge(options: { port: number; appservicePort: numbe
     },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
+  running.add(child);
+  child.once('exit', () => running.delete(child));
   let output = '';
   child.stdout!.on('data', (chunk) => (output += chunk));
   child.stderr!.on('data', (chunk) => (output += chunk));
