@@ -153,7 +153,7 @@ export async function createApp(config: Config, deps: AppDeps): Promise<App> {
     push: { ...push, access, maxDevices: config.caps.pushDevices },
   });
   const images = media.sendImages(pipeline);
-  const privacy = createPrivacy(base);
+  const privacy = createPrivacy({ ...base, delivery });
   const web = createHttpEdge({
     ...base,
     bookingChats,

@@ -26,6 +26,11 @@ export class SocketDelivery implements UserDelivery {
     if (this.server.clustered) this.server.io.serverSideEmit('message:stored', message);
   }
 
+  disconnect(userIds: string[]): void {
+    if (userIds.length === 0) return;
+    this.server.io.in(userIds.map(userRoom)).disconnectSockets(true);
+  }
+
   announceChange(eventId: string): void {
     if (this.server.clustered) this.server.io.serverSideEmit('change:stored', eventId);
   }

@@ -9,4 +9,6 @@ export interface UserDelivery {
   announceStored(message: Message): void;
   /** Tells the other bridge processes that an edit, deletion or reaction (by its event id) was stored. */
   announceChange(eventId: string): void;
+  /** Closes every socket of these users, on every bridge process (an erased user's). */
+  disconnect(userIds: string[]): void;
 }

@@ -1,6 +1,7 @@
 // The privacy feature built in one place (issue #15): a user's export, their erasure, and the
 // worker that carries erasures into Synapse. createApp starts and stops it as one part.
 import type { Homeserver } from '../matrix/homeserver.ts';
+import type { UserDelivery } from '../messages/user-delivery.ts';
 import type { SynapseAdmin } from '../matrix/synapse-admin.ts';
 import type { Logger } from '../observability/logger.ts';
 import type { Database } from '../store/database.ts';
@@ -15,6 +16,8 @@ export interface PrivacyFeatureDeps {
   db: Database;
   homeserver: Homeserver;
   synapseAdmin: SynapseAdmin | undefined;
+  /** Closes an erased user's sockets. */
+  delivery: Pick<UserDelivery, 'disconnect'>;
   logger: Logger;
 }
 
@@ -23,7 +26,7 @@ export function createPrivacy(deps: PrivacyFeatureDeps) {
   const store = new ErasureStore(db);
   const account = new AccountErasure({ store, admin: deps.synapseAdmin, logger });
   const worker = new ErasureWorker({ store, homeserver, account, logger });
-  const erasure = new UserErasure({ store, ids: homeserver.ids, account, logger });
+  const erasure = new UserErasure({ store, ids: homeserver.ids, account, delivery: deps.delivery, logger });
   return {
     exports: new UserExport({ store: new ExportStore(db) }),
     erasure: {

@@ -6,6 +6,7 @@
 // worker, in any bridge process), their media deleted and their account deactivated (at once when
 // Synapse answers, else by the worker). Repeating it is safe and answers what is left to do.
 import type { MatrixIds } from '../matrix/ids.ts';
+import type { UserDelivery } from '../messages/user-delivery.ts';
 import type { Logger } from '../observability/logger.ts';
 import type { AccountState, ErasureStore, RemovedData } from '../store/erasure-store.ts';
 import type { AccountErasure } from './account-erasure.ts';
@@ -30,12 +31,20 @@ export class UserErasure {
   private readonly store: ErasureStore;
   private readonly ids: MatrixIds;
   private readonly account: AccountErasure;
+  private readonly delivery: Pick<UserDelivery, 'disconnect'>;
   private readonly logger: Logger;
 
-  constructor(deps: { store: ErasureStore; ids: MatrixIds; account: AccountErasure; logger: Logger }) {
+  constructor(deps: {
+    store: ErasureStore;
+    ids: MatrixIds;
+    account: AccountErasure;
+    delivery: Pick<UserDelivery, 'disconnect'>;
+    logger: Logger;
+  }) {
     this.store = deps.store;
     this.ids = deps.ids;
     this.account = deps.account;
+    this.delivery = deps.delivery;
     this.logger = deps.logger;
   }
 
@@ -51,6 +60,8 @@ export class UserErasure {
       if (removed < MESSAGE_BATCH) break;
     }
     const removed = { messages, ...(await store.eraseRest(userId)) };
+    // Their open apps hold what was just erased and would go on receiving: they are closed.
+    this.delivery.disconnect([userId]);
     const matrixAccount = await this.accountStep(userId, matrixUserId);
     const queued = { redactions: await store.queuedRedactions(userId) };
     await store.audit(userId, { repeated: !first, removed, queued, matrixAccount });

@@ -193,8 +193,11 @@ describe('erasure', () => {
       }),
     );
 
+    const closed = new Promise<string>((resolve) => customerApp.socket.once('disconnect', resolve));
     const first = await erase(customer.id);
     expect(first.status).toBe(200);
+    // The erased user's own app is closed by the server.
+    expect(await closed).toBe('io server disconnect');
     expect(first.body).toMatchObject({
       userId: customer.id,
       repeated: false,
