@@ -3,8 +3,8 @@ import { readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import knexFactory, { type Knex } from 'knex';
+import type pg from 'pg';
 import type { Logger } from '../observability/logger.ts';
-import { sqlStateOf } from './database-errors.ts';
 
 export type Database = Knex;
 
@@ -49,24 +49,29 @@ const migrationSource: Knex.MigrationSource<string> = {
   getMigration: (file) => import(pathToFileURL(join(MIGRATIONS_DIR, file)).href),
 };
 
-/** Several bridge processes may start together: the one that loses knex's lock waits and retries. */
-/**
- * Several processes started at once on an empty database race to create knex's own tables: the
- * losers fail with "already exists" (42P07) or a duplicate type (23505). Once those tables exist,
- * knex's migration lock takes turns (MigrationLocked). Either way: wait, and try again.
- */
-const RACED = new Set(['42P07', '23505']);
+// Any constant works: it only has to be the same in every bridge process.
+const MIGRATION_LOCK = 0x6b636d67;
 
+/**
+ * Brings the schema up to date. Several processes started at once on an empty database would
+ * race to create knex's own tables (one fails with "already exists"): they take turns
+ * under a PostgreSQL session lock, held on one of the pool's connections while knex migrates on
+ * another. A pool of one connection (the embedded PGlite, one process) has no one to race.
+ */
 export async function migrate(db: Database): Promise<void> {
-  for (let attempt = 0; ; attempt++) {
+  if (((db.client.config as Knex.Config).pool?.max ?? 1) < 2) {
+    await db.migrate.latest({ migrationSource });
+    return;
+  }
+  const connection = (await db.client.acquireConnection()) as pg.Client;
+  try {
+    await connection.query('SELECT pg_advisory_lock($1)', [MIGRATION_LOCK]);
     try {
       await db.migrate.latest({ migrationSource });
-      return;
-    } catch (error) {
-      const locked = error instanceof Error && error.name === 'MigrationLocked';
-      const raced = RACED.has(sqlStateOf(error) ?? '');
-      if (!(locked || raced) || attempt >= 50) throw error;
-      await new Promise((r) => setTimeout(r, 200));
+    } finally {
+      await connection.query('SELECT pg_advisory_unlock($1)', [MIGRATION_LOCK]).catch(() => undefined);
     }
+  } finally {
+    await db.client.releaseConnection(connection);
   }
 }
