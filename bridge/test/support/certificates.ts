@@ -32,24 +32,33 @@ export function makeCertificates(): TestCertificates {
     '-out',
     file('ca.pem'),
   );
-  openssl('req', '-newkey', 'rsa:2048', '-nodes', '-subj', '/CN=localhost', '-keyout', file('server.key'), '-out', file('server.csr'));
-  writeFileSync(file('san.ext'), 'subjectAltName=DNS:localhost,IP:127.0.0.1\nextendedKeyUsage=serverAuth\n');
+  const server = issueCertificate(dir, 'server', ['DNS:localhost', 'IP:127.0.0.1']);
+  return { dir, caFile: file('ca.pem'), certFile: server.certFile, keyFile: server.keyFile, ca: readFileSync(file('ca.pem')) };
+}
+
+/** A server certificate for these names (`DNS:…`, `IP:…`), signed by the test CA in `dir`: `<name>.key` and `<name>.pem`. */
+export function issueCertificate(dir: string, name: string, altNames: string[]): { keyFile: string; certFile: string } {
+  const file = (suffix: string) => join(dir, `${name}.${suffix}`);
+  const openssl = (...args: string[]) => execFileSync('openssl', args, { cwd: dir, stdio: 'pipe' });
+  const commonName = altNames[0]!.replace(/^\w+:/, '');
+  openssl('req', '-newkey', 'rsa:2048', '-nodes', '-subj', `/CN=${commonName}`, '-keyout', file('key'), '-out', file('csr'));
+  writeFileSync(file('ext'), `subjectAltName=${altNames.join(',')}\nextendedKeyUsage=serverAuth\n`);
   openssl(
     'x509',
     '-req',
     '-in',
-    file('server.csr'),
+    file('csr'),
     '-CA',
-    file('ca.pem'),
+    join(dir, 'ca.pem'),
     '-CAkey',
-    file('ca.key'),
+    join(dir, 'ca.key'),
     '-CAcreateserial',
     '-days',
     '1',
     '-extfile',
-    file('san.ext'),
+    file('ext'),
     '-out',
-    file('server.pem'),
+    file('pem'),
   );
-  return { dir, caFile: file('ca.pem'), certFile: file('server.pem'), keyFile: file('server.key'), ca: readFileSync(file('ca.pem')) };
+  return { keyFile: file('key'), certFile: file('pem') };
 }

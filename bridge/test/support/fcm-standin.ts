@@ -4,7 +4,6 @@
 // over HTTPS on 127.0.0.1 with a certificate for those two names, signed by a throwaway CA.
 // `agent` sends every connection there while TLS still verifies the name against that CA, so
 // firebase-admin's own code runs unchanged: only the network is fake.
-import { execFileSync } from 'node:child_process';
 import { createVerify, generateKeyPairSync, randomBytes, randomUUID } from 'node:crypto';
 import { readFileSync, writeFileSync } from 'node:fs';
 import type { ClientRequestArgs, IncomingMessage, ServerResponse } from 'node:http';
@@ -12,7 +11,7 @@ import { Agent, createServer, type Server } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { connect, type TLSSocket } from 'node:tls';
-import { makeCertificates } from './certificates.ts';
+import { issueCertificate, makeCertificates } from './certificates.ts';
 
 export const OAUTH_HOST = 'oauth2.googleapis.com';
 export const FCM_HOST = 'fcm.googleapis.com';
@@ -224,28 +223,8 @@ export function routingAgent(port: number, ca: Buffer): Agent {
 /** A server certificate for the two Google host names, signed by a throwaway test CA. */
 function googleCertificate(): { dir: string; key: Buffer; cert: Buffer; ca: Buffer } {
   const certs = makeCertificates();
-  const file = (name: string) => join(certs.dir, name);
-  const openssl = (...args: string[]) => execFileSync('openssl', args, { cwd: certs.dir, stdio: 'pipe' });
-  openssl('req', '-newkey', 'rsa:2048', '-nodes', '-subj', `/CN=${FCM_HOST}`, '-keyout', file('google.key'), '-out', file('google.csr'));
-  writeFileSync(file('google.ext'), `subjectAltName=DNS:${FCM_HOST},DNS:${OAUTH_HOST}\nextendedKeyUsage=serverAuth\n`);
-  openssl(
-    'x509',
-    '-req',
-    '-in',
-    file('google.csr'),
-    '-CA',
-    certs.caFile,
-    '-CAkey',
-    file('ca.key'),
-    '-CAcreateserial',
-    '-days',
-    '1',
-    '-extfile',
-    file('google.ext'),
-    '-out',
-    file('google.pem'),
-  );
-  return { dir: certs.dir, key: readFileSync(file('google.key')), cert: readFileSync(file('google.pem')), ca: certs.ca };
+  const google = issueCertificate(certs.dir, 'google', [`DNS:${FCM_HOST}`, `DNS:${OAUTH_HOST}`]);
+  return { dir: certs.dir, key: readFileSync(google.keyFile), cert: readFileSync(google.certFile), ca: certs.ca };
 }
 
 function json(response: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {
