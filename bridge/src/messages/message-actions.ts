@@ -21,6 +21,9 @@ import type { SendPipeline } from './send-pipeline.ts';
 import type { StoredMessageWaiters } from './stored-message-waiters.ts';
 import { checkText } from './text-sends.ts';
 
+/** Different keys one message may carry (as Discord's 20): every read of the message carries them all. */
+const MAX_REACTION_KEYS = 20;
+
 export interface MessageActionsDeps {
   pipeline: SendPipeline;
   access: BookingAccess;
@@ -94,6 +97,11 @@ export class MessageActions {
     await this.messageOf(booking, messageId);
     const given = () => conversation.activeReaction(messageId, userId, key);
     if (await given()) return;
+    // A key the message already carries is always fine; a new one only while there is room.
+    const keys = await conversation.keysOn(messageId);
+    if (keys.size >= MAX_REACTION_KEYS && !keys.has(key)) {
+      throw new AppError('too_large', `a message carries at most ${MAX_REACTION_KEYS} different reactions`);
+    }
     const content = { 'm.relates_to': { rel_type: 'm.annotation', event_id: messageId, key } };
     let reactionId: string;
     try {

@@ -154,6 +154,15 @@ export class ConversationStore {
       .first();
   }
 
+  /** The different keys a message carries now. */
+  async keysOn(targetEventId: string): Promise<Set<string>> {
+    const rows: { key: string }[] = await this.db('message_reactions')
+      .where({ target_event_id: targetEventId })
+      .whereNull('removed_at')
+      .distinct('key');
+    return new Set(rows.map((row) => row.key));
+  }
+
   async reaction(reactionEventId: string): Promise<ReactionRow | undefined> {
     return this.db<ReactionRow>('message_reactions').where({ reaction_event_id: reactionEventId }).first();
   }

@@ -213,6 +213,19 @@ describe('reactions', () => {
     expect(byId(await history(customerApp), message.id)!.reactions[0]).toEqual({ key: '😍', count: 2, mine: true });
   });
 
+  it('are at most 20 different keys on one message; a key it carries can still be given', async () => {
+    const { bookingId, customerApp, artistApp, say } = await chat();
+    const message = await say(customerApp, 'so many feelings');
+    const react = (client: AppClient, key: string) => client.request('message:react', { bookingId, messageId: message.id, key });
+    const keys = [...'😀😃😄😁😆😅😂🤣😊😇🙂🙃😉😌😍🥰😘😗😙😚'];
+    expect(keys).toHaveLength(20);
+    for (const key of keys) expectOk(await react(customerApp, key));
+    expect(expectFailure(await react(artistApp, '🤯')).error.code).toBe('too_large');
+    expectOk(await react(artistApp, '😀'));
+    expectOk(await customerApp.request('message:unreact', { bookingId, messageId: message.id, key: '😚' }));
+    expectOk(await react(artistApp, '🤯'));
+  });
+
   it('take one emoji as the key', async () => {
     const { bookingId, customerApp, say } = await chat();
     const message = await say(customerApp, 'hi');
