@@ -6,6 +6,7 @@ import type { Agent } from 'node:https';
 import type { Config } from './config/config.ts';
 import { createFacade } from './facade/facade-edge.ts';
 import { createBookings } from './bookings/bookings-feature.ts';
+import type { RoomPool } from './bookings/room-pool.ts';
 import { createPush } from './push/push-feature.ts';
 import { createSafety } from './safety/safety-feature.ts';
 import { createHttpEdge } from './http/http-edge.ts';
@@ -57,6 +58,8 @@ export interface App {
   /** Synapse's admin API, when a server admin's token is configured (SYNAPSE_ADMIN_TOKEN, or provisioned for the bundled Synapse). */
   synapseAdmin: SynapseAdmin | undefined;
   logger: Logger;
+  /** The rooms made ahead of new bookings; `settled()` once it is topped up (for tests and the bench). */
+  roomPool: Pick<RoomPool, 'settled'>;
   /** Starts the public, appservice and metrics listeners; returns the ports actually bound. */
   listen(): Promise<{ port: number; appservicePort: number; metricsPort: number }>;
   /**
@@ -142,7 +145,7 @@ export async function createApp(config: Config, deps: AppDeps): Promise<App> {
   const pushes = push.notifier;
   const messagesFeature = createMessages({
     ...base,
-    ...{ view, states, conversation, waiters, delivery, access, safety, pushes, lockReconciliationPasses },
+    ...{ view, states, conversation, waiters, delivery, access, rooms: bookingChats, safety, pushes, lockReconciliationPasses },
   });
   const { inbound, ephemeral, reconciliation, history, catchUp, pipeline } = messagesFeature;
   const matrix = createMatrixEdge({ ...base, inbound, ephemeral, reconciliation, repairRooms: bookingsFeature.repairRooms });
@@ -179,6 +182,7 @@ export async function createApp(config: Config, deps: AppDeps): Promise<App> {
     homeserver,
     synapseAdmin: base.synapseAdmin,
     logger,
+    roomPool: bookingsFeature.pool,
     async listen() {
       const port = await web.listenPublic();
       media.publicPortBound(port);

@@ -1,7 +1,9 @@
 // A booking's chat lifecycle: PUT /bookings/:id creates its room with the customer and the
 // artist in it, or brings an existing one up to date. Idempotent. The bookings row is written
 // first, so access follows the booking at once; the room follows the row (room-sync.ts), and a
-// PUT that failed half-way is finished by the next one, or by the repair pass.
+// PUT that failed half-way is finished by the next one, or by the repair pass. A new booking
+// takes a room made ahead (room-pool.ts) and answers before its members are in: the room follows
+// right after, and whatever needs them there waits for it (ready()).
 import { onHomeserver } from '../matrix/errors.ts';
 import type { Homeserver } from '../matrix/homeserver.ts';
 import type { RoomAdmin } from '../matrix/room-admin.ts';
@@ -16,8 +18,8 @@ import type { BookingFields, BookingRow, BookingsStore } from '../store/bookings
 import type { UsersStore } from '../store/users-store.ts';
 import { announceChat, type ChatList } from './chat-list.ts';
 import type { RoomSync } from './room-sync.ts';
-
-export const BOOKING_STATE_EVENT = 'com.bookingchat.booking';
+import type { RoomPool } from './room-pool.ts';
+import { bookingRoomOptions } from './booking-room.ts';
 
 /** Rows left behind their room that one repair pass takes on (normally there are none). */
 const REPAIR_BATCH = 1000;
@@ -26,6 +28,7 @@ export interface BookingChatsDeps {
   homeserver: Homeserver;
   admin: RoomAdmin;
   sync: RoomSync;
+  pool: RoomPool;
   bookings: BookingsStore;
   users: UsersStore;
   chats: ChatList;
@@ -36,8 +39,8 @@ export interface BookingChatsDeps {
   logger: Logger;
 }
 
-/** What a PUT did to the row (the room follows it either way). */
-type Outcome = 'created' | 'changed' | 'same';
+/** What a PUT did to the row (the room follows it either way); `claimed`: stored with a room from the pool. */
+type Outcome = 'created' | 'changed' | 'same' | { claimed: BookingRow };
 
 export interface UpsertResult {
   booking: BookingRow;
@@ -82,6 +85,11 @@ export class BookingChats {
     }
   }
 
+  /** Once the work under way on every booking has ended (on stop: a new room's sync runs after its PUT answered). */
+  async idle(): Promise<void> {
+    while (this.queues.size > 0) await Promise.allSettled(this.queues.values());
+  }
+
   private serially<T>(bookingId: string, work: () => Promise<T>): Promise<T> {
     const previous = this.queues.get(bookingId) ?? Promise.resolve();
     const next = previous.catch(() => undefined).then(work);
@@ -112,11 +120,37 @@ export class BookingChats {
       closes_at: closesAtFor(status, existing?.closes_at ?? null, now, this.deps.closeAfterHours),
     };
     const outcome = existing ? await this.update(existing, fields) : await this.create(bookingId, fields);
+    if (typeof outcome === 'object') return this.claimed(outcome.claimed, now);
     // Also when nothing changed: an earlier PUT may have stopped half-way.
     const { booking, wasBehind } = await this.deps.sync.bringInLine(bookingId);
     if (outcome !== 'same' || wasBehind) await this.announce(booking);
     await this.followClosing(existing, booking, now);
     return { booking, created: outcome === 'created' };
+  }
+
+  /**
+   * Waits until the booking's room has had its members in at least once (a room from the pool
+   * gets them just after the PUT that took it answered): before a member writes to it.
+   */
+  async ready(booking: BookingRow): Promise<void> {
+    // Never brought in line (rows from before migration 008 have nothing to bring: both 0).
+    const never = booking.matrix_synced_version === 0 && booking.matrix_version > 0;
+    if (!never) return;
+    await this.serially(booking.booking_id, () => this.deps.sync.bringInLine(booking.booking_id));
+  }
+
+  /** The chat exists for its members at once; its room follows right after this answer. */
+  private async claimed(booking: BookingRow, now: Date): Promise<UpsertResult> {
+    this.deps.logger.info({ bookingId: booking.booking_id, roomId: booking.room_id }, 'booking chat created with a room from the pool');
+    void this.serially(booking.booking_id, () => this.deps.sync.bringInLine(booking.booking_id)).catch((err: unknown) =>
+      this.deps.logger.warn(
+        { err, bookingId: booking.booking_id },
+        'new booking room not in line yet: the first send, the next PUT or the repair pass finishes it',
+      ),
+    );
+    await this.announce(booking);
+    await this.followClosing(undefined, booking, now);
+    return { booking, created: true };
   }
 
   /**
@@ -148,35 +182,21 @@ export class BookingChats {
   }
 
   /**
-   * The room (found again by its alias when an earlier attempt created it but never stored it),
-   * then the row. When another process stored the booking first, this PUT updates it.
+   * A room from the pool with the row, or, the pool empty, the room (found again by its alias when
+   * an earlier attempt created it but never stored it), then the row. When another process
+   * stored the booking first, this PUT updates it.
    */
   private async create(bookingId: string, fields: BookingFields): Promise<Outcome> {
-    const { admin, bookings, logger } = this.deps;
+    const { admin, bookings, pool, logger } = this.deps;
+    const pooled = await pool.claim(bookingId, fields);
+    if (pooled === 'taken') return this.update((await bookings.get(bookingId))!, fields);
+    if (pooled) return { claimed: pooled };
     const invitees = membersOf(fields).map((id) => this.deps.homeserver.ids.appUser(id));
-    const roomId = await onHomeserver(() => admin.createOrFind(bookingId, this.roomOptions(bookingId, fields), invitees));
+    const options = bookingRoomOptions({ booking_id: bookingId, title: fields.title });
+    const roomId = await onHomeserver(() => admin.createOrFind(bookingId, options, invitees));
     if (!(await bookings.insert(bookingId, roomId, fields))) return this.update((await bookings.get(bookingId))!, fields);
     logger.info({ bookingId, roomId }, 'booking chat created');
     return 'created';
-  }
-
-  private roomOptions(bookingId: string, fields: BookingFields): Record<string, unknown> {
-    return {
-      preset: 'private_chat',
-      visibility: 'private',
-      name: fields.title ?? `Booking ${bookingId}`,
-      creation_content: { 'm.federate': false },
-      initial_state: [{ type: BOOKING_STATE_EVENT, state_key: '', content: { bookingId } }],
-      // The bot creates the room, so it is its creator (all-powerful from room version 12 on).
-      power_level_content_override: {
-        // Members write and redact their own messages; only the bridge (and staff it promotes) moderates.
-        state_default: 100,
-        invite: 100,
-        kick: 100,
-        ban: 100,
-        redact: 50,
-      },
-    };
   }
 
   /**

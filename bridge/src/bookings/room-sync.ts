@@ -7,6 +7,7 @@ import { onHomeserver } from '../matrix/errors.ts';
 import type { MatrixIds } from '../matrix/ids.ts';
 import type { RoomAdmin } from '../matrix/room-admin.ts';
 import { membersOf } from './members.ts';
+import { bookingStateEvent, roomNameOf } from './booking-room.ts';
 import { AppError } from '../protocol/errors.ts';
 import type { BookingRow, BookingsStore } from '../store/bookings-store.ts';
 
@@ -39,10 +40,16 @@ export class RoomSync {
     throw new AppError('unavailable', 'the booking kept changing while its chat was updated; retry', 1);
   }
 
-  /** The members joined (invited first where needed), every other app user out, the title as the name. */
+  /**
+   * The members joined (invited first where needed), every other app user out, the title as the
+   * name. A room from the pool (room-pool.ts) has no name until its first sync names it, last:
+   * until then it also lacks the booking's state event, which that sync writes first.
+   */
   private async apply(booking: BookingRow): Promise<void> {
     const { admin, ids } = this;
     const room = booking.room_id;
+    const name = await admin.name(room);
+    if (name === undefined) await admin.setState(room, bookingStateEvent(booking.booking_id));
     const members = membersOf(booking);
     const memberships = await admin.memberships(room);
     for (const member of members) {
@@ -59,6 +66,6 @@ export class RoomSync {
         await admin.kick(room, matrixId, 'no longer on this booking');
       }
     }
-    if (booking.title && (await admin.name(room)) !== booking.title) await admin.setName(room, booking.title);
+    if (name !== roomNameOf(booking)) await admin.setName(room, roomNameOf(booking));
   }
 }

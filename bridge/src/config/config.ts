@@ -111,6 +111,7 @@ const envSchema = z
     RETENTION_DAYS: z.coerce.number().int().min(1).max(36500).default(365),
     // Fractions are allowed (tests close a chat a few seconds after the booking ends).
     CHAT_CLOSE_AFTER_HOURS: z.coerce.number().min(0).max(876_000).default(72),
+    ROOM_POOL_SIZE: z.coerce.number().int().min(0).max(1000).default(8),
     MESSAGE_CACHE_SIZE: z.coerce.number().int().min(0).max(10_000_000).default(50_000),
     RECONCILIATION_DAYS: z.coerce.number().int().min(1).max(365).default(7),
     RECONCILIATION_MAX_ROOMS: z.coerce.number().int().min(0).max(1_000_000).default(1000),
@@ -244,6 +245,8 @@ export interface Config {
   retentionDays: number;
   /** Hours after a booking is completed or cancelled until its chat closes (0: at once). */
   chatCloseAfterHours: number;
+  /** Booking rooms kept ready for new bookings (0: each new booking's PUT creates its room). */
+  roomPoolSize: number;
   /** Read-model rows kept in memory for history and catch-up (0: none). */
   messageCacheSize: number;
   /** Which bookings are compared with the homeserver at start-up and when it comes back. */
@@ -325,6 +328,7 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
     limits: { messageMaxLength: env.MESSAGE_MAX_LENGTH },
     retentionDays: env.RETENTION_DAYS,
     chatCloseAfterHours: env.CHAT_CLOSE_AFTER_HOURS,
+    roomPoolSize: env.ROOM_POOL_SIZE,
     messageCacheSize: env.MESSAGE_CACHE_SIZE,
     reconciliation: { days: env.RECONCILIATION_DAYS, maxRooms: env.RECONCILIATION_MAX_ROOMS },
     faultPauseAt: env.FAULT_PAUSE_AT,

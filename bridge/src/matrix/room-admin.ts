@@ -24,7 +24,7 @@ async function alreadyDone(call: Promise<unknown>, done: RegExp): Promise<void> 
 }
 
 /** A state event as createRoom's initial_state takes it. */
-type StateEvent = { type: string; state_key: string; content: Record<string, unknown> };
+export type StateEvent = { type: string; state_key: string; content: Record<string, unknown> };
 
 /** Rooms this process has just created whose state nobody has read back yet (a bound, not a cache). */
 const CREATED_KEPT = 256;
@@ -82,6 +82,13 @@ export class RoomAdmin {
       this.created.delete(found.room_id as string);
       return found.room_id as string;
     }
+  }
+
+  /** A room with no booking yet (bookings/room-pool.ts): the bot alone in it, no name, no alias. */
+  async createUnclaimed(options: Record<string, unknown>): Promise<string> {
+    const roomId = await this.homeserver.bot.matrixClient.createRoom(options);
+    this.remember(roomId, { memberships: new Map([[this.homeserver.bot.userId, 'join']]), name: undefined });
+    return roomId;
   }
 
   private remember(roomId: string, room: CreatedRoom): void {
@@ -142,7 +149,12 @@ export class RoomAdmin {
   }
 
   async setName(roomId: string, name: string): Promise<void> {
-    await this.raw('PUT', `/_matrix/client/v3/rooms/${encodeURIComponent(roomId)}/state/m.room.name/`, { name });
+    await this.setState(roomId, { type: 'm.room.name', state_key: '', content: { name } });
+  }
+
+  async setState(roomId: string, event: StateEvent): Promise<void> {
+    const path = `/_matrix/client/v3/rooms/${encodeURIComponent(roomId)}/state/${encodeURIComponent(event.type)}/${encodeURIComponent(event.state_key)}`;
+    await this.raw('PUT', path, event.content);
   }
 
   private raw(method: string, path: string, body?: Record<string, unknown>): Promise<Record<string, unknown>> {

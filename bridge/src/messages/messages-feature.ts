@@ -5,6 +5,7 @@
 // createApp starts and stops it as one part. The view and the waiters for stored messages are
 // built before it (the bookings feature and socket delivery use them too) and passed in.
 import type { BookingAccess } from '../bookings/access.ts';
+import type { BookingChats } from '../bookings/booking-chats.ts';
 import type { Config } from '../config/config.ts';
 import type { Homeserver } from '../matrix/homeserver.ts';
 import { stopAll } from '../lifecycle.ts';
@@ -61,6 +62,8 @@ export interface MessagesFeatureDeps {
   waiters: StoredMessageWaiters;
   delivery: UserDelivery;
   access: BookingAccess;
+  /** A new booking's room is ready once its members are in (booking-chats.ts). */
+  rooms: Pick<BookingChats, 'ready'>;
   safety: Pick<Awaited<ReturnType<typeof createSafety>>, 'store' | 'audience' | 'blocks' | 'screening' | 'reports'>;
   pushes: PushNotifier;
   /** Run once before the homeserver is connected; started and stopped with the feature. */
@@ -93,7 +96,7 @@ export function createMessages(deps: MessagesFeatureDeps) {
   const drainer = new OutboxDrainer({ outbox, bookings, messages, conversation: deps.conversation, audience, followUps, metrics, logger });
   const markers = new ReadMarkersStore(db);
   const receipts = new Receipts({ access, bookings, messages, markers, homeserver, delivery, audience, logger });
-  const typing = new TypingIndicators(access, bookings, homeserver, delivery, audience);
+  const typing = new TypingIndicators(access, deps.rooms, bookings, homeserver, delivery, audience);
   const history = new MessageHistory({
     access,
     messages,
@@ -104,7 +107,16 @@ export function createMessages(deps: MessagesFeatureDeps) {
     blockedBy: (userId) => safety.store.blockedBy(userId),
   });
   const { blocks, screening, reports } = safety;
-  const pipeline = new SendPipeline({ homeserver, access, sends: new SendsStore(db), waiters, blocks, screening, reports });
+  const pipeline = new SendPipeline({
+    homeserver,
+    access,
+    rooms: deps.rooms,
+    sends: new SendsStore(db),
+    waiters,
+    blocks,
+    screening,
+    reports,
+  });
   const maxTextLength = deps.config.limits.messageMaxLength;
   return {
     inbound,

@@ -4,6 +4,7 @@
 // message; the answer waits until the event has come back through the one road and been stored.
 import { randomUUID } from 'node:crypto';
 import type { BookingAccess } from '../bookings/access.ts';
+import type { BookingChats } from '../bookings/booking-chats.ts';
 import { onHomeserver } from '../matrix/errors.ts';
 import type { Homeserver } from '../matrix/homeserver.ts';
 import { AppError } from '../protocol/errors.ts';
@@ -20,6 +21,8 @@ import { assertOpen } from '../bookings/chat-closing.ts';
 export interface SendPipelineDeps {
   homeserver: Homeserver;
   access: BookingAccess;
+  /** A new booking's room gets its members just after the PUT: a send waits for that. */
+  rooms: Pick<BookingChats, 'ready'>;
   sends: SendsStore;
   waiters: StoredMessageWaiters;
   blocks: Blocks;
@@ -38,6 +41,7 @@ export class SendPipeline {
   async admit(userId: string, bookingId: string): Promise<BookingRow> {
     const booking = await this.deps.access.requireMemberWithBlocks(userId, bookingId);
     this.deps.blocks.requireNotBlocked(booking, userId);
+    await this.deps.rooms.ready(booking);
     return booking;
   }
 

@@ -2,6 +2,7 @@
 // user's intent; Synapse pushes every room's typing set as an ephemeral m.typing event, and
 // the changes reach the other members as `typing`.
 import type { BookingAccess } from '../bookings/access.ts';
+import type { BookingChats } from '../bookings/booking-chats.ts';
 import { onHomeserver } from '../matrix/errors.ts';
 import type { Homeserver } from '../matrix/homeserver.ts';
 import type { Audience } from '../safety/audience.ts';
@@ -18,6 +19,7 @@ export class TypingIndicators {
   private readonly bookings: BookingsStore;
   private readonly homeserver: Homeserver;
   private readonly delivery: UserDelivery;
+  private readonly rooms: Pick<BookingChats, 'ready'>;
   private readonly audience: Audience;
   /**
    * The typing set last pushed for each room with someone typing (Synapse sends the whole set
@@ -26,8 +28,16 @@ export class TypingIndicators {
    */
   private readonly current = new Map<string, Set<string>>();
 
-  constructor(access: BookingAccess, bookings: BookingsStore, homeserver: Homeserver, delivery: UserDelivery, audience: Audience) {
+  constructor(
+    access: BookingAccess,
+    rooms: Pick<BookingChats, 'ready'>,
+    bookings: BookingsStore,
+    homeserver: Homeserver,
+    delivery: UserDelivery,
+    audience: Audience,
+  ) {
     this.access = access;
+    this.rooms = rooms;
     this.bookings = bookings;
     this.homeserver = homeserver;
     this.delivery = delivery;
@@ -36,6 +46,8 @@ export class TypingIndicators {
 
   async set(userId: string, bookingId: string, typing: boolean): Promise<void> {
     const booking = await this.access.requireMember(userId, bookingId);
+    // Typing into a new booking's chat before its members are in the room would be refused.
+    await this.rooms.ready(booking);
     await onHomeserver(() => this.homeserver.intentFor(userId).matrixClient.setTyping(booking.room_id, typing, TYPING_TIMEOUT_MS));
   }
 

@@ -1,6 +1,11 @@
 // Bookings and the Matrix room of each.
+import type { Knex } from 'knex';
 import type { Database } from './database.ts';
 import { runStatement } from './prepared.ts';
+import type { RoomPoolStore } from './room-pool-store.ts';
+
+/** Rolls back a pooled room's claim when the booking turned out to be stored already. */
+const TAKEN = Symbol('booking stored by another process');
 
 /** The names the booking's members go by now (null for a user the bridge does not know). */
 export interface MemberNames {
@@ -20,7 +25,7 @@ export interface MemberBlocks {
 const MEMBER_BLOCKERS = `ARRAY(SELECT k.blocker_id FROM blocks k
   WHERE k.blocker_id IN (b.customer_id, b.artist_id) AND k.blocked_id IN (b.customer_id, b.artist_id)) AS member_blockers`;
 
-export interface BookingRow {
+export interface BookingRow extends MatrixSyncState {
   booking_id: string;
   room_id: string;
   customer_id: string;
@@ -98,13 +103,32 @@ export class BookingsStore {
   }
 
   /** Stored as not yet in line with its new room (the members still to join). Undefined when another process stored this booking first. */
-  async insert(bookingId: string, roomId: string, fields: BookingFields): Promise<BookingRow | undefined> {
-    const [row] = await this.db<BookingRow & MatrixSyncState>('bookings')
+  async insert(bookingId: string, roomId: string, fields: BookingFields, trx: Knex = this.db): Promise<BookingRow | undefined> {
+    const [row] = await trx<BookingRow>('bookings')
       .insert({ booking_id: bookingId, room_id: roomId, ...fields, matrix_version: 1 })
       .onConflict('booking_id')
       .ignore()
       .returning('*');
     return row;
+  }
+
+  /**
+   * Stored with a room taken from the pool in the same transaction: undefined when the pool is
+   * empty, `taken` when another process stored this booking first (the room stays in the pool).
+   */
+  async insertWithPooledRoom(bookingId: string, fields: BookingFields, pool: RoomPoolStore): Promise<BookingRow | 'taken' | undefined> {
+    try {
+      return await this.db.transaction(async (trx) => {
+        const roomId = await pool.claim(trx);
+        if (!roomId) return undefined;
+        const row = await this.insert(bookingId, roomId, fields, trx);
+        if (!row) throw TAKEN;
+        return row;
+      });
+    } catch (error) {
+      if (error === TAKEN) return 'taken';
+      throw error;
+    }
   }
 
   /** `roomChanged`: the change is one the room must follow (members, title), so it is left to bring in line. */

@@ -49,6 +49,8 @@ const BOOKING_COLUMNS = Object.keys({
   closes_at: 1,
   created_at: 1,
   updated_at: 1,
+  matrix_version: 1,
+  matrix_synced_version: 1,
 } satisfies Record<keyof BookingRow, 1>);
 const MESSAGE_COLUMNS = Object.keys({
   seq: 1,

@@ -12,7 +12,7 @@ import { startFaultyProxy, type FaultyProxy } from '../support/faulty-proxy.ts';
 import { useHarness } from '../support/harness.ts';
 import { jpegWithGpsAndOrientation } from '../support/images.ts';
 import { uploadImage } from '../support/media-client.ts';
-import { BOOKING_STATE_EVENT } from '../../src/bookings/booking-chats.ts';
+import { BOOKING_STATE_EVENT } from '../../src/bookings/booking-room.ts';
 import type { Chat } from '../../src/protocol/types.ts';
 
 // Every call of the bridge to Synapse goes through the proxy, which can refuse or cut one of a kind.
@@ -21,7 +21,8 @@ const harness = useHarness({
   staff: true,
   bridge: async () => {
     proxy = await startFaultyProxy(inject('synapseUrl'));
-    return { env: { SYNAPSE_URL: proxy.url } };
+    // Each PUT creates its room itself (no rooms made ahead): the road whose steps this file breaks.
+    return { env: { SYNAPSE_URL: proxy.url, ROOM_POOL_SIZE: '0' } };
   },
 });
 

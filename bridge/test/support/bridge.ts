@@ -70,6 +70,8 @@ export async function startBridge(options: BridgeOptions = {}): Promise<TestBrid
     LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'warn',
     ...(options.withoutSynapseAdmin || options.registration ? {} : { SYNAPSE_ADMIN_TOKEN: await testAdminToken() }),
     ...GENEROUS_LIMITS,
+    // Every test bridge fills its pool at start: two rooms take the road without loading Synapse with unused ones.
+    ROOM_POOL_SIZE: '2',
     ...options.env,
   });
   const app = await createApp(config, {

@@ -12,6 +12,7 @@ function indicators() {
   const emitted: { to: string[]; payload: unknown }[] = [];
   const typing = new TypingIndicators(
     {} as never,
+    {} as never,
     { getByRoom: async (roomId: string) => (roomId === booking.room_id ? booking : undefined) } as never,
     { ids } as never,
     { emit: (to: string[], _event: string, payload: unknown) => emitted.push({ to, payload }) } as never,
