@@ -1,7 +1,7 @@
 // Who may see and write in which booking's chat: its customer and its artist.
 import { AppError } from '../protocol/errors.ts';
 import { isMember } from './members.ts';
-import type { BookingRow, BookingsStore, MemberBlocks } from '../store/bookings-store.ts';
+import type { BookingRow, BookingsStore } from '../store/bookings-store.ts';
 
 export class BookingAccess {
   private readonly bookings: BookingsStore;
@@ -14,12 +14,7 @@ export class BookingAccess {
     return this.check(userId, await this.bookings.get(bookingId));
   }
 
-  /** The booking with the blocks between its members, when `userId` is one of them (a write's checks in one read). */
-  async requireMemberWithBlocks(userId: string, bookingId: string): Promise<BookingRow & MemberBlocks> {
-    return this.check(userId, await this.bookings.getWithMemberBlocks(bookingId));
-  }
-
-  /** For a booking read along with something else (history reads both in one statement). */
+  /** For a booking read along with something else in one statement (history with its page, a send with its blocks and previous send). */
   check<Row extends BookingRow>(userId: string, booking: Row | undefined): Row {
     if (!booking) throw new AppError('not_found', 'no such booking');
     if (!isMember(booking, userId)) {

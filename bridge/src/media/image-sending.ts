@@ -37,7 +37,7 @@ export class ImageSending {
     if (upload.caption !== undefined && upload.caption.length > this.maxCaptionLength) {
       throw new AppError('too_large', `caption is longer than ${this.maxCaptionLength} characters`);
     }
-    const booking = await this.pipeline.admit(userId, upload.bookingId);
+    const booking = await this.pipeline.admit(userId, upload.bookingId, upload.clientId);
     const caption = upload.caption === undefined ? undefined : await this.pipeline.screen(userId, booking, upload.caption);
     return this.pipeline.sendOnce(userId, booking, upload.clientId, () => this.store(userId, upload.image, caption?.text), caption?.flags);
   }

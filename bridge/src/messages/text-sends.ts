@@ -25,7 +25,7 @@ export class TextSends {
 
   async sendText(userId: string, request: MessageSendRequest): Promise<Message> {
     checkText(request.text, this.maxTextLength);
-    const booking = await this.pipeline.admit(userId, request.bookingId);
+    const booking = await this.pipeline.admit(userId, request.bookingId, request.clientId);
     const { replyTo } = request;
     if (replyTo !== undefined && !(await this.messages.getInBooking(booking.booking_id, replyTo))) {
       throw new AppError('not_found', 'replyTo: no such message in this chat');

@@ -22,7 +22,7 @@ export interface MemberBlocks {
 }
 
 /** The column `member_blockers` of a query over `bookings b`. */
-const MEMBER_BLOCKERS = `ARRAY(SELECT k.blocker_id FROM blocks k
+export const MEMBER_BLOCKERS = `ARRAY(SELECT k.blocker_id FROM blocks k
   WHERE k.blocker_id IN (b.customer_id, b.artist_id) AND k.blocked_id IN (b.customer_id, b.artist_id)) AS member_blockers`;
 
 export interface BookingRow extends MatrixSyncState {
@@ -68,16 +68,6 @@ export class BookingsStore {
   /** On every event Synapse pushes, without knex (prepared.ts). */
   async getByRoom(roomId: string): Promise<BookingRow | undefined> {
     const [row] = await runStatement<BookingRow>(this.db, 'SELECT * FROM bookings WHERE room_id = $1 LIMIT 1', [roomId]);
-    return row;
-  }
-
-  /** A booking with the blocks between its members: what a write by one of them is checked against, in one round trip. */
-  async getWithMemberBlocks(bookingId: string): Promise<(BookingRow & MemberBlocks) | undefined> {
-    const [row] = await runStatement<BookingRow & MemberBlocks>(
-      this.db,
-      `SELECT b.*, ${MEMBER_BLOCKERS} FROM bookings b WHERE b.booking_id = $1 LIMIT 1`,
-      [bookingId],
-    );
     return row;
   }
 

@@ -7,6 +7,7 @@ import { OUTBOX_GRACE_MS, recordFollowUps } from './outbox-store.ts';
 import { LOCK_READ_MODEL, lockReadModel } from './read-model-lock.ts';
 import { runPrepared, runTransactionBlock, type PreparedStatement } from './prepared.ts';
 import type { DeletionRow, EditRow, MessageRow, NewDeletion, NewMessageRow, ReactionRow } from './rows.ts';
+import { recordSendsOf } from './sends-store.ts';
 import { insertEdits, insertReactions, NO_CONVERSATION_WRITES, removeReaction, type ConversationWrites } from './conversation-store.ts';
 
 export interface HistoryRead {
@@ -120,7 +121,8 @@ const CATCH_UP: PreparedStatement = {
 
 // New messages in one round trip, in the order given (their cursors follow it): each once (a
 // replay conflicts on the key), none that was deleted before (a late replay of a redacted event),
-// each with its outbox row in the same statement.
+// each with its outbox row and, for an app user's send, its clientId's record (sends-store.ts) in
+// the same statement: both roads below store through it, so a stored send is always recorded.
 const insertMessages = (rows: string, graceMs: string) => `
   WITH incoming AS (SELECT * FROM jsonb_populate_recordset(NULL::messages, ${rows}::jsonb) WITH ORDINALITY),
        fresh AS (
@@ -135,7 +137,8 @@ const insertMessages = (rows: string, graceMs: string) => `
          INSERT INTO message_outbox (kind, event_id, booking_id, not_before)
          SELECT 'message', event_id, booking_id, now() + (${graceMs} * interval '1 millisecond') FROM fresh
          ON CONFLICT (kind, event_id) DO NOTHING
-       )
+       ),
+       sends AS (${recordSendsOf('fresh')})
   SELECT * FROM fresh`;
 
 // The page's time span (from the index too) keeps the lookup to the partitions that hold it.
@@ -164,7 +167,8 @@ export class MessagesStore {
   /**
    * Stores new messages once each (idempotent on event id; a message deleted before is not
    * stored again), edits and reactions, and applies deletions (of messages, or of reactions), in
-   * one transaction with their outbox rows (and the redactions' audit entries); returns what changed.
+   * one transaction with their outbox rows, the records of the sends among them (sends-store.ts)
+   * and the redactions' audit entries; returns what changed.
    * Writers queue on one lock (read-model-lock.ts) so that cursors commit in the order they were handed out: a
    * reader that has seen cursor N can never later find a message below N appear.
    */
@@ -215,7 +219,7 @@ export class MessagesStore {
 
   /**
    * The common case, a transaction of new messages only: the lock and the insert (with its outbox
-   * rows) in one round trip (prepared.ts runTransactionBlock) instead of four.
+   * rows and send records) in one round trip (prepared.ts runTransactionBlock) instead of four.
    */
   private async insertOnly(rows: NewMessageRow[]): Promise<WriteResult> {
     const [, inserted] = (await runTransactionBlock(this.db, (literal) => [
