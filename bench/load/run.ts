@@ -11,7 +11,11 @@
 // one at a time, each once the room pool is topped up, p50 against its goal (room_creation_ms in
 // the JSON), and how long until each room was in line with its booking (members in, named:
 // room_in_line_ms; a send waits for that). BENCH_LOAD_TOPOLOGIES
-// (monolith,workers) picks topologies.
+// (monolith,workers) picks topologies. Before the rates of each number of sockets, the CPU the
+// processes spend with the sockets open and nobody sending (BENCH_LOAD_IDLE_CPU_SECONDS, 10):
+// heartbeats, polling, timers. Each step also prints its CPU per message above that
+// (cpu_ms_per_msg_above_idle): what one more message costs, which the fixed costs spread over
+// few messages at low rates would otherwise hide.
 import { cpus, loadavg } from 'node:os';
 import { newBenchBooking } from '../facade.ts';
 import { round2, summarize, type LatencySummary } from '../stats.ts';
@@ -28,6 +32,7 @@ const settings = {
   sockets: list(process.env.BENCH_LOAD_SOCKETS, QUICK ? [200] : [200, 1_000, 5_000]),
   rates: list(process.env.BENCH_LOAD_RATES, QUICK ? [10, 25] : [10, 20, 40, 80, 160, 320]),
   stepMs: Number(process.env.BENCH_LOAD_STEP_SECONDS ?? (QUICK ? 10 : 30)) * 1000,
+  idleCpuMs: Number(process.env.BENCH_LOAD_IDLE_CPU_SECONDS ?? 10) * 1000,
   drainMs: 15_000,
   workers: Number(process.env.BENCH_LOAD_WORKERS ?? 2),
   idleSockets: Number(process.env.BENCH_LOAD_IDLE_SOCKETS ?? (QUICK ? 2_000 : 20_000)),
@@ -53,7 +58,9 @@ interface StepLine {
   sockets: number;
   rate: number;
   result: StepResult;
-  cpu_ms_per_msg: { bridge: number | null; synapse: number | null; postgres: number | null };
+  cpu_ms_per_msg: CpuPerProcess;
+  /** The same less what the processes spend with nobody sending (IdleCpu) over the step's time. */
+  cpu_ms_per_msg_above_idle: CpuPerProcess;
   /** PostgreSQL transactions per delivered message in the bridge's database and in Synapse's. */
   db_xacts_per_msg: { bridge: number | null; synapse: number | null };
 }
@@ -110,26 +117,60 @@ async function createChats(stack: BenchStack, count: number): Promise<ChatSpec[]
   return made;
 }
 
-async function measureStep(stack: BenchStack, clients: Clients, topology: string, sockets: number, rate: number): Promise<StepLine> {
-  const synapse = synapsePids(stack.synapseDataDir);
-  const postgres = await postgresPids(stack.databases);
+interface CpuPerProcess {
+  bridge: number | null;
+  synapse: number | null;
+  postgres: number | null;
+}
+
+/** CPU milliseconds per second of each group of processes with the sockets open and nobody sending. */
+type IdleCpu = Record<keyof CpuPerProcess, number>;
+
+async function processesOf(stack: BenchStack) {
+  return { bridge: [process.pid], synapse: synapsePids(stack.synapseDataDir), postgres: await postgresPids(stack.databases) };
+}
+
+async function measureIdleCpu(stack: BenchStack): Promise<IdleCpu> {
+  const pids = await processesOf(stack);
+  const before = { bridge: sample(pids.bridge), synapse: sample(pids.synapse), postgres: sample(pids.postgres) };
+  const started = performance.now();
+  await new Promise((resolve) => setTimeout(resolve, settings.idleCpuMs));
+  const seconds = (performance.now() - started) / 1000;
+  const perSecond = (key: keyof IdleCpu) => Math.round((usedMs(before[key], sample(pids[key])) / seconds) * 100) / 100;
+  return { bridge: perSecond('bridge'), synapse: perSecond('synapse'), postgres: perSecond('postgres') };
+}
+
+async function measureStep(
+  stack: BenchStack,
+  clients: Clients,
+  topology: string,
+  sockets: number,
+  rate: number,
+  idle: IdleCpu,
+): Promise<StepLine> {
+  const { synapse, postgres } = await processesOf(stack);
   const profile = await profileStep(`${topology}-${sockets}-${rate}`, synapse, settings.stepMs);
   const [bridgeDb, synapseDb] = stack.databases;
   const xactsBefore = await databaseTransactions(stack.databases);
   const before = { bridge: sample([process.pid]), synapse: sample(synapse), postgres: sample(postgres) };
+  const started = performance.now();
   const { result } = await clients.request({ type: 'step', rate, durationMs: settings.stepMs, drainMs: settings.drainMs }, 'step');
   const after = { bridge: sample([process.pid]), synapse: sample(synapse), postgres: sample(postgres) };
+  const seconds = (performance.now() - started) / 1000;
   await profile.stop();
   const xactsAfter = await databaseTransactions(stack.databases);
   const xacts = (database: string | undefined) =>
     result.delivered && database ? round2(((xactsAfter.get(database) ?? 0) - (xactsBefore.get(database) ?? 0)) / result.delivered) : null;
-  const perMessage = (key: keyof typeof before) => (result.delivered ? round2(usedMs(before[key], after[key]) / result.delivered) : null);
+  const perMessage = (key: keyof typeof before, less = 0) =>
+    result.delivered ? round2((usedMs(before[key], after[key]) - less) / result.delivered) : null;
+  const aboveIdle = (key: keyof typeof before) => perMessage(key, idle[key] * seconds);
   return {
     topology,
     sockets,
     rate,
     result,
     cpu_ms_per_msg: { bridge: perMessage('bridge'), synapse: perMessage('synapse'), postgres: perMessage('postgres') },
+    cpu_ms_per_msg_above_idle: { bridge: aboveIdle('bridge'), synapse: aboveIdle('synapse'), postgres: aboveIdle('postgres') },
     db_xacts_per_msg: { bridge: xacts(bridgeDb), synapse: xacts(synapseDb) },
   };
 }
@@ -137,10 +178,12 @@ async function measureStep(stack: BenchStack, clients: Clients, topology: string
 function describe(line: StepLine): string {
   const r = line.result;
   const cpu = line.cpu_ms_per_msg;
+  const above = line.cpu_ms_per_msg_above_idle;
   return (
     `${line.topology} ${line.sockets} sockets @ ${line.rate}/s: delivered p50 ${r.latency.p50_ms} ms p99 ${r.latency.p99_ms} ms; ` +
     `sent ${r.sent} acknowledged ${r.acknowledged} delivered ${r.delivered} lost ${r.lost} refused ${r.refused}; ` +
     `CPU ms/msg bridge ${cpu.bridge} (goal ≤ ${BRIDGE_CPU_GOAL_MS}) synapse ${cpu.synapse} postgres ${cpu.postgres}; ` +
+    `above idle bridge ${above.bridge} synapse ${above.synapse} postgres ${above.postgres}; ` +
     `DB transactions/msg bridge ${line.db_xacts_per_msg.bridge} synapse ${line.db_xacts_per_msg.synapse}`
   );
 }
@@ -151,6 +194,8 @@ const withinLimits = (line: StepLine) =>
 let idleSocketBytes: IdleSocketBytes | null = null;
 const roomCreation: Record<string, LatencySummary> = {};
 const roomInLineMs: Record<string, LatencySummary> = {};
+/** Per topology and number of sockets ("monolith-200"). */
+const idleCpu: Record<string, IdleCpu> = {};
 
 async function measureTopology(topology: (typeof TOPOLOGIES)[number], lines: StepLine[]): Promise<number> {
   const stack = await startStack(log, topology.stack);
@@ -186,8 +231,10 @@ async function measureTopology(topology: (typeof TOPOLOGIES)[number], lines: Ste
           'connected',
         );
         log(`${topology.name}: ${connected.sockets} sockets connected in ${connected.seconds.toFixed(1)} s`);
+        const idle = (idleCpu[`${topology.name}-${sockets}`] = await measureIdleCpu(stack));
+        log(`${topology.name}: idle CPU ms/s bridge ${idle.bridge} synapse ${idle.synapse} postgres ${idle.postgres}`);
         for (const rate of settings.rates) {
-          const line = await measureStep(stack, clients, topology.name, sockets, rate);
+          const line = await measureStep(stack, clients, topology.name, sockets, rate, idle);
           lines.push(line);
           console.log(describe(line));
           if (!withinLimits(line)) break;
@@ -219,6 +266,7 @@ console.log(
     idle_socket_bytes: idleSocketBytes,
     room_creation_ms: roomCreation,
     room_in_line_ms: roomInLineMs,
+    idle_cpu_ms_per_s: idleCpu,
     goals: { room_creation_p50_ms: ROOM_CREATION_P50_GOAL_MS, bridge_cpu_ms_per_msg: BRIDGE_CPU_GOAL_MS },
     steps: lines,
   }),
