@@ -11,6 +11,7 @@ import type { MessagesStore } from '../store/messages-store.ts';
 import { membersOf } from '../bookings/members.ts';
 import type { Audience } from '../safety/audience.ts';
 import type { Entry, ReadModelWriter } from './read-model-writer.ts';
+import { storableText } from './storable-strings.ts';
 import type { FollowUps } from './follow-ups.ts';
 import type { RoomEvent } from './matrix-event.ts';
 import type { EventSenders } from './event-senders.ts';
@@ -46,12 +47,14 @@ export class InboundEvents {
    */
   async store(events: RoomEvent[], txnId?: string): Promise<StoredChanges> {
     const { bookings, writer, metrics } = this.deps;
-    const bookingByRoom = new Map<string, BookingRow | undefined>();
+    // Every room of the transaction in one read (under load Synapse sends many events at once).
+    // A room id PostgreSQL cannot hold is no booking's, and must not fail the read of the others.
+    const roomIds = [...new Set(events.map((event) => event.room_id))].filter((roomId) => storableText(roomId) === roomId);
+    const bookingByRoom: Map<string, BookingRow> = roomIds.length ? await bookings.getByRoomsWithMembers(roomIds) : new Map();
     const bookingById = new Map<string, BookingRow>();
     const entries: Entry[] = [];
     const unconvertible: { event: RoomEvent; error: unknown }[] = [];
     for (const event of events) {
-      if (!bookingByRoom.has(event.room_id)) bookingByRoom.set(event.room_id, await bookings.getByRoomWithMembers(event.room_id));
       const booking = bookingByRoom.get(event.room_id);
       if (booking) bookingById.set(booking.booking_id, booking);
       // Apps show only events of booking rooms, and only the kinds a handler reads.

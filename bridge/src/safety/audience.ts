@@ -10,7 +10,7 @@ export class Audience {
     this.safety = safety;
   }
 
-  /** With the blocks between the members read beside the booking (`getByRoomWithMembers`), no lookup. */
+  /** With the blocks between the members read beside the booking (`getByRoomsWithMembers`), no lookup. */
   async of(booking: BookingRow & Partial<MemberBlocks>, actorId: string): Promise<string[]> {
     const members = membersOf(booking);
     const blockers = booking.member_blockers

@@ -72,20 +72,21 @@ export class BookingsStore {
   }
 
   /**
-   * The booking of a room with its members' names and the blocks between them, in the one round
-   * trip every stored event starts with (who wrote it, and who must not see it).
+   * The bookings of these rooms with their members' names and the blocks between them, in the one
+   * round trip every appservice transaction's events start with (who wrote each, and who must not
+   * see it); a room of no booking is not in the map.
    */
-  async getByRoomWithMembers(roomId: string): Promise<(BookingRow & MemberNames & MemberBlocks) | undefined> {
-    const [row] = await runStatement<BookingRow & MemberNames & MemberBlocks>(
+  async getByRoomsWithMembers(roomIds: string[]): Promise<Map<string, BookingRow & MemberNames & MemberBlocks>> {
+    const rows = await runStatement<BookingRow & MemberNames & MemberBlocks>(
       this.db,
       `SELECT b.*, cu.name AS customer_name, ar.name AS artist_name, ${MEMBER_BLOCKERS}
          FROM bookings b
          LEFT JOIN app_users cu ON cu.user_id = b.customer_id
          LEFT JOIN app_users ar ON ar.user_id = b.artist_id
-        WHERE b.room_id = $1 LIMIT 1`,
-      [roomId],
+        WHERE b.room_id = ANY($1::text[])`,
+      [roomIds],
     );
-    return row;
+    return new Map(rows.map((row) => [row.room_id, row]));
   }
 
   async getWithSyncState(bookingId: string): Promise<(BookingRow & MatrixSyncState) | undefined> {

@@ -101,6 +101,21 @@ const staffEvent = (roomId: string, body: string, overrides: Record<string, unkn
   ...overrides,
 });
 
+describe('a transaction of several rooms', () => {
+  it('stores each event in its own booking, whatever else the transaction holds (a room id PostgreSQL cannot hold, a room of no booking)', async () => {
+    const first = await chat();
+    const second = await chat();
+    const inFirst = staffEvent(first.roomId, 'to the first booking');
+    const inSecond = staffEvent(second.roomId, 'to the second booking');
+    const unholdable = staffEvent('!nul\u0000room:example.org', 'nowhere');
+    const unknown = staffEvent(`!${uniqueId('unknown')}:${inject('serverName')}`, 'no booking');
+    expect(await pushTransaction([inFirst, unholdable, unknown, inSecond])).toBe(200);
+    await first.customerApp.waitForMessage((m) => m.id === inFirst.event_id);
+    await second.customerApp.waitForMessage((m) => m.id === inSecond.event_id);
+    expect(first.customerApp.received.some((m) => m.id === inSecond.event_id)).toBe(false);
+  });
+});
+
 describe('an event the read model cannot store', () => {
   it('is set aside in dead_letters and counted, while the events after it are stored and delivered', async () => {
     const { bookingId, roomId, customerApp, artistApp } = await chat();
