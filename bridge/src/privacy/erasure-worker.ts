@@ -7,12 +7,11 @@ import { matrixFailureOf } from '../matrix/errors.ts';
 import type { Homeserver } from '../matrix/homeserver.ts';
 import type { Logger } from '../observability/logger.ts';
 import { PeriodicPasses } from '../shared/periodic-passes.ts';
-import type { ErasureStore, QueuedRedaction } from '../store/erasure-store.ts';
+import { ERASURE_LEASE_MS as LEASE_MS, type ErasureStore, type QueuedRedaction } from '../store/erasure-store.ts';
 import type { AccountErasure } from './account-erasure.ts';
 
 const BATCH = 16;
 const POLL_MS = 2000;
-const LEASE_MS = 60_000;
 const MAX_ATTEMPTS = 10;
 const REASON = 'erased at the user’s request';
 

@@ -8,7 +8,7 @@
 import type { MatrixIds } from '../matrix/ids.ts';
 import type { UserDelivery } from '../messages/user-delivery.ts';
 import type { Logger } from '../observability/logger.ts';
-import type { AccountState, ErasureStore, RemovedData } from '../store/erasure-store.ts';
+import { ERASURE_LEASE_MS, type AccountState, type ErasureStore, type RemovedData } from '../store/erasure-store.ts';
 import type { AccountErasure } from './account-erasure.ts';
 
 /** Messages taken out of the read model per transaction: the write lock is held one batch at a time. */
@@ -62,17 +62,22 @@ export class UserErasure {
     const removed = { messages, ...(await store.eraseRest(userId)) };
     // Their open apps hold what was just erased and would go on receiving: they are closed.
     this.delivery.disconnect([userId]);
-    const matrixAccount = await this.accountStep(userId, matrixUserId);
+    const matrixAccount = await this.accountStep(userId, matrixUserId, first);
     const queued = { redactions: await store.queuedRedactions(userId) };
     await store.audit(userId, { repeated: !first, removed, queued, matrixAccount });
     this.logger.info({ userId, repeated: !first, removed, queued, matrixAccount }, 'user erased');
     return { userId, erasedAt: row.requested_at.toISOString(), repeated: !first, removed, queued, matrixAccount };
   }
 
-  /** The account step at once when it is due; when Synapse fails it, the worker retries it. */
-  private async accountStep(userId: string, matrixUserId: string): Promise<ErasureSummary['matrixAccount']> {
+  /**
+   * The account step at once when this request holds it (a new erasure's is claimed as it is
+   * recorded; a repeated request claims it when due); when Synapse fails it, or the worker holds
+   * it, the worker does it.
+   */
+  private async accountStep(userId: string, matrixUserId: string, claimed: boolean): Promise<ErasureSummary['matrixAccount']> {
+    const held = claimed || (await this.store.claimAccount(ERASURE_LEASE_MS, userId)) !== undefined;
     const current = (await this.store.get(userId))!;
-    if (current.account_state !== 'pending') return { state: current.account_state, mediaDeleted: current.media_deleted };
+    if (!held || current.account_state !== 'pending') return { state: current.account_state, mediaDeleted: current.media_deleted };
     try {
       const outcome = await this.account.run({ user_id: userId, matrix_user_id: matrixUserId });
       return { state: outcome.state, mediaDeleted: current.media_deleted + outcome.mediaDeleted };

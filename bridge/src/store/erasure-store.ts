@@ -19,6 +19,8 @@ export interface ErasureRow {
   requested_at: Date;
   account_state: AccountState;
   account_attempts: number;
+  /** Until when the account step is claimed (by the request that recorded it, or a worker). */
+  account_not_before: Date;
   media_deleted: number;
 }
 
@@ -43,6 +45,9 @@ export interface QueuedRedaction {
 
 const count = async (query: Knex.QueryBuilder) => Number(await query.delete());
 
+/** How long a claim on an erasure's work (its account step, a queued redaction) holds before another process may take it. */
+export const ERASURE_LEASE_MS = 60_000;
+
 export class ErasureStore {
   private readonly db: Database;
 
@@ -51,9 +56,14 @@ export class ErasureStore {
   }
 
   /** Records the erasure once; `first` is false when it was recorded before. */
+  /**
+   * A new erasure's account step is claimed for the request that records it (the worker takes it
+   * over only once the claim ran out): the two would otherwise deactivate the account at once,
+   * and Synapse fails the second with a 500.
+   */
   async record(userId: string, matrixUserId: string): Promise<{ row: ErasureRow; first: boolean }> {
     const [inserted] = await this.db('erasures')
-      .insert({ user_id: userId, matrix_user_id: matrixUserId })
+      .insert({ user_id: userId, matrix_user_id: matrixUserId, account_not_before: this.leaseEnd(ERASURE_LEASE_MS), account_attempts: 1 })
       .onConflict('user_id')
       .ignore()
       .returning('*');
@@ -184,17 +194,22 @@ export class ErasureStore {
     await this.db('erasure_redactions').where({ event_id: eventId }).delete();
   }
 
-  /** Takes one erasure whose account step is due, for `leaseMs`. */
-  async claimAccount(leaseMs: number): Promise<ErasureRow | undefined> {
+  /** Takes one erasure whose account step is due (`userId`'s only, when given), for `leaseMs`. */
+  async claimAccount(leaseMs: number, userId?: string): Promise<ErasureRow | undefined> {
     const result = await this.db.raw(
       `WITH due AS (SELECT user_id FROM erasures WHERE account_state = 'pending' AND account_not_before <= now()
+                       AND (CAST(? AS text) IS NULL OR user_id = CAST(? AS text))
                      ORDER BY account_not_before LIMIT 1 FOR UPDATE SKIP LOCKED)
        UPDATE erasures e SET account_not_before = now() + (? * interval '1 millisecond'), account_attempts = e.account_attempts + 1
          FROM due WHERE e.user_id = due.user_id
        RETURNING e.*`,
-      [leaseMs],
+      [userId ?? null, userId ?? null, leaseMs],
     );
     return result.rows[0] as ErasureRow | undefined;
+  }
+
+  private leaseEnd(leaseMs: number) {
+    return this.db.raw("now() + (? * interval '1 millisecond')", [leaseMs]);
   }
 
   async settleAccount(userId: string, state: AccountState, mediaDeleted: number): Promise<void> {

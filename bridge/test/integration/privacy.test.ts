@@ -18,6 +18,7 @@ import { startBridge, TEST_SERVICE_TOKEN } from '../support/bridge.ts';
 import { jsonRequest, newBooking, putBooking, uniqueId } from '../support/booking-system.ts';
 import { useHarness } from '../support/harness.ts';
 import { noiseJpeg } from '../support/images.ts';
+import { ERASURE_LEASE_MS, ErasureStore } from '../../src/store/erasure-store.ts';
 import { uploadImage } from '../support/media-client.ts';
 
 const harness = useHarness({ staff: true });
@@ -160,6 +161,16 @@ describe('export', () => {
 });
 
 describe('erasure', () => {
+  it('holds a new erasure’s account step for the request that made it: the background worker cannot take it meanwhile', async () => {
+    // Both at once would deactivate the account twice, and Synapse fails the second with a 500.
+    const store = new ErasureStore(harness.bridge.app.db);
+    const userId = uniqueId('Cust');
+    const { row, first } = await store.record(userId, harness.bridge.app.homeserver.ids.appUser(userId));
+    expect(first).toBe(true);
+    expect(row.account_not_before.getTime() - row.requested_at.getTime()).toBe(ERASURE_LEASE_MS);
+    expect(await store.claimAccount(ERASURE_LEASE_MS, userId)).toBeUndefined();
+  });
+
   it("deletes the user's messages for the other member and in Element, their media, and the rest; again is a no-op", async () => {
     const { bookingId, roomId, customer, artist } = await newBooking(harness.bridge.url);
     const customerApp = await harness.app(customer.id);
