@@ -81,6 +81,7 @@ export function createBookings(deps: BookingsFeatureDeps) {
     /** Also when Synapse comes back: the rooms left behind their rows, and the pool topped up. */
     repairRooms,
     start: () => {
+      pool.start();
       void repairRooms();
       closer.start();
     },

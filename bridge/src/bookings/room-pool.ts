@@ -3,13 +3,15 @@
 // instead (claimed in the transaction that writes the booking's row) and answers, and the room
 // gets the booking's name, state event and members right after (room-sync.ts; a send waits for
 // that: BookingChats.ready). With the pool empty, the PUT creates the room itself, as before.
-// Each process tops the pool up to ROOM_POOL_SIZE after every claim, at start and when Synapse
-// is back; processes topping up at once may overshoot by a room each, which the next bookings take.
+// Each process tops the pool up to ROOM_POOL_SIZE after every claim, at start, when Synapse is
+// back and every minute; processes topping up at once may overshoot by a room each, which the
+// next bookings take.
 import { onHomeserver } from '../matrix/errors.ts';
 import type { RoomAdmin } from '../matrix/room-admin.ts';
 import type { Logger } from '../observability/logger.ts';
 import type { BookingFields, BookingRow, BookingsStore } from '../store/bookings-store.ts';
 import type { RoomPoolStore } from '../store/room-pool-store.ts';
+import { PeriodicPasses } from '../shared/periodic-passes.ts';
 import { ROOM_BASE } from './booking-room.ts';
 
 export interface RoomPoolDeps {
@@ -21,15 +23,16 @@ export interface RoomPoolDeps {
   logger: Logger;
 }
 
+/** Also every so often: a pass that failed (Synapse away) is tried again even with no booking coming. */
+const TOP_UP_EVERY_MS = 60_000;
+
 export class RoomPool {
   private readonly deps: RoomPoolDeps;
-  private filling: Promise<void> | undefined;
-  /** A claim came while a pass was filling: look again once it ends. */
-  private again = false;
-  private stopped = false;
+  private readonly passes: PeriodicPasses;
 
   constructor(deps: RoomPoolDeps) {
     this.deps = deps;
+    this.passes = new PeriodicPasses({ name: 'room pool top-up', everyMs: TOP_UP_EVERY_MS, pass: () => this.fill(), logger: deps.logger });
   }
 
   /**
@@ -39,41 +42,31 @@ export class RoomPool {
   async claim(bookingId: string, fields: BookingFields): Promise<BookingRow | 'taken' | undefined> {
     if (this.deps.size === 0) return undefined;
     const claimed = await this.deps.bookings.insertWithPooledRoom(bookingId, fields, this.deps.store);
-    this.refill();
+    this.passes.kick();
     return claimed;
   }
 
-  /** Tops the pool up in the background, one pass at a time; never rejects (a failed pass waits for the next call). */
+  start(): void {
+    if (this.deps.size > 0) this.passes.start();
+  }
+
+  /** Tops the pool up now (Synapse is back), in the background. */
   refill(): void {
-    if (this.stopped || this.deps.size === 0) return;
-    if (this.filling) {
-      this.again = true;
-      return;
-    }
-    this.filling = this.fill()
-      .catch((err: unknown) => this.deps.logger.warn({ err }, 'room pool not topped up: the next booking or start tries again'))
-      .finally(() => {
-        this.filling = undefined;
-        if (this.again) {
-          this.again = false;
-          this.refill();
-        }
-      });
+    this.passes.kick();
   }
 
-  /** Once no pass is under way or due (tests and the bench wait on it). */
-  async settled(): Promise<void> {
-    while (this.filling) await this.filling;
+  /** Once no top-up is under way or due (tests and the bench wait on it). */
+  settled(): Promise<void> {
+    return this.passes.settled();
   }
 
-  async stop(): Promise<void> {
-    this.stopped = true;
-    await this.settled();
+  stop(): Promise<void> {
+    return this.passes.stop();
   }
 
   private async fill(): Promise<void> {
     const { admin, store, size } = this.deps;
-    while (!this.stopped && (await store.size()) < size) {
+    while (this.passes.started && (await store.size()) < size) {
       const roomId = await onHomeserver(() => admin.createUnclaimed({ ...ROOM_BASE }));
       await store.add(roomId);
     }

@@ -1,4 +1,5 @@
-// The loop every queue worker runs (the outbox drainer, the push worker, the erasure worker): a
+// The loop every queue worker runs (the outbox drainer, the push worker, the erasure worker, the
+// room pool): a
 // pass every interval and whenever new work is known of, one pass at a time, a kick during a pass
 // runs another right after it, a failed pass is logged and the next one tries again, and stop
 // waits for the pass under way.
@@ -52,6 +53,11 @@ export class PeriodicPasses {
           this.kick();
         }
       });
+  }
+
+  /** Once no pass is under way or due (a kick during a pass runs another: that one too). */
+  async settled(): Promise<void> {
+    while (this.running) await this.running;
   }
 
   async stop(): Promise<void> {
