@@ -95,6 +95,19 @@ async function roomInLine(stack: BenchStack, bookingId: string): Promise<boolean
   return row.matrix_synced_version === row.matrix_version;
 }
 
+/** How often the bench looks whether every new booking's room is in line before a step. */
+const STEADY_POLL_MS = 100;
+
+async function everyRoomInLine(stack: BenchStack): Promise<void> {
+  const behind = async () =>
+    Number(
+      (await stack.app.db('bookings').whereRaw('matrix_synced_version <> matrix_version').count<{ count: string }[]>('* AS count'))[0]!
+        .count,
+    );
+  while ((await behind()) > 0) await new Promise((resolve) => setTimeout(resolve, STEADY_POLL_MS));
+  await stack.app.roomPool.settled();
+}
+
 interface RoomCreation {
   /** PUT /bookings/:id of a new booking: what the booking system waits. */
   put: LatencySummary;
@@ -222,7 +235,10 @@ async function measureTopology(topology: (typeof TOPOLOGIES)[number], lines: Ste
       const wanted = Math.ceil(sockets / 2);
       const started = performance.now();
       chats.push(...(await createChats(stack, wanted - chats.length)));
-      log(`${topology.name}: ${chats.length} bookings ready (${((performance.now() - started) / 1000).toFixed(1)} s for the new ones)`);
+      log(`${topology.name}: ${chats.length} bookings created (${((performance.now() - started) / 1000).toFixed(1)} s for the new ones)`);
+      // Measured from a steady state: the rooms made ahead brought in line and the pool full again.
+      await everyRoomInLine(stack);
+      log(`${topology.name}: every room in line ${((performance.now() - started) / 1000).toFixed(1)} s after the first new booking`);
       // A fresh child per size: exactly `sockets` sockets are open during its steps.
       const clients = new Clients();
       try {
