@@ -136,13 +136,18 @@ export class BookingChats {
     // Never brought in line (rows from before migration 008 have nothing to bring: both 0).
     const never = booking.matrix_synced_version === 0 && booking.matrix_version > 0;
     if (!never) return;
-    await this.serially(booking.booking_id, () => this.deps.sync.bringInLine(booking.booking_id));
+    await this.roomInLine(booking.booking_id);
+  }
+
+  /** After the work queued on this booking in this process (a PUT, the sync after a claim). */
+  private roomInLine(bookingId: string): Promise<unknown> {
+    return this.serially(bookingId, () => this.deps.sync.bringInLine(bookingId));
   }
 
   /** The chat exists for its members at once; its room follows right after this answer. */
   private async claimed(booking: BookingRow, now: Date): Promise<UpsertResult> {
     this.deps.logger.info({ bookingId: booking.booking_id, roomId: booking.room_id }, 'booking chat created with a room from the pool');
-    void this.serially(booking.booking_id, () => this.deps.sync.bringInLine(booking.booking_id)).catch((err: unknown) =>
+    void this.roomInLine(booking.booking_id).catch((err: unknown) =>
       this.deps.logger.warn(
         { err, bookingId: booking.booking_id },
         'new booking room not in line yet: the first send, the next PUT or the repair pass finishes it',

@@ -84,11 +84,13 @@ export class RoomAdmin {
     }
   }
 
-  /** A room with no booking yet (bookings/room-pool.ts): the bot alone in it, no name, no alias. */
-  async createUnclaimed(options: Record<string, unknown>): Promise<string> {
-    const roomId = await this.homeserver.bot.matrixClient.createRoom(options);
-    this.remember(roomId, { memberships: new Map([[this.homeserver.bot.userId, 'join']]), name: undefined });
-    return roomId;
+  /**
+   * A room with no booking yet (bookings/room-pool.ts): the bot alone in it, no name, no alias.
+   * Not remembered like a booking's room: any process may take it and bring its members in, so
+   * what its creation wrote says nothing about it by the time this process syncs it.
+   */
+  createUnclaimed(options: Record<string, unknown>): Promise<string> {
+    return this.homeserver.bot.matrixClient.createRoom(options);
   }
 
   private remember(roomId: string, room: CreatedRoom): void {

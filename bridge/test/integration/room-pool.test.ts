@@ -7,8 +7,9 @@ import { afterAll, describe, expect, inject, it } from 'vitest';
 import { BOOKING_STATE_EVENT } from '../../src/bookings/booking-room.ts';
 import { BookingsStore } from '../../src/store/bookings-store.ts';
 import { RoomPoolStore } from '../../src/store/room-pool-store.ts';
-import { expectOk } from '../support/app-client.ts';
+import { connectApp, expectOk } from '../support/app-client.ts';
 import { newBooking, putBooking, uniqueId } from '../support/booking-system.ts';
+import { startBridge } from '../support/bridge.ts';
 import { startFaultyProxy, type FaultyProxy } from '../support/faulty-proxy.ts';
 import { useHarness } from '../support/harness.ts';
 
@@ -79,6 +80,31 @@ describe('a new booking', () => {
     expectOk(await customerApp.request('message:send', { bookingId, clientId: randomUUID(), text: 'is anyone there?' }));
     expect(await membershipOf(roomId, customer.id)).toBe('join');
     expect(await synced(bookingId)).toBe(true);
+  });
+
+  it('taken by another process than the one that made its room still follows the booking there (a replaced artist leaves)', async () => {
+    await harness.bridge.app.roomPool.settled();
+    const madeHere = await pooledRooms();
+    // The other process's own rooms are newer: it takes the oldest, one made here.
+    const other = await startBridge({ databaseUrl: harness.bridge.databaseUrl, receivesTransactions: false });
+    try {
+      const { bookingId, roomId, customer, artist } = await newBooking(other.url);
+      expect(madeHere).toContain(roomId);
+      // Sent through the process that took the room: only its sync brings the members in.
+      const customerApp = await connectApp(other.url, customer.id, { role: 'customer' });
+      try {
+        expectOk(await customerApp.request('message:send', { bookingId, clientId: randomUUID(), text: 'hello' }));
+      } finally {
+        customerApp.close();
+      }
+      expect(await membershipOf(roomId, artist.id)).toBe('join');
+
+      const replacement = { id: uniqueId('art'), name: 'Other Artist' };
+      expect((await putBooking(harness.bridge.url, bookingId, { customer, artist: replacement })).status).toBe(200);
+      expect([await membershipOf(roomId, artist.id), await membershipOf(roomId, replacement.id)]).toEqual(['leave', 'join']);
+    } finally {
+      await other.close();
+    }
   });
 
   it('stored first by another process leaves the room it would have taken in the pool', async () => {
