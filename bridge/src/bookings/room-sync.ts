@@ -31,7 +31,7 @@ export class RoomSync {
   /** The row the room now reflects, and whether the room had to be changed (it was behind). */
   async bringInLine(bookingId: string): Promise<{ booking: BookingRow; wasBehind: boolean }> {
     for (let pass = 1; pass <= MAX_PASSES; pass++) {
-      const booking = await this.bookings.getWithSyncState(bookingId);
+      const booking = await this.bookings.get(bookingId);
       if (!booking) throw new AppError('not_found', 'no such booking');
       if (pass === 1 && booking.matrix_synced_version === booking.matrix_version) return { booking, wasBehind: false };
       await onHomeserver(() => this.apply(booking));

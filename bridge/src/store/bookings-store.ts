@@ -89,10 +89,6 @@ export class BookingsStore {
     return new Map(rows.map((row) => [row.room_id, row]));
   }
 
-  async getWithSyncState(bookingId: string): Promise<(BookingRow & MatrixSyncState) | undefined> {
-    return this.db<BookingRow & MatrixSyncState>('bookings').where({ booking_id: bookingId }).first();
-  }
-
   /** Stored as not yet in line with its new room (the members still to join). Undefined when another process stored this booking first. */
   async insert(bookingId: string, roomId: string, fields: BookingFields, trx: Knex = this.db): Promise<BookingRow | undefined> {
     const [row] = await trx<BookingRow>('bookings')
