@@ -4,7 +4,7 @@
 import type { z } from 'zod';
 import type { Logger } from '../observability/logger.ts';
 import type { Metrics } from '../observability/metrics.ts';
-import { toClientError } from '../outages/client-errors.ts';
+import { logFailure, toClientError } from '../outages/client-errors.ts';
 import { AppError } from '../protocol/errors.ts';
 import { REQUEST_SCHEMAS, type AckOf, type AckResult, type ParsedPayloadOf, type RequestName } from '../protocol/events.ts';
 import type { RateLimiter } from '../safety/rate-limiter.ts';
@@ -44,7 +44,7 @@ export function onEvent<E extends RequestName>(
       // The schema is REQUEST_SCHEMAS[event], so its output is this event's payload.
       response = Object.assign({ ok: true as const }, await handler(parsed.data as ParsedPayloadOf<E>));
     } catch (error) {
-      if (!(error instanceof AppError)) logger.error({ err: error, event, userId: socket.data.userId }, 'event failed');
+      logFailure(logger, error, { event, userId: socket.data.userId }, 'event failed');
       response = { ok: false, error: toClientError(error).toBody() };
     }
     metrics.socketEvents.inc({ event, outcome: response.ok ? 'ok' : response.error.code });

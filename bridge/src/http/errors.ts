@@ -1,7 +1,7 @@
 // Errors → HTTP answers, once for every route: { error: { code, message } } with the mapped status.
 import type { ErrorRequestHandler, RequestHandler } from 'express';
 import type { Logger } from '../observability/logger.ts';
-import { toClientError } from '../outages/client-errors.ts';
+import { logFailure, toClientError } from '../outages/client-errors.ts';
 import { AppError, HTTP_STATUS } from '../protocol/errors.ts';
 
 /** What body-parser and friends throw: they carry a status and a type. */
@@ -22,7 +22,7 @@ export function errorHandler(logger: Logger): ErrorRequestHandler {
       request.socket.destroy();
       return;
     }
-    if (!appError) logger.error({ err: error, requestId: request.id, path: request.path }, 'request failed');
+    logFailure(logger, appError ?? error, { requestId: request.id, path: request.path }, 'request failed');
     const body = toClientError(appError ?? error).toBody();
     if (body.retryAfter !== undefined) response.setHeader('Retry-After', String(body.retryAfter));
     response.status(HTTP_STATUS[body.code]).json({ error: body });

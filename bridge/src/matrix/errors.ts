@@ -38,7 +38,11 @@ export function fromMatrixError(error: unknown): AppError {
   if (errcode === 'M_LIMIT_EXCEEDED') return new AppError('rate_limited', 'slow down', Math.ceil((retryMs ?? 1000) / 1000));
   if (errcode === 'M_FORBIDDEN') return new AppError('forbidden', 'the homeserver refused this action');
   if (errcode === 'M_TOO_LARGE') return new AppError('too_large', 'too large for the homeserver');
-  return new AppError('unavailable', 'the homeserver is not reachable; retry later', 1);
+  const unavailable = new AppError('unavailable', 'the homeserver is not reachable; retry later', 1);
+  // An error the homeserver answered (not a connection it refused) is kept for the logs: that is
+  // a bug to find, not only an outage to wait out. The edges log it (outages/client-errors.ts).
+  const answered = matrixFailureOf(error);
+  return answered.status === undefined ? unavailable : Object.assign(unavailable, { cause: answered });
 }
 
 /** Runs calls to the homeserver; a failure becomes the protocol error it means (`unavailable` while it is down). */

@@ -5,6 +5,13 @@
 
 export const APP_USER_PREFIX = 'app_';
 
+/** Matrix caps a whole user id at 255 bytes (a member event's state key at the same). */
+const MAX_MATRIX_USER_ID = 255;
+/** What of the 255 an escaped platform id may take (protocol/schemas.ts refuses longer ones)... */
+export const MAX_ESCAPED_USER_ID = 200;
+/** ...and what is left for SYNAPSE_SERVER_NAME: `@`, the prefix and `:` take the rest (49). */
+export const MAX_SERVER_NAME = MAX_MATRIX_USER_ID - MAX_ESCAPED_USER_ID - APP_USER_PREFIX.length - 2;
+
 export function encodeLocalpart(platformId: string): string {
   let out = '';
   for (const byte of Buffer.from(platformId, 'utf8')) {

@@ -1,6 +1,7 @@
 // Payload schemas for every client event and REST body: the edge validates with these, the
 // inside trusts the parsed values. Unknown keys are dropped, so clients may send extensions.
 import { z } from 'zod';
+import { encodeLocalpart, MAX_ESCAPED_USER_ID } from '../matrix/ids.ts';
 
 /**
  * Whether PostgreSQL (text and jsonb) and JSON can carry a string: no U+0000 and no unpaired
@@ -57,11 +58,14 @@ export const bookingIdSchema = storableString()
   .max(128)
   .regex(/^[A-Za-z0-9._:-]+$/, 'letters, digits and . _ : - only');
 
-/** Platform user ids (the JWT `sub`). */
+/** Platform user ids (the JWT `sub`). Each is a Matrix user id too (matrix/ids.ts), which Matrix caps. */
 export const userIdSchema = storableString()
   .min(1)
   .max(128)
-  .regex(/^[\x21-\x7e]+$/, 'printable ASCII without spaces');
+  .regex(/^[\x21-\x7e]+$/, 'printable ASCII without spaces')
+  .refine((id) => encodeLocalpart(id).length <= MAX_ESCAPED_USER_ID, {
+    message: `too long once escaped for Matrix (upper case and symbols count 2-3 times; at most ${MAX_ESCAPED_USER_ID})`,
+  });
 
 export const roleSchema = z.enum(['customer', 'artist']);
 const nameSchema = storableString().trim().min(1).max(100);
