@@ -21,5 +21,6 @@ export function toClientError(error: unknown): AppError {
  */
 export function logFailure(logger: Logger, error: unknown, context: Record<string, unknown>, failed: string): void {
   if (!(error instanceof AppError)) logger.error({ err: error, ...context }, failed);
-  else if (error.code === 'unavailable' && error.cause !== undefined) logger.warn({ cause: error.cause, ...context }, `${failed}: unavailable`);
+  else if (error.code === 'unavailable' && error.cause !== undefined)
+    logger.warn({ cause: error.cause, ...context }, `${failed}: unavailable`);
 }

@@ -147,7 +147,13 @@ describe('REST', () => {
     ['a number as customer id', '/api/v1/bookings/b-x', JSON.stringify({ ...body, customer: { id: 1, name: 'C' } }), 400, 'invalid'],
     ['no artist', '/api/v1/bookings/b-x', JSON.stringify({ customer: body.customer }), 400, 'invalid'],
     // 128 upper-case letters are 256 once escaped for Matrix: past Synapse's 255 for a whole user id.
-    ['a user id too long for Matrix', '/api/v1/bookings/b-x', JSON.stringify({ ...body, customer: { id: 'C'.repeat(128), name: 'C' } }), 400, 'invalid'],
+    [
+      'a user id too long for Matrix',
+      '/api/v1/bookings/b-x',
+      JSON.stringify({ ...body, customer: { id: 'C'.repeat(128), name: 'C' } }),
+      400,
+      'invalid',
+    ],
     ['the same customer and artist', '/api/v1/bookings/b-x', JSON.stringify({ ...body, artist: body.customer }), 400, 'invalid'],
     ['a bad startsAt', '/api/v1/bookings/b-x', JSON.stringify({ ...body, startsAt: 'tomorrow' }), 400, 'invalid'],
     ['a bad booking id', `/api/v1/bookings/${encodeURIComponent('a b')}`, JSON.stringify(body), 400, 'invalid'],
