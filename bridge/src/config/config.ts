@@ -4,7 +4,6 @@ import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
-import { MAX_SERVER_NAME } from '../matrix/ids.ts';
 import { FAULT_STEPS, type FaultStep } from './fault-steps.ts';
 import { DEFAULT_WEBPUSH_ALLOWED_HOSTS, HOST_PATTERN } from './push-hosts.ts';
 import { parseRateLimit, type RateLimit, type RateLimitKind } from './rate-limits.ts';
@@ -38,10 +37,11 @@ const envSchema = z
     EMBEDDED_POSTGRES_PORT: port.default(5439),
     REDIS_URL: z.url({ protocol: /^rediss?$/ }).optional(),
     SYNAPSE_URL: url.optional(),
+    // 49: with `@app_`, `:` and an escaped user id of up to 200 (protocol/user-ids.ts), Matrix's 255.
     SYNAPSE_SERVER_NAME: z
       .string()
       .regex(/^[a-z0-9.-]+(:\d+)?$/, 'a DNS name, optionally with a port')
-      .max(MAX_SERVER_NAME, `at most ${MAX_SERVER_NAME} characters: every user id must fit Matrix's 255`)
+      .max(49, "at most 49 characters: every user id must fit Matrix's 255")
       .default('booking-chat.localhost'),
     SYNAPSE_PORT: port.default(8008),
     SYNAPSE_DATABASE_URL: dbUrl.optional(),

@@ -1,7 +1,7 @@
 // Payload schemas for every client event and REST body: the edge validates with these, the
 // inside trusts the parsed values. Unknown keys are dropped, so clients may send extensions.
 import { z } from 'zod';
-import { encodeLocalpart, MAX_ESCAPED_USER_ID } from '../matrix/ids.ts';
+import { encodeLocalpart, MAX_ESCAPED_USER_ID } from './user-ids.ts';
 
 /**
  * Whether PostgreSQL (text and jsonb) and JSON can carry a string: no U+0000 and no unpaired
