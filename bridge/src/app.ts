@@ -198,6 +198,7 @@ export async function createApp(config: Config, deps: AppDeps): Promise<App> {
         ...parts.toReversed().map(([name, part]) => [name, () => part.stop()] as const),
         ['safety', () => safety.stop()],
         ['listeners', () => Promise.all([...web.servers, matrix.server].map(closeServer))],
+        ['outbox', () => base.outbox.close()],
         ['homeserver', () => homeserver.close()],
         ['redis', () => redis && closeRedis(redis)],
         ['database', () => db.destroy()],

@@ -15,7 +15,7 @@ const PREVIEW_LENGTH = 120;
 
 export interface PushNotifierDeps {
   store: PushStore;
-  outbox: Pick<OutboxStore, 'settleMessage'>;
+  outbox: Pick<OutboxStore, 'settle'>;
   presence: Presence;
   bookings: BookingsStore;
   messages: MessagesStore;
@@ -34,7 +34,7 @@ export class PushNotifier {
 
   /** Queues the message's pushes and settles its outbox row; when this fails, the row stays for the drainer. */
   async queue(message: Message, recipients: string[]): Promise<void> {
-    const queued = await this.deps.outbox.settleMessage(message.id, await this.jobsFor(message, recipients));
+    const queued = await this.deps.outbox.settle('message', message.id, await this.jobsFor(message, recipients));
     if (queued > 0) this.deps.onQueued();
   }
 

@@ -5,6 +5,7 @@
 import type { Knex } from 'knex';
 import type { Database } from './database.ts';
 import type { DeletionRow, EditRow, PushMessage, ReactionRow } from './rows.ts';
+import { runStatement } from './prepared.ts';
 import { auditRow } from './safety-store.ts';
 
 /** How long a fresh row is left to the process that stored it before a drainer may take it over. */
@@ -55,8 +56,16 @@ export async function recordFollowUps(
   );
 }
 
+/** How long a settled row waits for others to share its statement (docs/operations.md, issue #13). */
+export const SETTLE_WINDOW_MS = 100;
+/** A batch this large goes at once. */
+const SETTLE_BATCH_MAX = 256;
+
 export class OutboxStore {
   private readonly db: Database;
+  private pending = new Map<string, PendingSettle>();
+  private timer: NodeJS.Timeout | undefined;
+  private readonly flushing = new Set<Promise<void>>();
 
   constructor(db: Database) {
     this.db = db;
@@ -78,21 +87,76 @@ export class OutboxStore {
   }
 
   /**
-   * A message's follow-ups are done: its row goes and its pushes are queued in one statement.
-   * Only whoever removes the row queues them, so a message is queued once even when the storing
-   * process and a drainer both got this far. Returns how many pushes were queued.
+   * A row's follow-ups are done: the row goes and, for a message, its pushes are queued, in one
+   * statement. Only whoever removes the row queues them, so a message is queued once even when
+   * the storing process and a drainer both got this far. Rows settled within SETTLE_WINDOW_MS of
+   * each other share that statement: one round trip for many messages instead of one each (the
+   * pushes leave at most that much later). Resolves to how many pushes this row queued.
    */
-  async settleMessage(eventId: string, pushes: PushJob[]): Promise<number> {
-    const result = await this.db.raw(
-      `WITH settled AS (DELETE FROM message_outbox WHERE kind = 'message' AND event_id = ? RETURNING event_id)
-       INSERT INTO push_jobs (device_id, message)
-       SELECT job.device_id, job.message FROM settled, jsonb_to_recordset(?::jsonb) AS job(device_id uuid, message jsonb)`,
-      [eventId, JSON.stringify(pushes)],
-    );
-    return result.rowCount ?? 0;
+  settle(kind: OutboxKind, eventId: string, pushes: PushJob[] = []): Promise<number> {
+    const key = `${kind} ${eventId}`;
+    const batch = this.pending;
+    return new Promise((resolve, reject) => {
+      // The same row twice in one batch: the first removes it and queues; the other finds it gone.
+      if (batch.has(key)) batch.get(key)!.waiting.push({ resolve: () => resolve(0), reject });
+      else batch.set(key, { kind, event_id: eventId, pushes, waiting: [{ resolve, reject }] });
+      if (batch.size >= SETTLE_BATCH_MAX) this.flush();
+      else if (!this.timer) this.timer = setTimeout(() => this.flush(), SETTLE_WINDOW_MS).unref();
+    });
   }
 
-  async settle(kind: OutboxKind, eventId: string): Promise<void> {
-    await this.db('message_outbox').where({ kind, event_id: eventId }).delete();
+  /** On stop: the rows waiting for their batch are settled now. */
+  async close(): Promise<void> {
+    this.flush();
+    await Promise.allSettled(this.flushing);
+  }
+
+  private flush(): void {
+    clearTimeout(this.timer);
+    this.timer = undefined;
+    const batch = [...this.pending.values()];
+    this.pending = new Map();
+    if (batch.length > 0) this.run(batch);
+  }
+
+  /** A batch the database refused is settled again row by row: one row it refuses keeps only its own back. */
+  private run(batch: PendingSettle[]): void {
+    const rows = batch.map(({ kind, event_id, pushes }) => ({ kind, event_id, pushes }));
+    const run = runStatement<{ kind: OutboxKind; event_id: string }>(this.db, SETTLE, [JSON.stringify(rows)]).then(
+      (settled) => {
+        const removed = new Set(settled.map((row) => `${row.kind} ${row.event_id}`));
+        for (const entry of batch) {
+          const queued = removed.has(`${entry.kind} ${entry.event_id}`) ? entry.pushes.length : 0;
+          entry.waiting.forEach(({ resolve }) => resolve(queued));
+        }
+      },
+      (error: unknown) => {
+        if (batch.length > 1) batch.forEach((entry) => this.run([entry]));
+        else batch[0]!.waiting.forEach(({ reject }) => reject(error));
+      },
+    );
+    this.flushing.add(run);
+    void run.finally(() => this.flushing.delete(run));
   }
 }
+
+interface PendingSettle {
+  kind: OutboxKind;
+  event_id: string;
+  pushes: PushJob[];
+  waiting: { resolve: (queued: number) => void; reject: (error: unknown) => void }[];
+}
+
+/** The rows of a batch go, and the pushes of those this statement removed are queued. */
+const SETTLE = `
+  WITH batch AS (
+    SELECT b.kind, b.event_id, b.pushes FROM jsonb_to_recordset($1::jsonb) AS b(kind text, event_id text, pushes jsonb)
+  ), settled AS (
+    DELETE FROM message_outbox o USING batch b WHERE o.kind = b.kind AND o.event_id = b.event_id RETURNING o.kind, o.event_id
+  ), queued AS (
+    INSERT INTO push_jobs (device_id, message)
+    SELECT job.device_id, job.message
+      FROM settled s JOIN batch b ON b.kind = s.kind AND b.event_id = s.event_id,
+           jsonb_to_recordset(b.pushes) AS job(device_id uuid, message jsonb)
+  )
+  SELECT kind, event_id FROM settled`;

@@ -10,7 +10,7 @@ function notifier(options: { previews: boolean; muted?: string[]; foreground?: s
       mutedAmong: async () => new Set(options.muted ?? []),
       devicesOf: async (ids: string[]) => ids.map((id) => ({ id: `device-of-${id}`, user_id: id })),
     } as never,
-    outbox: { settleMessage: async (_messageId: string, jobs: typeof queued) => queued.push(...jobs) },
+    outbox: { settle: async (_kind: string, _messageId: string, jobs: typeof queued = []) => queued.push(...jobs) },
     presence: { foregroundAmong: async () => new Set(options.foreground ?? []) } as never,
     bookings: { listForUser: async () => [{ booking_id: 'b1' }, { booking_id: 'b2' }] } as never,
     messages: {
