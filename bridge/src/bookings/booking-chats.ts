@@ -4,7 +4,7 @@
 // PUT that failed half-way is finished by the next one, or by the repair pass. A new booking
 // takes a room made ahead (room-pool.ts) and answers before its members are in: the room follows
 // right after, and whatever needs them there waits for it (ready()).
-import { onHomeserver } from '../matrix/errors.ts';
+import { matrixFailureOf, onHomeserver } from '../matrix/errors.ts';
 import type { Homeserver } from '../matrix/homeserver.ts';
 import type { RoomAdmin } from '../matrix/room-admin.ts';
 import type { UserDelivery } from '../messages/user-delivery.ts';
@@ -174,16 +174,27 @@ export class BookingChats {
     return announceChat(this.deps.chats, this.deps.delivery, booking);
   }
 
-  /** The user is stored only once the homeserver has them: a PUT retried after an outage finishes the job. */
+  /**
+   * The user is stored only once the homeserver has them: a PUT retried after an outage finishes
+   * the job. Their name is stored (what apps see) before it goes to Synapse (the display name
+   * staff see in Element), and a name Synapse refuses does not fail the booking: the next PUT
+   * that names the user sets it (Synapse 1.163 answers 500 to a display name changed while its
+   * previous change is still being applied to the user's rooms; docs/operations.md).
+   */
   private async ensureUser(userId: string, name: string): Promise<void> {
-    const { homeserver, users } = this.deps;
-    if ((await users.get(userId))?.name === name) return;
+    const { homeserver, users, logger } = this.deps;
+    const known = await users.get(userId);
+    if (known?.name === name && known.matrix_name === name) return;
     const intent = homeserver.intentFor(userId);
-    await onHomeserver(async () => {
-      await intent.ensureRegistered();
-      await intent.setDisplayName(name);
-    });
+    if (!known) await onHomeserver(() => intent.ensureRegistered());
     await users.upsert({ user_id: userId, matrix_user_id: homeserver.ids.appUser(userId), name });
+    try {
+      await intent.setDisplayName(name);
+    } catch (err) {
+      logger.warn({ cause: matrixFailureOf(err), userId }, 'display name not taken by Synapse: the next PUT that names this user sets it');
+      return;
+    }
+    await users.markMatrixName(userId, name);
   }
 
   /**

@@ -5,7 +5,10 @@ import { runStatement } from './prepared.ts';
 export interface AppUserRow {
   user_id: string;
   matrix_user_id: string;
+  /** What apps see (the booking system's). */
   name: string;
+  /** What Synapse has as the Matrix user's display name; null until it took one (migrations/013). */
+  matrix_name: string | null;
 }
 
 export class UsersStore {
@@ -16,7 +19,7 @@ export class UsersStore {
   }
 
   /** Inserts or refreshes a user; returns whether the stored name changed. */
-  async upsert(user: AppUserRow): Promise<{ changed: boolean }> {
+  async upsert(user: Omit<AppUserRow, 'matrix_name'>): Promise<{ changed: boolean }> {
     const before = await this.get(user.user_id);
     if (before && before.name === user.name) return { changed: false };
     await this.db('app_users')
@@ -24,6 +27,11 @@ export class UsersStore {
       .onConflict('user_id')
       .merge(['name', 'updated_at']);
     return { changed: true };
+  }
+
+  /** Synapse took this name as the user's display name. */
+  async markMatrixName(userId: string, name: string): Promise<void> {
+    await this.db('app_users').where({ user_id: userId }).update({ matrix_name: name });
   }
 
   /** On every event Synapse pushes (the sender's name), without knex (prepared.ts). */
