@@ -108,7 +108,8 @@ export class OutboxStore {
   /** On stop: the rows waiting for their batch are settled now. */
   async close(): Promise<void> {
     this.flush();
-    await Promise.allSettled(this.flushing);
+    // A refused batch's rows start statements of their own as it fails: wait for those too.
+    while (this.flushing.size > 0) await Promise.allSettled([...this.flushing]);
   }
 
   private flush(): void {

@@ -68,13 +68,26 @@ describe('settling outbox rows', () => {
     expect(await left([together!, apart!])).toEqual({ outbox: 0, pushes: 2 });
   });
 
-  it('settles what is waiting for its batch when closed', async () => {
-    const [id] = await stored(1);
+  it('settles what is waiting for its batch when closed, a refused batch row by row', async () => {
+    const [refused, fine] = await stored(2);
     const store = new OutboxStore(db);
-    const settling = store.settle('message', id!, pushFor(id!));
+    const settling = [
+      store.settle('message', refused!, [{ ...pushFor(refused!)[0]!, device_id: randomUUID() }]),
+      store.settle('message', fine!, pushFor(fine!)),
+    ];
+    const outcomes: string[] = [];
+    settling.forEach((settled, i) =>
+      settled.then(
+        () => (outcomes[i] = 'settled'),
+        () => (outcomes[i] = 'refused'),
+      ),
+    );
     await store.close();
-    expect(await left([id!])).toEqual({ outbox: 0, pushes: 1 });
-    await expect(settling).resolves.toBe(1);
+    // Closed means done: the database may go right after.
+    expect(outcomes).toEqual(['refused', 'settled']);
+    expect(await left([fine!])).toEqual({ outbox: 0, pushes: 1 });
+    expect(await left([refused!])).toEqual({ outbox: 1, pushes: 0 });
+    expect(await Promise.allSettled(settling)).toMatchObject([{ status: 'rejected' }, { status: 'fulfilled', value: 1 }]);
   });
 
   it('leaves a row the database refuses to the drainer, and settles the others of its batch', async () => {
