@@ -57,7 +57,7 @@ export async function recordFollowUps(
 }
 
 /** How long a settled row waits for others to share its statement (docs/operations.md, issue #13). */
-export const SETTLE_WINDOW_MS = 100;
+const SETTLE_WINDOW_MS = 100;
 /** A batch this large goes at once. */
 const SETTLE_BATCH_MAX = 256;
 
