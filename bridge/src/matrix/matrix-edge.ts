@@ -2,6 +2,7 @@
 // until the bridge is ready), the watch on the homeserver's health, and what the bridge does when
 // the homeserver comes back (ping the appservice, repair rooms, reconcile). Takes the feature parts
 // it hands events to.
+import { setTimeout as sleep } from 'node:timers/promises';
 import express from 'express';
 import type { Config } from '../config/config.ts';
 import type { EphemeralEvents } from '../messages/ephemeral.ts';
@@ -14,6 +15,10 @@ import { createListener, listenOn, type TlsFiles } from '../shared/listeners.ts'
 import type { Homeserver } from './homeserver.ts';
 import { HomeserverHealth } from './homeserver-health.ts';
 import { transactionRoutes } from './transactions.ts';
+
+/** Pings Synapse fails are tried again, this far apart, up to this many in all. */
+const PING_RETRY_MS = 1000;
+const PING_ATTEMPTS = 5;
 
 export interface MatrixEdgeDeps {
   config: Pick<Config, 'appservice'>;
@@ -56,11 +61,23 @@ export function createMatrixEdge(deps: MatrixEdgeDeps) {
   // Synapse's side speaks TLS when its registration URL says https (TLS on every hop in production).
   const server = createListener(config.appservice.url.startsWith('https:') ? deps.tls : undefined, app);
 
-  // Synapse backs off after failed pushes; a ping makes it retry queued transactions now.
-  const pingAppservice = () => void homeserver.pingAppservice().catch((err) => logger.warn({ err }, 'appservice ping failed'));
+  // Synapse backs off after failed pushes (up to minutes); a ping makes it retry queued
+  // transactions now. Synapse itself may fail the ping (its connection to this listener cut or
+  // refused a moment, a timeout of its own), and until one succeeds the backoff holds every
+  // transaction back: so it is tried again, a second apart, a few times.
+  const pingAppservice = async () => {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await homeserver.pingAppservice();
+      } catch (err) {
+        if (attempt === PING_ATTEMPTS || !ready) return logger.warn({ err, attempt }, 'appservice ping failed');
+        await sleep(PING_RETRY_MS, undefined, { ref: false });
+      }
+    }
+  };
   const homeserverRecovered = () => {
     logger.info('homeserver recovered');
-    pingAppservice();
+    void pingAppservice();
     void deps.repairRooms();
     return reconciliation.request('homeserver recovered');
   };
@@ -72,7 +89,7 @@ export function createMatrixEdge(deps: MatrixEdgeDeps) {
     listen: () => listenOn(server, config.appservice.port, config.appservice.host),
     start() {
       ready = true;
-      pingAppservice();
+      void pingAppservice();
       health.start();
       // In the background: start-up never waits for Synapse's history.
       void reconciliation.request('start-up');
