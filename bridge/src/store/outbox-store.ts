@@ -5,6 +5,7 @@
 import type { Knex } from 'knex';
 import type { Database } from './database.ts';
 import type { DeletionRow, EditRow, PushMessage, ReactionRow } from './rows.ts';
+import { isDataError } from './database-errors.ts';
 import { runStatement } from './prepared.ts';
 import { auditRow } from './safety-store.ts';
 
@@ -132,7 +133,8 @@ export class OutboxStore {
         }
       },
       (error: unknown) => {
-        if (batch.length > 1) batch.forEach((entry) => this.run([entry]));
+        // Refused, not unreachable: an outage would refuse each row the same way.
+        if (batch.length > 1 && isDataError(error)) batch.forEach((entry) => this.run([entry]));
         else batch[0]!.waiting.forEach(({ reject }) => reject(error));
       },
     );
