@@ -3,14 +3,15 @@
 // doubles, an upper-case letter becomes `_` + its lower case, and any other character outside
 // a-z 0-9 . - / becomes `=` + the hex of its UTF-8 bytes. Part of the contract because Matrix
 // caps a whole user id at 255 bytes (a member event's state key too): schemas.ts refuses a
-// platform id whose escaped form is longer than MAX_ESCAPED_USER_ID.
+// platform id whose escaped form is longer than MAX_ESCAPED_USER_ID. Web APIs only (no Buffer):
+// protocol/ is shared with the client SDK.
 
 /** Of Matrix's 255: what `@app_`, `:` and a SYNAPSE_SERVER_NAME of up to 49 characters leave. */
 export const MAX_ESCAPED_USER_ID = 200;
 
 export function encodeLocalpart(platformId: string): string {
   let out = '';
-  for (const byte of Buffer.from(platformId, 'utf8')) {
+  for (const byte of new TextEncoder().encode(platformId)) {
     const ch = String.fromCharCode(byte);
     if (/[a-z0-9.\-/]/.test(ch)) out += ch;
     else if (ch === '_') out += '__';
@@ -37,5 +38,5 @@ export function decodeLocalpart(encoded: string): string | undefined {
       bytes.push(ch.charCodeAt(0));
     }
   }
-  return Buffer.from(bytes).toString('utf8');
+  return new TextDecoder().decode(new Uint8Array(bytes));
 }

@@ -95,7 +95,7 @@ export class OutboxStore {
    * pushes leave at most that much later). Resolves to how many pushes this row queued.
    */
   settle(kind: OutboxKind, eventId: string, pushes: PushJob[] = []): Promise<number> {
-    const key = `${kind} ${eventId}`;
+    const key = rowKey(kind, eventId);
     const batch = this.pending;
     return new Promise((resolve, reject) => {
       // The same row twice in one batch: the first removes it and queues; the other finds it gone.
@@ -126,9 +126,9 @@ export class OutboxStore {
     const rows = batch.map(({ kind, event_id, pushes }) => ({ kind, event_id, pushes }));
     const run = runStatement<{ kind: OutboxKind; event_id: string }>(this.db, SETTLE, [JSON.stringify(rows)]).then(
       (settled) => {
-        const removed = new Set(settled.map((row) => `${row.kind} ${row.event_id}`));
+        const removed = new Set(settled.map((row) => rowKey(row.kind, row.event_id)));
         for (const entry of batch) {
-          const queued = removed.has(`${entry.kind} ${entry.event_id}`) ? entry.pushes.length : 0;
+          const queued = removed.has(rowKey(entry.kind, entry.event_id)) ? entry.pushes.length : 0;
           entry.waiting.forEach(({ resolve }) => resolve(queued));
         }
       },
@@ -142,6 +142,9 @@ export class OutboxStore {
     void run.finally(() => this.flushing.delete(run));
   }
 }
+
+/** An outbox row's key within a batch (no kind holds a space, so no two rows share one). */
+const rowKey = (kind: OutboxKind, eventId: string) => `${kind} ${eventId}`;
 
 interface PendingSettle {
   kind: OutboxKind;
