@@ -1,7 +1,7 @@
 // CPU time of a group of processes from /proc/<pid>/stat (utime + stime, every thread), sampled
 // before and after a step: processes present at both samples count (a PostgreSQL backend that
 // came or went during the step is left out, which undercounts a little and never double counts).
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import pg from 'pg';
 import { processesWith } from '../../bridge/src/stack/processes.ts';
 import { POSTGRES_ADMIN_URL } from '../../bridge/test/support/services.ts';
@@ -36,6 +36,25 @@ export function usedMs(before: CpuSample, after: CpuSample): number {
   for (const [pid, ms] of after) {
     const start = before.get(pid);
     if (start !== undefined) total += ms - start;
+  }
+  return total;
+}
+
+/**
+ * How many times the threads of this process have gone to sleep so far (voluntary context
+ * switches, from /proc): each is a wake-up later. On a VM a wake-up from idle costs far more CPU
+ * than the work after it (docs/operations.md, "Wake-ups"), so wake-ups per message explain the
+ * CPU per message at low rates, and count the same however busy the machine is.
+ */
+export function wakeUps(pid: number): number {
+  let total = 0;
+  for (const thread of readdirSync(`/proc/${pid}/task`)) {
+    try {
+      const status = readFileSync(`/proc/${pid}/task/${thread}/status`, 'utf8');
+      total += Number(status.match(/^voluntary_ctxt_switches:\s+(\d+)/m)?.[1] ?? 0);
+    } catch {
+      // A thread that ended between the listing and the read.
+    }
   }
   return total;
 }

@@ -23,7 +23,7 @@ import { startStack, type BenchStack } from '../stack.ts';
 import { Clients } from './client-process.ts';
 import { measureIdleSockets, type IdleSocketBytes } from './idle.ts';
 import type { ChatSpec, StepResult } from './clients.ts';
-import { databaseTransactions, postgresPids, sample, synapsePids, usedMs } from './cpu.ts';
+import { databaseTransactions, postgresPids, sample, synapsePids, usedMs, wakeUps } from './cpu.ts';
 import { profileStep } from './profile.ts';
 
 const QUICK = process.env.BENCH_QUICK === '1';
@@ -63,6 +63,8 @@ interface StepLine {
   cpu_ms_per_msg_above_idle: CpuPerProcess;
   /** PostgreSQL transactions per delivered message in the bridge's database and in Synapse's. */
   db_xacts_per_msg: { bridge: number | null; synapse: number | null };
+  /** Times the bridge's threads woke per delivered message, and the same above idle (cpu.ts wakeUps). */
+  bridge_wake_ups_per_msg: { all: number | null; above_idle: number | null };
 }
 
 const asChat = (booking: Awaited<ReturnType<typeof newBenchBooking>>): ChatSpec => ({
@@ -137,7 +139,7 @@ interface CpuPerProcess {
 }
 
 /** CPU milliseconds per second of each group of processes with the sockets open and nobody sending. */
-type IdleCpu = Record<keyof CpuPerProcess, number>;
+type IdleCpu = Record<keyof CpuPerProcess, number> & { bridge_wake_ups: number };
 
 async function processesOf(stack: BenchStack) {
   return { bridge: [process.pid], synapse: synapsePids(stack.synapseDataDir), postgres: await postgresPids(stack.databases) };
@@ -146,11 +148,17 @@ async function processesOf(stack: BenchStack) {
 async function measureIdleCpu(stack: BenchStack): Promise<IdleCpu> {
   const pids = await processesOf(stack);
   const before = { bridge: sample(pids.bridge), synapse: sample(pids.synapse), postgres: sample(pids.postgres) };
+  const wakeUpsBefore = wakeUps(process.pid);
   const started = performance.now();
   await new Promise((resolve) => setTimeout(resolve, settings.idleCpuMs));
   const seconds = (performance.now() - started) / 1000;
-  const perSecond = (key: keyof IdleCpu) => Math.round((usedMs(before[key], sample(pids[key])) / seconds) * 100) / 100;
-  return { bridge: perSecond('bridge'), synapse: perSecond('synapse'), postgres: perSecond('postgres') };
+  const perSecond = (key: keyof CpuPerProcess) => Math.round((usedMs(before[key], sample(pids[key])) / seconds) * 100) / 100;
+  return {
+    bridge: perSecond('bridge'),
+    synapse: perSecond('synapse'),
+    postgres: perSecond('postgres'),
+    bridge_wake_ups: Math.round(((wakeUps(process.pid) - wakeUpsBefore) / seconds) * 100) / 100,
+  };
 }
 
 async function measureStep(
@@ -166,9 +174,11 @@ async function measureStep(
   const [bridgeDb, synapseDb] = stack.databases;
   const xactsBefore = await databaseTransactions(stack.databases);
   const before = { bridge: sample([process.pid]), synapse: sample(synapse), postgres: sample(postgres) };
+  const wakeUpsBefore = wakeUps(process.pid);
   const started = performance.now();
   const { result } = await clients.request({ type: 'step', rate, durationMs: settings.stepMs, drainMs: settings.drainMs }, 'step');
   const after = { bridge: sample([process.pid]), synapse: sample(synapse), postgres: sample(postgres) };
+  const woke = wakeUps(process.pid) - wakeUpsBefore;
   const seconds = (performance.now() - started) / 1000;
   await profile.stop();
   const xactsAfter = await databaseTransactions(stack.databases);
@@ -177,6 +187,7 @@ async function measureStep(
   const perMessage = (key: keyof typeof before, less = 0) =>
     result.delivered ? round2((usedMs(before[key], after[key]) - less) / result.delivered) : null;
   const aboveIdle = (key: keyof typeof before) => perMessage(key, idle[key] * seconds);
+  const wakeUpsPerMessage = (less = 0) => (result.delivered ? round2((woke - less) / result.delivered) : null);
   return {
     topology,
     sockets,
@@ -185,6 +196,7 @@ async function measureStep(
     cpu_ms_per_msg: { bridge: perMessage('bridge'), synapse: perMessage('synapse'), postgres: perMessage('postgres') },
     cpu_ms_per_msg_above_idle: { bridge: aboveIdle('bridge'), synapse: aboveIdle('synapse'), postgres: aboveIdle('postgres') },
     db_xacts_per_msg: { bridge: xacts(bridgeDb), synapse: xacts(synapseDb) },
+    bridge_wake_ups_per_msg: { all: wakeUpsPerMessage(), above_idle: wakeUpsPerMessage(idle.bridge_wake_ups * seconds) },
   };
 }
 
@@ -197,7 +209,8 @@ function describe(line: StepLine): string {
     `sent ${r.sent} acknowledged ${r.acknowledged} delivered ${r.delivered} lost ${r.lost} refused ${r.refused}; ` +
     `CPU ms/msg bridge ${cpu.bridge} (goal ≤ ${BRIDGE_CPU_GOAL_MS}) synapse ${cpu.synapse} postgres ${cpu.postgres}; ` +
     `above idle bridge ${above.bridge} synapse ${above.synapse} postgres ${above.postgres}; ` +
-    `DB transactions/msg bridge ${line.db_xacts_per_msg.bridge} synapse ${line.db_xacts_per_msg.synapse}`
+    `DB transactions/msg bridge ${line.db_xacts_per_msg.bridge} synapse ${line.db_xacts_per_msg.synapse}; ` +
+    `bridge wake-ups/msg ${line.bridge_wake_ups_per_msg.all} (above idle ${line.bridge_wake_ups_per_msg.above_idle})`
   );
 }
 
@@ -248,7 +261,9 @@ async function measureTopology(topology: (typeof TOPOLOGIES)[number], lines: Ste
         );
         log(`${topology.name}: ${connected.sockets} sockets connected in ${connected.seconds.toFixed(1)} s`);
         const idle = (idleCpu[`${topology.name}-${sockets}`] = await measureIdleCpu(stack));
-        log(`${topology.name}: idle CPU ms/s bridge ${idle.bridge} synapse ${idle.synapse} postgres ${idle.postgres}`);
+        log(
+          `${topology.name}: idle CPU ms/s bridge ${idle.bridge} synapse ${idle.synapse} postgres ${idle.postgres}; bridge wake-ups/s ${idle.bridge_wake_ups}`,
+        );
         for (const rate of settings.rates) {
           const line = await measureStep(stack, clients, topology.name, sockets, rate, idle);
           lines.push(line);
