@@ -2,9 +2,15 @@
 // several bridges can run in one test process.
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 
+const EVENT_LOOP_SAMPLE_MS = 1000;
+
 export function createMetrics() {
   const registry = new Registry();
-  collectDefaultMetrics({ register: registry });
+  // The event-loop delay histogram samples on a timer of its own: prom-client's default, every
+  // 10 ms, woke an idle bridge 100 times a second, and on a VM each wake-up from idle costs
+  // ~150 µs of CPU (docs/operations.md, "Wake-ups"). Once a second still catches every stall (a
+  // stall delays the next sample by its length); nodejs_eventloop_lag_seconds is measured at scrape.
+  collectDefaultMetrics({ register: registry, eventLoopMonitoringPrecision: EVENT_LOOP_SAMPLE_MS });
   const registers = [registry];
   return {
     registry,
