@@ -17,7 +17,7 @@ export class EventSenders {
     this.users = users;
   }
 
-  /** With the members' names read beside the booking (`getByRoomWithNames`), a member's message needs no lookup. */
+  /** With the members' names read beside the booking (`getByRoomsWithMembers`, or a send's own read: bookings-of-sends.ts), a member's message needs no lookup. */
   async resolve(matrixUserId: string, booking: BookingRow & Partial<MemberNames>): Promise<Sender> {
     if (matrixUserId === this.ids.botUserId) return SYSTEM_SENDER;
     const platformId = this.ids.platformIdOf(matrixUserId);

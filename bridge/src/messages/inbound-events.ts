@@ -7,6 +7,7 @@
 import type { Logger } from '../observability/logger.ts';
 import type { Metrics } from '../observability/metrics.ts';
 import type { BookingRow, BookingsStore } from '../store/bookings-store.ts';
+import type { BookingsOfSends } from './bookings-of-sends.ts';
 import type { MessagesStore } from '../store/messages-store.ts';
 import { membersOf } from '../bookings/members.ts';
 import type { Audience } from '../safety/audience.ts';
@@ -20,6 +21,8 @@ import { handlerFor, roomEventHandlers, type Handled, type RoomEventHandlers } f
 
 export interface InboundEventsDeps {
   bookings: BookingsStore;
+  /** The bookings that sends in flight on this process read: their rooms' events need no read. */
+  lent: BookingsOfSends;
   /** Looks up the messages that replies name. */
   messages: Pick<MessagesStore, 'getInBooking'>;
   /** Writes to the read model, setting aside events it refuses (dead letters). */
@@ -46,11 +49,8 @@ export class InboundEvents {
    * database is, so that the caller retries. `txnId` names the transaction they came in.
    */
   async store(events: RoomEvent[], txnId?: string): Promise<StoredChanges> {
-    const { bookings, writer, metrics } = this.deps;
-    // Every room of the transaction in one read (under load Synapse sends many events at once).
-    // A room id PostgreSQL cannot hold is no booking's, and must not fail the read of the others.
-    const roomIds = [...new Set(events.map((event) => event.room_id))].filter((roomId) => storableText(roomId) === roomId);
-    const bookingByRoom: Map<string, BookingRow> = roomIds.length ? await bookings.getByRoomsWithMembers(roomIds) : new Map();
+    const { writer, metrics } = this.deps;
+    const bookingByRoom = await this.bookingsOf(events);
     const bookingById = new Map<string, BookingRow>();
     const entries: Entry[] = [];
     const unconvertible: { event: RoomEvent; error: unknown }[] = [];
@@ -89,6 +89,23 @@ export class InboundEvents {
         })),
       ),
     };
+  }
+
+  /**
+   * The booking of each room of these events: lent by a send in flight here, or all the others in
+   * one read (under load Synapse sends many events at once). A room id PostgreSQL cannot hold is
+   * no booking's, and must not fail the read of the others.
+   */
+  private async bookingsOf(events: RoomEvent[]): Promise<Map<string, BookingRow>> {
+    const found = new Map<string, BookingRow>();
+    const unread: string[] = [];
+    for (const roomId of new Set(events.map((event) => event.room_id))) {
+      const lent = this.deps.lent.get(roomId);
+      if (lent) found.set(roomId, lent);
+      else if (storableText(roomId) === roomId) unread.push(roomId);
+    }
+    if (unread.length) for (const [roomId, booking] of await this.deps.bookings.getByRoomsWithMembers(unread)) found.set(roomId, booking);
+    return found;
   }
 
   /** Runs the follow-ups of what was stored; one that fails stays in the outbox for the drainer. */

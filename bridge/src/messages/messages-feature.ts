@@ -31,6 +31,7 @@ import { EphemeralEvents } from './ephemeral.ts';
 import { EventSenders } from './event-senders.ts';
 import { FollowUps } from './follow-ups.ts';
 import { MessageHistory } from './history.ts';
+import { BookingsOfSends } from './bookings-of-sends.ts';
 import { InboundEvents } from './inbound-events.ts';
 import { MessageActions } from './message-actions.ts';
 import type { MessageStates } from './message-states.ts';
@@ -82,7 +83,8 @@ export function createMessages(deps: MessagesFeatureDeps) {
   const senders = new EventSenders(homeserver.ids, deps.users);
   const followUps = new FollowUps({ delivery, waiters, view, states, messages, pushes: deps.pushes, outbox, faults: deps.faults, metrics });
   const writer = new ReadModelWriter({ messages, deadLetters: new DeadLettersStore(db), metrics, logger });
-  const inbound = new InboundEvents({ bookings, messages, writer, audience, senders, followUps, metrics, logger });
+  const lent = new BookingsOfSends();
+  const inbound = new InboundEvents({ bookings, lent, messages, writer, audience, senders, followUps, metrics, logger });
   const reconciliation = new Reconciliation({
     store: new ReconciliationStore(db, { lockPasses: deps.lockReconciliationPasses }),
     homeserver,
@@ -113,6 +115,7 @@ export function createMessages(deps: MessagesFeatureDeps) {
     rooms: deps.rooms,
     sends: new SendsStore(db),
     waiters,
+    lent,
     blocks,
     screening,
     reports,

@@ -25,6 +25,7 @@ import type { Screened, TextScreening } from '../safety/text-screening.ts';
 import type { BookingRow } from '../store/bookings-store.ts';
 import type { BookingForSend, SendsStore } from '../store/sends-store.ts';
 import type { StoredMessageWaiters } from './stored-message-waiters.ts';
+import type { BookingsOfSends } from './bookings-of-sends.ts';
 import { CONTENT_CLIENT_ID } from './matrix-event.ts';
 import { assertOpen } from '../bookings/chat-closing.ts';
 
@@ -38,6 +39,8 @@ export interface SendPipelineDeps {
   rooms: Pick<BookingChats, 'ready'>;
   sends: SendsStore;
   waiters: StoredMessageWaiters;
+  /** Where a send lends its booking to the storing of its own event. */
+  lent: BookingsOfSends;
   blocks: Blocks;
   screening: TextScreening;
   reports: Reports;
@@ -90,12 +93,17 @@ export class SendPipeline {
     assertOpen(booking);
     const body = await content();
     const withClientId = clientId ? { ...body, [CONTENT_CLIENT_ID]: clientId } : body;
-    const eventId = await onHomeserver(() =>
-      homeserver.sendIdempotent(homeserver.intentFor(userId), booking.room_id, clientId ?? randomUUID(), 'm.room.message', withClientId),
-    );
-    const message = clientId ? await this.storedOrRecorded(userId, booking, clientId, eventId) : await waiters.storedAfterSend(eventId);
-    if (flags.length > 0) this.flag(booking, message, flags);
-    return message;
+    const release = this.deps.lent.lend(booking);
+    try {
+      const eventId = await onHomeserver(() =>
+        homeserver.sendIdempotent(homeserver.intentFor(userId), booking.room_id, clientId ?? randomUUID(), 'm.room.message', withClientId),
+      );
+      const message = clientId ? await this.storedOrRecorded(userId, booking, clientId, eventId) : await waiters.storedAfterSend(eventId);
+      if (flags.length > 0) this.flag(booking, message, flags);
+      return message;
+    } finally {
+      release();
+    }
   }
 
   /** The message of a send just made, once stored; recorded meanwhile should that take long (see the top). */

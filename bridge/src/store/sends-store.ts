@@ -3,7 +3,7 @@
 // the booking in the one read a send starts with (`bookingForSend`); written by the storing
 // transaction of that message itself (`recordSendsOf`, in messages-store.ts), or by a send whose
 // message is slow to be stored (`record`; messages/send-pipeline.ts says why).
-import { MEMBER_BLOCKERS, type BookingRow, type MemberBlocks } from './bookings-store.ts';
+import { MEMBER_BLOCKERS, type BookingRow, type MemberBlocks, type MemberNames } from './bookings-store.ts';
 import type { Database } from './database.ts';
 import { runPrepared, runStatement, type PreparedStatement } from './prepared.ts';
 
@@ -13,8 +13,12 @@ export interface SentMessage {
   booking_id: string;
 }
 
-/** What a send by an app user is checked against, read at once: the booking, the blocks between its members, the sender's previous send of the clientId. */
-export type BookingForSend = BookingRow & MemberBlocks & { previous_send: SentMessage | null };
+/**
+ * What a send by an app user is checked against, read at once: the booking, the blocks between
+ * its members, the sender's previous send of the clientId; and the members' names, so that the
+ * storing of the send's own event needs no read of its own (messages/bookings-of-sends.ts).
+ */
+export type BookingForSend = BookingRow & MemberNames & MemberBlocks & { previous_send: SentMessage | null };
 
 /**
  * Records the sends among the rows of `rows` (the name of a query with the messages' columns,
@@ -49,10 +53,13 @@ export class SendsStore {
   async bookingForSend(bookingId: string, senderId: string, clientId: string | undefined): Promise<BookingForSend | undefined> {
     const [row] = await runStatement<BookingForSend>(
       this.db,
-      `SELECT b.*, ${MEMBER_BLOCKERS},
+      `SELECT b.*, cu.name AS customer_name, ar.name AS artist_name, ${MEMBER_BLOCKERS},
               (SELECT json_build_object('event_id', s.event_id, 'booking_id', s.booking_id)
                  FROM sent_messages s WHERE s.sender_id = $2 AND s.client_id = $3) AS previous_send
-         FROM bookings b WHERE b.booking_id = $1 LIMIT 1`,
+         FROM bookings b
+         LEFT JOIN app_users cu ON cu.user_id = b.customer_id
+         LEFT JOIN app_users ar ON ar.user_id = b.artist_id
+        WHERE b.booking_id = $1 LIMIT 1`,
       [bookingId, senderId, clientId ?? null],
     );
     return row;

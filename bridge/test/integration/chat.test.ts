@@ -1,7 +1,9 @@
 // Real-time text chat end to end: apps over Socket.io, the bridge, a real Synapse, and a
 // support agent in a real Matrix client.
 import { randomUUID } from 'node:crypto';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
+import { BookingsStore } from '../../src/store/bookings-store.ts';
+import { UsersStore } from '../../src/store/users-store.ts';
 import { expectOk } from '../support/app-client.ts';
 import { useHarness } from '../support/harness.ts';
 import { newBooking, putBooking } from '../support/booking-system.ts';
@@ -103,6 +105,40 @@ describe('real-time text', () => {
       lastMessage: { text: 'yes' },
       unreadCount: 2,
     });
+  });
+});
+
+describe('reading the booking', () => {
+  it("is not done again to store a send's own message (the send lends its read), and is for anyone else's", async () => {
+    const { bookingId, roomId, customer, artist } = await newBooking(harness.bridge.url);
+    const customerApp = await harness.app(customer.id, 'customer');
+    const artistApp = await harness.app(artist.id, 'artist');
+    // A send waits until the room is in line with its booking (members in, named); then support
+    // joins and writes, and once that message has reached the app every earlier event of the room
+    // has been stored too: from here on, only this test's messages come through.
+    expectOk(await customerApp.request('message:send', { bookingId, clientId: randomUUID(), text: 'Hello' }));
+    await harness.staffJoins(roomId);
+    const first = await harness.staff.client.sendTextMessage(roomId, 'Support is here');
+    await artistApp.waitForMessage((m) => m.id === first.event_id);
+    const reads = vi.spyOn(BookingsStore.prototype, 'getByRoomsWithMembers');
+    const readsOfRoom = () => reads.mock.calls.filter(([rooms]) => rooms.includes(roomId)).length;
+    // The sender's name comes with the lent booking too: no lookup of the user.
+    const userLookups = vi.spyOn(UsersStore.prototype, 'get');
+    try {
+      const text = 'Running 5 minutes late';
+      expectOk(await customerApp.request('message:send', { bookingId, clientId: randomUUID(), text }));
+      const delivered = await artistApp.waitForMessage((m) => m.text === text);
+      expect(delivered.sender).toMatchObject({ role: 'customer', name: customer.name });
+      expect(readsOfRoom()).toBe(0);
+      expect(userLookups.mock.calls.filter(([userId]) => userId === customer.id)).toEqual([]);
+
+      const second = await harness.staff.client.sendTextMessage(roomId, 'No problem');
+      await artistApp.waitForMessage((m) => m.id === second.event_id);
+      expect(readsOfRoom()).toBe(1);
+    } finally {
+      reads.mockRestore();
+      userLookups.mockRestore();
+    }
   });
 });
 
