@@ -15,7 +15,9 @@
 // processes spend with the sockets open and nobody sending (BENCH_LOAD_IDLE_CPU_SECONDS, 10):
 // heartbeats, polling, timers. Each step also prints its CPU per message above that
 // (cpu_ms_per_msg_above_idle): what one more message costs, which the fixed costs spread over
-// few messages at low rates would otherwise hide.
+// few messages at low rates would otherwise hide. Per step too, the times the bridge's threads
+// woke per message, and first what one wake-up of an idle process costs on this machine
+// (wake_up_cpu_us, wake-cost.ts): on a VM, most of the bridge's CPU per message at low rates.
 import { cpus, loadavg } from 'node:os';
 import { newBenchBooking } from '../facade.ts';
 import { round2, summarize, type LatencySummary } from '../stats.ts';
@@ -25,6 +27,7 @@ import { measureIdleSockets, type IdleSocketBytes } from './idle.ts';
 import type { ChatSpec, StepResult } from './clients.ts';
 import { databaseTransactions, postgresPids, sample, synapsePids, usedMs, wakeUps } from './cpu.ts';
 import { profileStep } from './profile.ts';
+import { wakeUpCostUs } from './wake-cost.ts';
 
 const QUICK = process.env.BENCH_QUICK === '1';
 const list = (value: string | undefined, fallback: number[]) => (value ? value.split(',').map(Number) : fallback);
@@ -284,6 +287,9 @@ async function measureTopology(topology: (typeof TOPOLOGIES)[number], lines: Ste
 log(
   `${QUICK ? 'quick mode: ' : ''}${settings.idleSockets} idle sockets${settings.idleOnly ? ' only' : ''}; sockets ${settings.sockets.join(', ')}; rates ${settings.rates.join(', ')}/s; ${settings.stepMs / 1000} s per step; ${cpus().length} cores, load ${loadavg()[0]!.toFixed(2)}`,
 );
+// Measured before any stack runs, at the rate of the steps it explains.
+const wakeUpCpuUs = await wakeUpCostUs(settings.rates[0]);
+console.log(`one wake-up of an idle process (woken ${settings.rates[0]} times a second, doing nothing): ${wakeUpCpuUs} µs of CPU`);
 const lines: StepLine[] = [];
 const capacity: Record<string, number> = {};
 for (const topology of settings.idleOnly ? TOPOLOGIES.slice(0, 1) : TOPOLOGIES)
@@ -298,6 +304,7 @@ console.log(
     room_creation_ms: roomCreation,
     room_in_line_ms: roomInLineMs,
     idle_cpu_ms_per_s: idleCpu,
+    wake_up_cpu_us: wakeUpCpuUs,
     goals: { room_creation_p50_ms: ROOM_CREATION_P50_GOAL_MS, bridge_cpu_ms_per_msg: BRIDGE_CPU_GOAL_MS },
     steps: lines,
   }),
