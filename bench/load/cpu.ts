@@ -42,9 +42,9 @@ export function usedMs(before: CpuSample, after: CpuSample): number {
 
 /**
  * How many times the threads of this process have gone to sleep so far (voluntary context
- * switches, from /proc): each is a wake-up later. On a VM a wake-up from idle costs far more CPU
- * than the work after it (docs/operations.md, "Wake-ups"), so wake-ups per message explain the
- * CPU per message at low rates, and count the same however busy the machine is.
+ * switches, from /proc): each is a wake-up later. On the development VM each costs 100–170 µs of
+ * CPU before any work (docs/operations.md, "Wake-ups"), so wake-ups per message explain much of
+ * the CPU per message at low rates, and they count the same however busy the machine is.
  */
 export function wakeUps(pid: number): number {
   let total = 0;
