@@ -6,10 +6,7 @@
 // a send's own admission: a change to the booking meanwhile (a block, a rename, a new artist)
 // counts from the events after, as if it had come a moment later. Sends on other processes lend
 // nothing here: their events are read with the booking as before.
-import type { BookingRow, MemberBlocks, MemberNames } from '../store/bookings-store.ts';
-
-/** What the storing of an event reads of its booking (bookings-store.ts getByRoomsWithMembers). */
-export type BookingWithMembers = BookingRow & MemberNames & MemberBlocks;
+import type { BookingWithMembers } from '../store/bookings-store.ts';
 
 interface Lent {
   booking: BookingWithMembers;

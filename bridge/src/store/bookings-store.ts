@@ -21,6 +21,9 @@ export interface MemberBlocks {
   member_blockers: string[];
 }
 
+/** A booking as the storing of its events reads it: with its members' names and the blocks between them. */
+export type BookingWithMembers = BookingRow & MemberNames & MemberBlocks;
+
 /** The column `member_blockers` of a query over `bookings b`. */
 export const MEMBER_BLOCKERS = `ARRAY(SELECT k.blocker_id FROM blocks k
   WHERE k.blocker_id IN (b.customer_id, b.artist_id) AND k.blocked_id IN (b.customer_id, b.artist_id)) AS member_blockers`;
@@ -76,8 +79,8 @@ export class BookingsStore {
    * round trip every appservice transaction's events start with (who wrote each, and who must not
    * see it); a room of no booking is not in the map.
    */
-  async getByRoomsWithMembers(roomIds: string[]): Promise<Map<string, BookingRow & MemberNames & MemberBlocks>> {
-    const rows = await runStatement<BookingRow & MemberNames & MemberBlocks>(
+  async getByRoomsWithMembers(roomIds: string[]): Promise<Map<string, BookingWithMembers>> {
+    const rows = await runStatement<BookingWithMembers>(
       this.db,
       `SELECT b.*, cu.name AS customer_name, ar.name AS artist_name, ${MEMBER_BLOCKERS}
          FROM bookings b

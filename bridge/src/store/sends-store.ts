@@ -3,7 +3,7 @@
 // the booking in the one read a send starts with (`bookingForSend`); written by the storing
 // transaction of that message itself (`recordSendsOf`, in messages-store.ts), or by a send whose
 // message is slow to be stored (`record`; messages/send-pipeline.ts says why).
-import { MEMBER_BLOCKERS, type BookingRow, type MemberBlocks, type MemberNames } from './bookings-store.ts';
+import { MEMBER_BLOCKERS, type BookingWithMembers } from './bookings-store.ts';
 import type { Database } from './database.ts';
 import { runPrepared, runStatement, type PreparedStatement } from './prepared.ts';
 
@@ -18,7 +18,7 @@ export interface SentMessage {
  * its members, the sender's previous send of the clientId; and the members' names, so that the
  * storing of the send's own event needs no read of its own (messages/bookings-of-sends.ts).
  */
-export type BookingForSend = BookingRow & MemberNames & MemberBlocks & { previous_send: SentMessage | null };
+export type BookingForSend = BookingWithMembers & { previous_send: SentMessage | null };
 
 /**
  * Records the sends among the rows of `rows` (the name of a query with the messages' columns,

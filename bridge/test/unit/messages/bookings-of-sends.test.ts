@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { BookingsOfSends, type BookingWithMembers } from '../../../src/messages/bookings-of-sends.ts';
+import { BookingsOfSends } from '../../../src/messages/bookings-of-sends.ts';
+import type { BookingWithMembers } from '../../../src/store/bookings-store.ts';
 
 const read = (roomId: string, title: string) => ({ booking_id: 'b', room_id: roomId, title }) as BookingWithMembers;
 
