@@ -2,20 +2,31 @@
 // that send waits for its message. The event comes back through the one road tens of
 // milliseconds after the send's read, and reading the booking again for it cost a database round
 // trip per message, which on a VM is mostly the wake-up it costs (docs/operations.md, "Wake-ups").
-// Lent only while a send in that room is in flight, so what the storing sees is never older than
-// a send's own admission: a change to the booking meanwhile (a block, a rename, a new artist)
-// counts from the events after, as if it had come a moment later. Sends on other processes lend
-// nothing here: their events are read with the booking as before.
+// Lent only while a send in that room is in flight, and only for MAX_LENT_AGE_MS after it was
+// read (a send can wait a minute on a slow Synapse): what the storing sees is at most that old, so
+// a change to the booking meanwhile (a block, a rename, a new artist) counts from the events after,
+// as if it had come a moment later. Sends on other processes lend nothing here: their events are
+// read with the booking as before.
 import type { BookingWithMembers } from '../store/bookings-store.ts';
+
+/** Older than this, a lent booking is read again: the most a change of the booking can be late for events. */
+export const MAX_LENT_AGE_MS = 2_000;
 
 interface Lent {
   booking: BookingWithMembers;
+  /** When `booking` was lent (just after the send read it). */
+  at: number;
   /** Sends in flight in this room: the booking is lent until the last one ends. */
   sends: number;
 }
 
 export class BookingsOfSends {
   private readonly lent = new Map<string, Lent>();
+  private readonly now: () => number;
+
+  constructor(now: () => number = Date.now) {
+    this.now = now;
+  }
 
   /**
    * Lends `booking` to its room's events until the returned release is called (by the send, once
@@ -27,7 +38,8 @@ export class BookingsOfSends {
     if (current) {
       current.sends++;
       current.booking = booking;
-    } else this.lent.set(roomId, { booking, sends: 1 });
+      current.at = this.now();
+    } else this.lent.set(roomId, { booking, at: this.now(), sends: 1 });
     let released = false;
     return () => {
       if (released) return;
@@ -37,8 +49,9 @@ export class BookingsOfSends {
     };
   }
 
-  /** The booking of this room as a send in flight read it, if there is one. */
+  /** The booking of this room as a send in flight read it, if there is one and it is recent. */
   get(roomId: string): BookingWithMembers | undefined {
-    return this.lent.get(roomId)?.booking;
+    const entry = this.lent.get(roomId);
+    return entry && this.now() - entry.at <= MAX_LENT_AGE_MS ? entry.booking : undefined;
   }
 }

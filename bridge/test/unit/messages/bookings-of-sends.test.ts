@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { BookingsOfSends } from '../../../src/messages/bookings-of-sends.ts';
+import { BookingsOfSends, MAX_LENT_AGE_MS } from '../../../src/messages/bookings-of-sends.ts';
 import type { BookingWithMembers } from '../../../src/store/bookings-store.ts';
 
 const read = (roomId: string, title: string) => ({ booking_id: 'b', room_id: roomId, title }) as BookingWithMembers;
@@ -27,5 +27,17 @@ describe('the bookings sends lend to the storing of their events', () => {
     expect(lent.get('!r')).toBeDefined();
     second();
     expect(lent.get('!r')).toBeUndefined();
+  });
+
+  it('are not lent once older than the limit, however long the send waits, until a newer read', () => {
+    let now = 0;
+    const lent = new BookingsOfSends(() => now);
+    lent.lend(read('!r', 'old'));
+    now = MAX_LENT_AGE_MS;
+    expect(lent.get('!r')?.title).toBe('old');
+    now = MAX_LENT_AGE_MS + 1;
+    expect(lent.get('!r')).toBeUndefined();
+    lent.lend(read('!r', 'new'));
+    expect(lent.get('!r')?.title).toBe('new');
   });
 });
