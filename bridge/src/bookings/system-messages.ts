@@ -42,6 +42,6 @@ export class SystemMessages {
     const eventId = await onHomeserver(() =>
       this.homeserver.sendIdempotent(this.homeserver.bot, booking.room_id, `system:${bookingId}:${key}`, 'm.room.message', content),
     );
-    return this.waiters.stored(eventId);
+    return this.waiters.stored({ eventId, roomId: booking.room_id });
   }
 }

@@ -95,6 +95,7 @@ export function createMessages(deps: MessagesFeatureDeps) {
     metrics,
     logger,
   });
+  waiters.onStalled((roomId) => reconciliation.compareStalled(roomId));
   const drainer = new OutboxDrainer({ outbox, bookings, messages, conversation: deps.conversation, audience, followUps, metrics, logger });
   const markers = new ReadMarkersStore(db);
   const receipts = new Receipts({ access, bookings, messages, markers, homeserver, delivery, audience, logger });

@@ -1,13 +1,14 @@
 // Reconciliation with the homeserver: events Synapse has but the read model never stored (Synapse
 // persisted them and crashed before sending the transaction; the read model restored from an
 // older backup) are fetched back from Synapse and put on the one road, so apps get them live and
-// by `sync`, once each. Runs at start-up and whenever the homeserver comes back, in the
-// background, one pass at a time.
+// by `sync`, once each. A pass over the recently active rooms runs at start-up and whenever the
+// homeserver comes back, in the background, one at a time; a single room is compared when a send
+// into it waits for an event Synapse has not sent (see STALL_MS in stored-message-waiters.ts).
 import { fromMatrixError } from '../matrix/errors.ts';
 import type { Homeserver } from '../matrix/homeserver.ts';
 import type { Logger } from '../observability/logger.ts';
 import type { Metrics } from '../observability/metrics.ts';
-import type { ActiveRoom, KnownEvents, ReconciliationStore } from '../store/reconciliation-store.ts';
+import type { KnownEvents, ReconciliationStore } from '../store/reconciliation-store.ts';
 import { eventToRow } from './event-to-row.ts';
 import type { RoomEvent } from './matrix-event.ts';
 import type { InboundEvents } from './inbound-events.ts';
@@ -20,6 +21,11 @@ const PAGE_SIZE = 100;
 const MAX_PAGES = 10;
 /** Rooms compared at once: Synapse answers /messages in tens of milliseconds, so a few suffice. */
 const CONCURRENCY = 4;
+/**
+ * Stalled rooms compared at once. They come in bursts (every send waits while the process
+ * receiving transactions is down) and at the worst moment for Synapse: two keep it a trickle.
+ */
+const STALLED_CONCURRENCY = 2;
 
 export interface ReconciliationDeps {
   store: ReconciliationStore;
@@ -65,6 +71,9 @@ export class Reconciliation {
   private current: Promise<void> | undefined;
   private queued: Promise<void> | undefined;
   private stopping = false;
+  /** Stalled rooms not yet being compared, in the order they were reported. */
+  private readonly stalledRooms = new Set<string>();
+  private readonly stalledWorkers = new Set<Promise<void>>();
 
   constructor(deps: ReconciliationDeps) {
     this.deps = deps;
@@ -82,11 +91,46 @@ export class Reconciliation {
     return this.queued;
   }
 
-  /** Lets the room being compared finish, starts no other, and waits for it. */
+  /**
+   * Compares this room soon, outside the passes and their lock (storing is idempotent, and a
+   * room is a page or two): a room already waiting for its turn is not queued twice.
+   */
+  compareStalled(roomId: string): void {
+    if (this.stopping) return;
+    this.stalledRooms.add(roomId);
+    if (this.stalledWorkers.size >= STALLED_CONCURRENCY) return;
+    const worker = this.compareStalledRooms().finally(() => this.stalledWorkers.delete(worker));
+    this.stalledWorkers.add(worker);
+  }
+
+  /** Lets the rooms being compared finish, starts no other, and waits for them. */
   async stop(): Promise<void> {
     this.stopping = true;
     await this.queued;
     await this.current;
+    await Promise.all(this.stalledWorkers);
+  }
+
+  private async compareStalledRooms(): Promise<void> {
+    const { metrics, logger } = this.deps;
+    // Rooms reported while this runs join the set and are reached by this loop; another worker's
+    // deletions are skipped by it.
+    for (const roomId of this.stalledRooms) {
+      this.stalledRooms.delete(roomId);
+      if (this.stopping) return;
+      const totals: PassTotals = { rooms: 1, messages: 0, deletions: 0, failedRooms: 0 };
+      try {
+        await this.compareRoom(roomId, (await this.deps.horizon())?.getTime() ?? 0, totals);
+      } catch (err) {
+        totals.firstError = err;
+      }
+      const { firstError: err, messages, deletions } = totals;
+      const repaired = messages + deletions > 0;
+      metrics.stalledRooms.inc({ outcome: err ? 'failed' : repaired ? 'repaired' : 'in_step' });
+      if (err) logger.warn({ err, roomId }, 'stalled room not compared with the homeserver');
+      // A transaction Synapse has not sent, or lost: worth an operator's look.
+      else if (repaired) logger.warn({ roomId, messages, deletions }, 'stalled room: stored what the homeserver had not sent');
+    }
   }
 
   private begin(reason: string): Promise<void> {
@@ -105,7 +149,7 @@ export class Reconciliation {
         const rooms = await store.recentlyActive(new Date(Date.now() - this.deps.days * DAY_MS), this.deps.maxRooms);
         totals.rooms = rooms.length;
         const horizon = (await this.deps.horizon())?.getTime() ?? 0;
-        await forEachAtMost(CONCURRENCY, rooms, (room) => this.compareRoom(room, horizon, totals));
+        await forEachAtMost(CONCURRENCY, rooms, (room) => this.compareRoom(room.room_id, horizon, totals));
       });
       metrics.reconciliationPasses.inc({ outcome: ran ? 'completed' : 'skipped' });
       const { firstError: err, ...counts } = totals;
@@ -119,10 +163,10 @@ export class Reconciliation {
     }
   }
 
-  private async compareRoom(room: ActiveRoom, horizon: number, totals: PassTotals): Promise<void> {
+  private async compareRoom(roomId: string, horizon: number, totals: PassTotals): Promise<void> {
     if (this.stopping || totals.homeserverDown) return;
     try {
-      const missing = await this.missingEvents(room, horizon);
+      const missing = await this.missingEvents(roomId, horizon);
       // Oldest first, as Synapse would have sent them; in pages, so that the read model's write
       // lock is never held long against live transactions.
       for (let end = missing.length; end > 0; end -= PAGE_SIZE) {
@@ -145,11 +189,11 @@ export class Reconciliation {
    * was in step there; going one page past the newest event it knows also catches a gap below
    * events that did arrive), the read model's horizon, the room's start, or MAX_PAGES. Newest first.
    */
-  private async missingEvents(room: ActiveRoom, horizon: number): Promise<RoomEvent[]> {
+  private async missingEvents(roomId: string, horizon: number): Promise<RoomEvent[]> {
     const missing: RoomEvent[] = [];
     let from: string | undefined;
     for (let page = 0; page < MAX_PAGES && !this.stopping; page++) {
-      const { events, received, end } = await this.deps.homeserver.roomEventsBefore(room.room_id, from, PAGE_SIZE);
+      const { events, received, end } = await this.deps.homeserver.roomEventsBefore(roomId, from, PAGE_SIZE);
       const kept = events.filter((event) => event.origin_server_ts >= horizon);
       const ids = kept.flatMap((event) => {
         const target = redactedEventId(event);

@@ -24,7 +24,7 @@ import type { Reports } from '../safety/reports.ts';
 import type { Screened, TextScreening } from '../safety/text-screening.ts';
 import type { BookingRow } from '../store/bookings-store.ts';
 import type { BookingForSend, SendsStore } from '../store/sends-store.ts';
-import type { StoredMessageWaiters } from './stored-message-waiters.ts';
+import type { SentEvent, StoredMessageWaiters } from './stored-message-waiters.ts';
 import type { BookingsOfSends } from './bookings-of-sends.ts';
 import { CONTENT_CLIENT_ID } from './matrix-event.ts';
 import { assertOpen } from '../bookings/chat-closing.ts';
@@ -87,7 +87,7 @@ export class SendPipeline {
       if (previous && previous.booking_id !== booking.booking_id) {
         throw new AppError('invalid', 'this clientId was already used for another booking');
       }
-      if (previous) return waiters.stored(previous.event_id);
+      if (previous) return waiters.stored({ eventId: previous.event_id, roomId: booking.room_id });
     }
     // After the retry check: a send the chat took before it closed still answers with its message.
     assertOpen(booking);
@@ -98,7 +98,8 @@ export class SendPipeline {
       const eventId = await onHomeserver(() =>
         homeserver.sendIdempotent(homeserver.intentFor(userId), booking.room_id, clientId ?? randomUUID(), 'm.room.message', withClientId),
       );
-      const message = clientId ? await this.storedOrRecorded(userId, booking, clientId, eventId) : await waiters.storedAfterSend(eventId);
+      const sent = { eventId, roomId: booking.room_id };
+      const message = clientId ? await this.storedOrRecorded(userId, booking, clientId, sent) : await waiters.storedAfterSend(sent);
       if (flags.length > 0) this.flag(booking, message, flags);
       return message;
     } finally {
@@ -107,12 +108,12 @@ export class SendPipeline {
   }
 
   /** The message of a send just made, once stored; recorded meanwhile should that take long (see the top). */
-  private async storedOrRecorded(userId: string, booking: BookingRow, clientId: string, eventId: string): Promise<Message> {
+  private async storedOrRecorded(userId: string, booking: BookingRow, clientId: string, sent: SentEvent): Promise<Message> {
     // Best effort: the storing transaction records it too, whenever it comes.
-    const record = () => void this.deps.sends.record(userId, clientId, booking.booking_id, eventId).catch(() => undefined);
+    const record = () => void this.deps.sends.record(userId, clientId, booking.booking_id, sent.eventId).catch(() => undefined);
     const late = setTimeout(record, RECORD_LATE_SEND_MS).unref();
     try {
-      return await this.deps.waiters.storedAfterSend(eventId);
+      return await this.deps.waiters.storedAfterSend(sent);
     } finally {
       clearTimeout(late);
     }

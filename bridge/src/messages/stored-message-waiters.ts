@@ -16,6 +16,19 @@ const STORE_WAIT_MS = 15_000;
 const RECHECK_MS = 1_000;
 /** Enough for the sends of a few seconds at the bridge's capacity. */
 const RECENT_MAX = 2_000;
+/**
+ * A sent event not stored by then is in a transaction Synapse is not sending: the process that
+ * receives them is down (Synapse then backs off for minutes), or Synapse lost it (its appservice
+ * recoverer can declare itself done while a new transaction is being queued, which then waits for
+ * the next failure). The send's room is reported stalled, and compared with Synapse's history.
+ */
+const STALL_MS = 5_000;
+
+/** An event this bridge sent, and the room it went to. */
+export interface SentEvent {
+  eventId: string;
+  roomId: string;
+}
 
 export class StoredMessageWaiters {
   private readonly waiters = new Map<string, Set<(message: Message | undefined) => void>>();
@@ -23,10 +36,16 @@ export class StoredMessageWaiters {
   private readonly recent = new Map<string, Message>();
   private readonly messages: Pick<MessagesStore, 'getByEventId'>;
   private readonly states: Pick<MessageStates, 'renderOne'>;
+  private stalled: (roomId: string) => void = () => undefined;
 
   constructor(messages: Pick<MessagesStore, 'getByEventId'>, states: Pick<MessageStates, 'renderOne'>) {
     this.messages = messages;
     this.states = states;
+  }
+
+  /** Who compares a room whose sent event has waited STALL_MS (set once, by the messages feature). */
+  onStalled(listener: (roomId: string) => void): void {
+    this.stalled = listener;
   }
 
   notify(message: Message): void {
@@ -48,13 +67,8 @@ export class StoredMessageWaiters {
   }
 
   /** The message as the read model holds it, once stored; `unavailable` if that takes too long. */
-  async stored(eventId: string, timeoutMs = STORE_WAIT_MS): Promise<Message> {
-    const look = async () => {
-      const row = await this.messages.getByEventId(eventId);
-      // The one waiting is the sender.
-      return row && this.states.renderOne(row, row.sender_id);
-    };
-    return this.until(eventId, look, timeoutMs, (arrived) => arrived);
+  stored(sent: SentEvent, timeoutMs = STORE_WAIT_MS): Promise<Message> {
+    return this.watched(sent.roomId, this.lookUp(sent.eventId, timeoutMs));
   }
 
   /**
@@ -63,13 +77,36 @@ export class StoredMessageWaiters {
    * a recheck (Redis down): one database round trip less per send. A notice that came before this
    * call is found among the recent ones.
    */
-  async storedAfterSend(eventId: string, timeoutMs = STORE_WAIT_MS): Promise<Message> {
-    const early = this.recent.get(eventId);
+  async storedAfterSend(sent: SentEvent, timeoutMs = STORE_WAIT_MS): Promise<Message> {
+    const early = this.recent.get(sent.eventId);
     if (early) return early;
+    return this.watched(sent.roomId, this.noticeOrLookUp(sent.eventId, timeoutMs));
+  }
+
+  private async noticeOrLookUp(eventId: string, timeoutMs: number): Promise<Message> {
     const { promise, cancel } = this.waitFor(eventId, Math.min(RECHECK_MS, timeoutMs));
     const arrived = await promise;
     cancel();
-    return arrived ?? this.recent.get(eventId) ?? this.stored(eventId, timeoutMs - RECHECK_MS);
+    return arrived ?? this.recent.get(eventId) ?? this.lookUp(eventId, timeoutMs - RECHECK_MS);
+  }
+
+  private lookUp(eventId: string, timeoutMs: number): Promise<Message> {
+    const look = async () => {
+      const row = await this.messages.getByEventId(eventId);
+      // The one waiting is the sender.
+      return row && this.states.renderOne(row, row.sender_id);
+    };
+    return this.until(eventId, look, timeoutMs, (arrived) => arrived);
+  }
+
+  /** `waiting`, with its room reported stalled should it take STALL_MS. */
+  private async watched(roomId: string, waiting: Promise<Message>): Promise<Message> {
+    const timer = setTimeout(() => this.stalled(roomId), STALL_MS);
+    try {
+      return await waiting;
+    } finally {
+      clearTimeout(timer);
+    }
   }
 
   /**

@@ -101,6 +101,12 @@ export function createMetrics() {
       labelNames: ['outcome'] as const,
       registers,
     }),
+    stalledRooms: new Counter({
+      name: 'bookingchat_stalled_rooms_total',
+      help: 'Rooms compared with the homeserver because a send waited for its event, by outcome (in_step, repaired: events were missing, failed)',
+      labelNames: ['outcome'] as const,
+      registers,
+    }),
   };
 }
 

@@ -4,8 +4,9 @@
 // acknowledged with the same clientId; the killed process is restarted. In the end every
 // acknowledged clientId is in every member's `sync` exactly once, none twice, none lost.
 // Killing the process that receives Synapse's transactions is the harder case (until it is back
-// nothing is stored, every send waits and is retried); killing the other one is tested too,
-// because there the survivor goes on storing while the killed process's apps are away.
+// Synapse sends nothing: every send waits, and is stored only by the survivor's comparing its
+// stalled room with Synapse, or retried); killing the other one is tested too, because there the
+// survivor goes on storing while the killed process's apps are away.
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { inject } from 'vitest';
@@ -218,7 +219,8 @@ describe('one of two bridge processes SIGKILLed under load', () => {
 
     await whileSending(progress.more(apps, 4, 'every app sending'));
     await killed.process.stop('SIGKILL');
-    // Without the receiver nothing is stored: it must come back before anyone can go on.
+    // Without the receiver Synapse sends nothing (sends wait for their stalled room's comparison):
+    // it comes back at once, as an orchestrator would restart it.
     if (killed === receiver) await killed.restart();
     // The apps still connected go on, while the killed process's apps are away (they get those
     // messages only by syncing from their cursor)…

@@ -1,8 +1,9 @@
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { StoredMessageWaiters } from '../../../src/messages/stored-message-waiters.ts';
 import type { Message } from '../../../src/protocol/types.ts';
 
 const message = { id: '$a', bookingId: 'b', cursor: '1' } as Message;
+const sent = { eventId: '$a', roomId: '!r:hs' };
 
 describe('waiting for a sent message to be stored', () => {
   it('wakes every waiter of that event', async () => {
@@ -39,7 +40,7 @@ describe('waiting for a message just sent', () => {
 
   it('answers from its notice without reading the read model', async () => {
     const { looks, waiters } = counting();
-    const waiting = waiters.storedAfterSend('$a');
+    const waiting = waiters.storedAfterSend(sent);
     waiters.notify(message);
     expect(await waiting).toBe(message);
     expect(looks).toEqual([]);
@@ -48,13 +49,54 @@ describe('waiting for a message just sent', () => {
   it('finds a notice that came before it started waiting', async () => {
     const { looks, waiters } = counting();
     waiters.notify(message);
-    expect(await waiters.storedAfterSend('$a')).toBe(message);
+    expect(await waiters.storedAfterSend(sent)).toBe(message);
     expect(looks).toEqual([]);
   });
 
   it('reads the read model when no notice came (Redis down)', async () => {
     const { looks, waiters } = counting();
-    expect(await waiters.storedAfterSend('$a', 1_050)).toBe(message);
+    expect(await waiters.storedAfterSend(sent, 1_050)).toBe(message);
     expect(looks).toEqual(['$a']);
+  });
+});
+
+describe('a send that waits long for its event', () => {
+  const neverStored = () => {
+    const reported: string[] = [];
+    const waiters = new StoredMessageWaiters({ getByEventId: async () => undefined } as never, {} as never);
+    waiters.onStalled((roomId) => reported.push(roomId));
+    return { reported, waiters };
+  };
+
+  it('reports its room stalled after five seconds, once', async () => {
+    vi.useFakeTimers();
+    try {
+      const { reported, waiters } = neverStored();
+      const waiting = waiters.storedAfterSend(sent).catch((err: unknown) => err);
+      await vi.advanceTimersByTimeAsync(4_900);
+      expect(reported).toEqual([]);
+      await vi.advanceTimersByTimeAsync(200);
+      expect(reported).toEqual(['!r:hs']);
+      await vi.advanceTimersByTimeAsync(15_000);
+      expect(await waiting).toMatchObject({ code: 'unavailable' });
+      expect(reported).toEqual(['!r:hs']);
+    } finally {
+      vi.useRealTimers();
+    }
+  });
+
+  it('reports nothing when the event is stored in time', async () => {
+    vi.useFakeTimers();
+    try {
+      const { reported, waiters } = neverStored();
+      const waiting = waiters.stored(sent);
+      await vi.advanceTimersByTimeAsync(3_000);
+      waiters.notify(message);
+      expect(await waiting).toBe(message);
+      await vi.advanceTimersByTimeAsync(10_000);
+      expect(reported).toEqual([]);
+    } finally {
+      vi.useRealTimers();
+    }
   });
 });

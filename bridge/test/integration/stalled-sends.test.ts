@@ -1,0 +1,43 @@
+// A sent event Synapse does not deliver is fetched back from it. Here no bridge process listens
+// where Synapse sends its transactions (the process receiving them is down, as Synapse sees it
+// when it lost one too): a send, and a system message, are still acknowledged and reach the other
+// member live, because the room they wait on is compared with Synapse's history.
+import { randomUUID } from 'node:crypto';
+import { describe, expect, it } from 'vitest';
+import { expectOk } from '../support/app-client.ts';
+import { jsonRequest, newBooking } from '../support/booking-system.ts';
+import { useHarness } from '../support/harness.ts';
+
+const harness = useHarness({ bridge: async () => ({ receivesTransactions: false }) });
+
+async function stalledRooms(outcome: string): Promise<number> {
+  const metrics = await (await fetch(`${harness.bridge.metricsUrl}/metrics`)).text();
+  const line = metrics.split('\n').find((l) => l.startsWith(`bookingchat_stalled_rooms_total{outcome="${outcome}"}`));
+  return Number(line?.split(' ')[1] ?? 0);
+}
+
+describe('a send whose event Synapse does not deliver', () => {
+  it('is stored from the room’s history: acknowledged, live to the other member, once', { timeout: 60_000 }, async () => {
+    const { bookingId, customer, artist } = await newBooking(harness.bridge.url);
+    const customerApp = await harness.app(customer.id);
+    const artistApp = await harness.app(artist.id, 'artist');
+
+    const clientId = randomUUID();
+    const [ack, system] = await Promise.all([
+      customerApp.request('message:send', { bookingId, clientId, text: 'see you at 10' }),
+      jsonRequest('POST', `${harness.bridge.url}/api/v1/bookings/${bookingId}/system-messages`, { type: 'booking.confirmed' }),
+    ]);
+    const { message } = expectOk(ack);
+    expect(message).toMatchObject({ clientId, text: 'see you at 10' });
+    expect(system.status).toBe(201);
+    await artistApp.waitForMessage((m) => m.id === message.id);
+    await artistApp.waitForMessage((m) => m.id === system.body.message.id);
+    expect(await stalledRooms('repaired')).toBeGreaterThanOrEqual(1);
+
+    // The retry of an acknowledged send answers the same message; nothing was stored twice.
+    expect(expectOk(await customerApp.request('message:send', { bookingId, clientId, text: 'see you at 10' })).message.id).toBe(message.id);
+    const { messages } = expectOk(await artistApp.request('sync', { since: '0' }));
+    const synced = messages.filter((m) => m.bookingId === bookingId).map((m) => m.id);
+    expect(synced.sort()).toEqual([message.id, system.body.message.id].sort());
+  });
+});
