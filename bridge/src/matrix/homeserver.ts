@@ -86,11 +86,11 @@ export class Homeserver {
   }
 
   /**
-   * One page of a room's messages and redactions, newest first, going back from `from` (a
-   * pagination token) or the room's end.
+   * One page of a room's messages (edits among them), reactions and redactions, newest first,
+   * going back from `from` (a pagination token) or the room's end.
    */
   async roomEventsBefore(roomId: string, from: string | undefined, limit: number): Promise<RoomEventPage> {
-    return this.pageBack(roomId, from, limit, ['m.room.message', 'm.room.redaction']);
+    return this.pageBack(roomId, from, limit, ['m.room.message', 'm.reaction', 'm.room.redaction']);
   }
 
   /** A page of /messages; anything that is not a well-formed room event is left out (and counted). */

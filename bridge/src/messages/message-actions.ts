@@ -69,7 +69,7 @@ export class MessageActions {
         content,
       ),
     );
-    await waiters.until(editId, async () => ((await conversation.edit(editId)) ? true : undefined));
+    await waiters.until({ eventId: editId, roomId: booking.room_id }, async () => ((await conversation.edit(editId)) ? true : undefined));
     const message = await states.renderOne(original, userId);
     if (screened.flags.length > 0) pipeline.flag(booking, message, screened.flags);
     return message;
@@ -86,7 +86,9 @@ export class MessageActions {
     await onHomeserver(() =>
       homeserver.redactIdempotent(homeserver.intentFor(userId), booking.room_id, messageId, 'deleted by its sender'),
     );
-    await waiters.until(messageId, async () => ((await messages.getInBooking(bookingId, messageId)) ? undefined : true));
+    await waiters.until({ eventId: messageId, roomId: booking.room_id }, async () =>
+      (await messages.getInBooking(bookingId, messageId)) ? undefined : true,
+    );
     await this.deleteMedia(message);
   }
 
@@ -112,7 +114,7 @@ export class MessageActions {
       if (errcodeOf(error) === 'M_DUPLICATE_ANNOTATION') return;
       throw fromMatrixError(error);
     }
-    await waiters.until(reactionId, async () => ((await given()) ? true : undefined));
+    await waiters.until({ eventId: reactionId, roomId: booking.room_id }, async () => ((await given()) ? true : undefined));
   }
 
   /** Takes one's reaction back; one that is not there is a no-op. */
@@ -123,7 +125,9 @@ export class MessageActions {
     if (!reaction || reaction.booking_id !== booking.booking_id) return;
     const reactionId = reaction.reaction_event_id;
     await onHomeserver(() => homeserver.redactIdempotent(homeserver.intentFor(userId), booking.room_id, reactionId));
-    await waiters.until(reactionId, async () => ((await conversation.reaction(reactionId))?.removed_at ? true : undefined));
+    await waiters.until({ eventId: reactionId, roomId: booking.room_id }, async () =>
+      (await conversation.reaction(reactionId))?.removed_at ? true : undefined,
+    );
   }
 
   /** The booking, when `userId` may write into its chat now: a member, not blocked, the chat open. */

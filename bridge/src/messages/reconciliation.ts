@@ -9,7 +9,7 @@ import type { Homeserver } from '../matrix/homeserver.ts';
 import type { Logger } from '../observability/logger.ts';
 import type { Metrics } from '../observability/metrics.ts';
 import type { KnownEvents, ReconciliationStore } from '../store/reconciliation-store.ts';
-import { eventToRow } from './event-to-row.ts';
+import { editOf, eventToRow, reactionOf } from './event-to-row.ts';
 import type { RoomEvent } from './matrix-event.ts';
 import type { InboundEvents } from './inbound-events.ts';
 import { redactedEventId } from './room-event-handlers.ts';
@@ -17,7 +17,7 @@ import { SUPPORT_SENDER } from './event-senders.ts';
 
 const DAY_MS = 86_400_000;
 const PAGE_SIZE = 100;
-/** How far back one room is compared: its newest 1,000 messages and redactions. */
+/** How far back one room is compared: its newest 1,000 messages, reactions and redactions. */
 const MAX_PAGES = 10;
 /** Rooms compared at once: Synapse answers /messages in tens of milliseconds, so a few suffice. */
 const CONCURRENCY = 4;
@@ -45,6 +45,8 @@ interface PassTotals {
   rooms: number;
   messages: number;
   deletions: number;
+  edits: number;
+  reactions: number;
   failedRooms: number;
   firstError?: unknown;
   /** The homeserver stopped answering: the rooms left are not tried (the recovery trigger runs the pass again). */
@@ -59,11 +61,48 @@ function becomesMessage(event: RoomEvent): boolean {
   return eventToRow(event, '', SUPPORT_SENDER) !== undefined;
 }
 
-/** A redaction of a message the read model still holds, or a message it neither holds nor deleted. */
-function isMissing(event: RoomEvent, known: KnownEvents): boolean {
-  const target = redactedEventId(event);
-  if (target) return known.stored.has(target);
-  return !known.stored.has(event.event_id) && !known.deleted.has(event.event_id) && becomesMessage(event);
+/** What a store brought, as the totals count it and as the metric labels it. */
+const COUNTED = [
+  ['messages', 'message'],
+  ['deletions', 'deletion'],
+  ['edits', 'edit'],
+  ['reactions', 'reaction'],
+] as const;
+
+function newTotals(rooms: number): PassTotals {
+  return { rooms, messages: 0, deletions: 0, edits: 0, reactions: 0, failedRooms: 0 };
+}
+
+/** The ids `known` must be asked about for these events: theirs and those they name. */
+function idsToLookUp(events: RoomEvent[]): string[] {
+  return events.flatMap((event) => {
+    const named = redactedEventId(event) ?? editOf(event)?.targetEventId ?? reactionOf(event)?.targetEventId;
+    return named ? [event.event_id, named] : [event.event_id];
+  });
+}
+
+/**
+ * What of a page the read model lacks: messages it neither holds nor deleted; edits and
+ * reactions of messages it holds or is about to (any other was refused when it came);
+ * redactions of messages it still holds or of reactions still given. Nothing of an erased user.
+ */
+function missingOf(events: RoomEvent[], known: KnownEvents): RoomEvent[] {
+  const ofErased = (event: RoomEvent) => known.erased.has(event.sender);
+  const messages = events.filter(
+    (event) => !ofErased(event) && !known.stored.has(event.event_id) && !known.deleted.has(event.event_id) && becomesMessage(event),
+  );
+  const missingMessages = new Set(messages);
+  const held = new Set([...known.stored, ...messages.map((event) => event.event_id)]);
+  return events.filter((event) => {
+    if (ofErased(event)) return false;
+    const target = redactedEventId(event);
+    if (target) return known.stored.has(target) || known.givenReactions.has(target);
+    const edit = editOf(event);
+    if (edit) return held.has(edit.targetEventId) && !known.edits.has(event.event_id);
+    const reaction = reactionOf(event);
+    if (reaction) return held.has(reaction.targetEventId) && !known.reactions.has(event.event_id);
+    return missingMessages.has(event);
+  });
 }
 
 export class Reconciliation {
@@ -118,18 +157,19 @@ export class Reconciliation {
     for (const roomId of this.stalledRooms) {
       this.stalledRooms.delete(roomId);
       if (this.stopping) return;
-      const totals: PassTotals = { rooms: 1, messages: 0, deletions: 0, failedRooms: 0 };
+      const totals = newTotals(1);
       try {
         await this.compareRoom(roomId, (await this.deps.horizon())?.getTime() ?? 0, totals);
       } catch (err) {
         totals.firstError = err;
       }
-      const { firstError: err, messages, deletions } = totals;
-      const repaired = messages + deletions > 0;
+      const { firstError: err, messages, deletions, edits, reactions } = totals;
+      const repaired = messages + deletions + edits + reactions > 0;
       metrics.stalledRooms.inc({ outcome: err ? 'failed' : repaired ? 'repaired' : 'in_step' });
       if (err) logger.warn({ err, roomId }, 'stalled room not compared with the homeserver');
       // A transaction Synapse has not sent, or lost: worth an operator's look.
-      else if (repaired) logger.warn({ roomId, messages, deletions }, 'stalled room: stored what the homeserver had not sent');
+      else if (repaired)
+        logger.warn({ roomId, messages, deletions, edits, reactions }, 'stalled room: stored what the homeserver had not sent');
     }
   }
 
@@ -143,7 +183,7 @@ export class Reconciliation {
   private async pass(reason: string): Promise<void> {
     const { store, metrics, logger } = this.deps;
     const started = Date.now();
-    const totals: PassTotals = { rooms: 0, messages: 0, deletions: 0, failedRooms: 0 };
+    const totals = newTotals(0);
     try {
       const ran = await store.whileLocked(async () => {
         const rooms = await store.recentlyActive(new Date(Date.now() - this.deps.days * DAY_MS), this.deps.maxRooms);
@@ -172,10 +212,10 @@ export class Reconciliation {
       for (let end = missing.length; end > 0; end -= PAGE_SIZE) {
         const result = await this.deps.inbound.store(missing.slice(Math.max(0, end - PAGE_SIZE), end).reverse());
         this.deps.inbound.deliver(result);
-        totals.messages += result.messages.length;
-        totals.deletions += result.deletions.length;
-        this.deps.metrics.reconciledEvents.inc({ kind: 'message' }, result.messages.length);
-        this.deps.metrics.reconciledEvents.inc({ kind: 'deletion' }, result.deletions.length);
+        for (const [changes, kind] of COUNTED) {
+          totals[changes] += result[changes].length;
+          this.deps.metrics.reconciledEvents.inc({ kind }, result[changes].length);
+        }
       }
     } catch (err) {
       totals.failedRooms += 1;
@@ -195,12 +235,8 @@ export class Reconciliation {
     for (let page = 0; page < MAX_PAGES && !this.stopping; page++) {
       const { events, received, end } = await this.deps.homeserver.roomEventsBefore(roomId, from, PAGE_SIZE);
       const kept = events.filter((event) => event.origin_server_ts >= horizon);
-      const ids = kept.flatMap((event) => {
-        const target = redactedEventId(event);
-        return target ? [event.event_id, target] : [event.event_id];
-      });
-      const known = await this.deps.store.known(ids);
-      const found = kept.filter((event) => isMissing(event, known));
+      const known = await this.deps.store.known(idsToLookUp(kept), [...new Set(kept.map((event) => event.sender))]);
+      const found = missingOf(kept, known);
       missing.push(...found);
       // A short page from Synapse is the room's start; fewer kept than parsed is the horizon.
       if (found.length === 0 || received < PAGE_SIZE || kept.length < events.length || !end) break;

@@ -96,11 +96,11 @@ export class StoredMessageWaiters {
       // The one waiting is the sender.
       return row && this.states.renderOne(row, row.sender_id);
     };
-    return this.until(eventId, look, timeoutMs, (arrived) => arrived);
+    return this.untilStored(eventId, look, timeoutMs, (arrived) => arrived);
   }
 
   /** `waiting`, with its room reported stalled should it take STALL_MS. */
-  private async watched(roomId: string, waiting: Promise<Message>): Promise<Message> {
+  private async watched<T>(roomId: string, waiting: Promise<T>): Promise<T> {
     const timer = setTimeout(() => this.stalled(roomId), STALL_MS);
     try {
       return await waiting;
@@ -110,10 +110,15 @@ export class StoredMessageWaiters {
   }
 
   /**
-   * What `look` finds once the change `eventId` was stored (a notice with the message itself
-   * answers at once); `unavailable` if that takes too long.
+   * What `look` finds once the change `sent` made (an edit, a deletion, a reaction) was stored;
+   * `unavailable` if that takes too long.
    */
-  async until<T>(
+  until<T>(sent: SentEvent, look: () => Promise<T | undefined>, timeoutMs = STORE_WAIT_MS): Promise<T> {
+    return this.watched(sent.roomId, this.untilStored(sent.eventId, look, timeoutMs));
+  }
+
+  /** As `until`; a notice with the message itself answers at once when `fromNotice` takes it. */
+  private async untilStored<T>(
     eventId: string,
     look: () => Promise<T | undefined>,
     timeoutMs = STORE_WAIT_MS,

@@ -13,6 +13,14 @@ export interface KnownEvents {
   stored: Set<string>;
   /** Event ids it holds tombstones of: deleted by moderation, never to come back. */
   deleted: Set<string>;
+  /** Edits it holds. */
+  edits: Set<string>;
+  /** Reactions it holds, given or taken back. */
+  reactions: Set<string>;
+  /** Of those, the ones still given. */
+  givenReactions: Set<string>;
+  /** Matrix ids of users erased (or being erased): nothing of theirs comes back. */
+  erased: Set<string>;
 }
 
 // Any constant works: it only has to be the same in every bridge process (and differ from the
@@ -52,17 +60,33 @@ export class ReconciliationStore {
     return result.rows as ActiveRoom[];
   }
 
-  async known(eventIds: string[]): Promise<KnownEvents> {
-    if (eventIds.length === 0) return { stored: new Set(), deleted: new Set() };
+  /** Which of these events the read model knows, and which of these senders were erased. */
+  async known(eventIds: string[], senders: string[]): Promise<KnownEvents> {
+    const known: KnownEvents = {
+      stored: new Set(),
+      deleted: new Set(),
+      edits: new Set(),
+      reactions: new Set(),
+      givenReactions: new Set(),
+      erased: new Set(),
+    };
+    if (eventIds.length === 0) return known;
     const result = await this.db.raw(
-      `SELECT event_id, false AS deleted FROM messages WHERE event_id = ANY(?::text[])
+      `SELECT event_id AS id, 'stored' AS kind FROM messages WHERE event_id = ANY(?::text[])
         UNION ALL
-       SELECT event_id, true FROM message_deletions WHERE event_id = ANY(?::text[])`,
-      [eventIds, eventIds],
+       SELECT event_id, 'deleted' FROM message_deletions WHERE event_id = ANY(?::text[])
+        UNION ALL
+       SELECT edit_event_id, 'edits' FROM message_edits WHERE edit_event_id = ANY(?::text[])
+        UNION ALL
+       SELECT reaction_event_id, CASE WHEN removed_at IS NULL THEN 'givenReactions' ELSE 'reactions' END
+         FROM message_reactions WHERE reaction_event_id = ANY(?::text[])
+        UNION ALL
+       SELECT matrix_user_id, 'erased' FROM erasures WHERE matrix_user_id = ANY(?::text[])`,
+      [eventIds, eventIds, eventIds, eventIds, senders],
     );
-    const known: KnownEvents = { stored: new Set(), deleted: new Set() };
-    for (const row of result.rows as { event_id: string; deleted: boolean }[]) {
-      (row.deleted ? known.deleted : known.stored).add(row.event_id);
+    for (const row of result.rows as { id: string; kind: keyof KnownEvents }[]) {
+      known[row.kind].add(row.id);
+      if (row.kind === 'givenReactions') known.reactions.add(row.id);
     }
     return known;
   }
