@@ -18,6 +18,9 @@
 // few messages at low rates would otherwise hide. Per step too, the times the bridge's threads
 // woke per message, and first what one wake-up of an idle process costs on this machine
 // (wake_up_cpu_us, wake-cost.ts): on a VM, most of the bridge's CPU per message at low rates.
+// Also first, at each rate of the ladder, the floor: what a bridge doing only the architecture's
+// round trips, with the same libraries, costs per message here (bridge_floor, floor.ts;
+// BENCH_LOAD_FLOOR_SECONDS, 15, 0 skips it); each step prints the bridge's CPU against it.
 import { cpus, loadavg } from 'node:os';
 import { newBenchBooking } from '../facade.ts';
 import { round2, summarize, type LatencySummary } from '../stats.ts';
@@ -26,6 +29,7 @@ import { Clients } from './client-process.ts';
 import { measureIdleSockets, type IdleSocketBytes } from './idle.ts';
 import type { ChatSpec, StepResult } from './clients.ts';
 import { databaseTransactions, postgresPids, sample, synapsePids, usedMs, wakeUps } from './cpu.ts';
+import { measureFloor, type FloorResult } from './floor.ts';
 import { profileStep } from './profile.ts';
 import { wakeUpCostUs } from './wake-cost.ts';
 
@@ -42,6 +46,7 @@ const settings = {
   idleOnly: process.env.BENCH_LOAD_IDLE_ONLY === '1',
   /** Bookings created one at a time first, each PUT timed: room creation's latency without queueing. */
   roomSamples: Number(process.env.BENCH_LOAD_ROOM_SAMPLES ?? 40),
+  floorSeconds: Number(process.env.BENCH_LOAD_FLOOR_SECONDS ?? 15),
   topologies: process.env.BENCH_LOAD_TOPOLOGIES?.split(','),
 };
 const P99_LIMIT_MS = 500;
@@ -68,6 +73,8 @@ interface StepLine {
   db_xacts_per_msg: { bridge: number | null; synapse: number | null };
   /** Times the bridge's threads woke per delivered message, and the same above idle (cpu.ts wakeUps). */
   bridge_wake_ups_per_msg: { all: number | null; above_idle: number | null };
+  /** The bridge's CPU per message over the floor's at this rate (floor.ts). */
+  bridge_over_floor: number | null;
 }
 
 const asChat = (booking: Awaited<ReturnType<typeof newBenchBooking>>): ChatSpec => ({
@@ -164,6 +171,11 @@ async function measureIdleCpu(stack: BenchStack): Promise<IdleCpu> {
   };
 }
 
+function overFloor(rate: number, bridgeCpu: number | null): number | null {
+  const floorCpu = floor[rate]?.cpu_ms_per_msg;
+  return floorCpu && bridgeCpu !== null ? round2(bridgeCpu / floorCpu) : null;
+}
+
 async function measureStep(
   stack: BenchStack,
   clients: Clients,
@@ -200,6 +212,7 @@ async function measureStep(
     cpu_ms_per_msg_above_idle: { bridge: aboveIdle('bridge'), synapse: aboveIdle('synapse'), postgres: aboveIdle('postgres') },
     db_xacts_per_msg: { bridge: xacts(bridgeDb), synapse: xacts(synapseDb) },
     bridge_wake_ups_per_msg: { all: wakeUpsPerMessage(), above_idle: wakeUpsPerMessage(idle.bridge_wake_ups * seconds) },
+    bridge_over_floor: overFloor(rate, perMessage('bridge')),
   };
 }
 
@@ -213,7 +226,8 @@ function describe(line: StepLine): string {
     `CPU ms/msg bridge ${cpu.bridge} (goal ≤ ${BRIDGE_CPU_GOAL_MS}) synapse ${cpu.synapse} postgres ${cpu.postgres}; ` +
     `above idle bridge ${above.bridge} synapse ${above.synapse} postgres ${above.postgres}; ` +
     `DB transactions/msg bridge ${line.db_xacts_per_msg.bridge} synapse ${line.db_xacts_per_msg.synapse}; ` +
-    `bridge wake-ups/msg ${line.bridge_wake_ups_per_msg.all} (above idle ${line.bridge_wake_ups_per_msg.above_idle})`
+    `bridge wake-ups/msg ${line.bridge_wake_ups_per_msg.all} (above idle ${line.bridge_wake_ups_per_msg.above_idle}); ` +
+    `bridge CPU ${line.bridge_over_floor ?? '-'}× the floor's (${floor[line.rate]?.cpu_ms_per_msg ?? '-'} ms)`
   );
 }
 
@@ -290,6 +304,11 @@ log(
 // Measured before any stack runs, at the rate of the steps it explains.
 const wakeUpCpuUs = await wakeUpCostUs(settings.rates[0]);
 console.log(`one wake-up of an idle process (woken ${settings.rates[0]} times a second, doing nothing): ${wakeUpCpuUs} µs of CPU`);
+const floor: Record<number, FloorResult> = {};
+for (const rate of settings.floorSeconds > 0 ? settings.rates : []) {
+  floor[rate] = await measureFloor(rate, settings.floorSeconds);
+  console.log(`the floor at ${rate}/s: ${floor[rate].cpu_ms_per_msg} ms of CPU and ${floor[rate].wake_ups_per_msg} wake-ups per message`);
+}
 const lines: StepLine[] = [];
 const capacity: Record<string, number> = {};
 for (const topology of settings.idleOnly ? TOPOLOGIES.slice(0, 1) : TOPOLOGIES)
@@ -305,6 +324,7 @@ console.log(
     room_in_line_ms: roomInLineMs,
     idle_cpu_ms_per_s: idleCpu,
     wake_up_cpu_us: wakeUpCpuUs,
+    bridge_floor: floor,
     goals: { room_creation_p50_ms: ROOM_CREATION_P50_GOAL_MS, bridge_cpu_ms_per_msg: BRIDGE_CPU_GOAL_MS },
     steps: lines,
   }),
