@@ -19,6 +19,13 @@ import { transactionRoutes } from './transactions.ts';
 /** Pings Synapse fails are tried again, this far apart, up to this many in all. */
 const PING_RETRY_MS = 1000;
 const PING_ATTEMPTS = 5;
+/**
+ * Once Synapse's transactions flow again after this process failed or missed some, it replays
+ * its backlog; its recoverer can then declare itself done while a new transaction is being
+ * queued, which waits for the next failure. A pass this long after the first stored transaction
+ * brings back what such a transaction holds (what apps wait on is repaired sooner: stalled rooms).
+ */
+const FLOWING_AGAIN_PASS_DELAY_MS = 10_000;
 
 export interface MatrixEdgeDeps {
   config: Pick<Config, 'appservice'>;
@@ -50,6 +57,7 @@ export function createMatrixEdge(deps: MatrixEdgeDeps) {
         ephemeral: (events) => ephemeral.handle(events),
       },
       isReady: () => ready,
+      onFlowingAgain: () => void passAfterRecovery(),
       faults: deps.faults,
       logger,
       metrics: deps.metrics,
@@ -74,6 +82,10 @@ export function createMatrixEdge(deps: MatrixEdgeDeps) {
         await sleep(PING_RETRY_MS, undefined, { ref: false });
       }
     }
+  };
+  const passAfterRecovery = async () => {
+    await sleep(FLOWING_AGAIN_PASS_DELAY_MS, undefined, { ref: false });
+    if (ready) await reconciliation.request('transactions flowing again');
   };
   const homeserverRecovered = () => {
     logger.info('homeserver recovered');

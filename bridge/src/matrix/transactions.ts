@@ -31,6 +31,8 @@ export interface TransactionRoutesOptions {
   hsToken: string;
   sink: TransactionSink;
   isReady: () => boolean;
+  /** A transaction was stored after one this process failed or refused, or as its first. */
+  onFlowingAgain: () => void;
   faults: FaultPoints;
   logger: Logger;
   metrics: Metrics;
@@ -39,8 +41,9 @@ export interface TransactionRoutesOptions {
 const matrixError = (errcode: string, error: string) => ({ errcode, error });
 
 export function transactionRoutes(options: TransactionRoutesOptions): Router {
-  const { hsToken, sink, isReady, faults, logger, metrics } = options;
+  const { hsToken, sink, isReady, onFlowingAgain, faults, logger, metrics } = options;
   const router = Router();
+  let flowing = false;
   // Up to 100 events with their content: far above the library's 5 MB, which would make Synapse retry for ever.
   router.use(express.json({ limit: '50mb' }));
 
@@ -52,6 +55,7 @@ export function transactionRoutes(options: TransactionRoutesOptions): Router {
 
   router.put('/_matrix/app/v1/transactions/:txnId', async (request, response) => {
     if (!isReady()) {
+      flowing = false;
       response.status(503).json(matrixError('M_UNKNOWN', 'starting'));
       return;
     }
@@ -73,6 +77,7 @@ export function transactionRoutes(options: TransactionRoutesOptions): Router {
     } catch (err) {
       // Synapse retries the whole transaction later; nothing was acknowledged.
       metrics.transactions.inc({ outcome: 'failed' });
+      flowing = false;
       logger.error({ err, txnId: request.params.txnId }, 'transaction not stored');
       response.status(500).json(matrixError('M_UNKNOWN', 'not stored, retry'));
       return;
@@ -80,6 +85,10 @@ export function transactionRoutes(options: TransactionRoutesOptions): Router {
       timer();
     }
     metrics.transactions.inc({ outcome: 'stored' });
+    if (!flowing) {
+      flowing = true;
+      onFlowingAgain();
+    }
     // A crash test stops a process here (FAULT_PAUSE_AT), on a transaction that stored a message.
     const storedMessages = stored.messages.length > 0;
     if (storedMessages) await faults.reached('after-commit');

@@ -1,6 +1,7 @@
 // Nothing is lost when the bridge dies: it answers Synapse only after storing, so Synapse
 // replays whatever a killed process had not stored; the read model keeps each message once
-// and a client that follows the protocol (live events + sync) gets each message exactly once.
+// and a client that follows the protocol (live events de-duplicated by id, + sync) gets each
+// message exactly once.
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { inject } from 'vitest';
@@ -72,7 +73,8 @@ describe('a bridge killed while messages are being written', () => {
     await new Promise((r) => setTimeout(r, 1500));
     await receiver.stop('SIGKILL');
     const beforeRestart = new Set(written);
-    // Written while no bridge takes transactions: only Synapse's replay can bring these in.
+    // Written while no bridge takes transactions: Synapse's replay brings these in (the app's
+    // sends also the server's comparing their stalled room).
     await new Promise((r) => setTimeout(r, 3000));
     writing = false;
     receiver = await startReceiver();
@@ -96,9 +98,17 @@ describe('a bridge killed while messages are being written', () => {
       await db.end();
     }
 
-    // The artist never saw a message twice live, and live + sync together hold each exactly once.
+    // Once Synapse's transactions flow again, a pass looks for any it left behind (here none).
+    await receiver.printed('"reason":"transactions flowing again"', 30_000);
+    expect(receiver.output()).toMatch(/"reason":"transactions flowing again","rooms":\d+,"messages":0,/);
+
+    // Live is at least once (protocol.md): a message may come twice only when a live process's
+    // outbox drainer emitted it again for the killed one; sync holds each exactly once.
     const live = artistApp.received.map((m) => m.id);
-    expect(new Set(live).size).toBe(live.length);
+    const drained = [server, receiver].flatMap((bridge) =>
+      [...bridge.output().matchAll(/"eventId":"([^"]+)"[^\n]*"outbox entry finished for a process that did not"/g)].map((m) => m[1]),
+    );
+    for (const id of live.filter((id, i) => live.indexOf(id) !== i)) expect(drained).toContain(id);
     const caughtUp: Message[] = [];
     let since = startCursor;
     for (;;) {
