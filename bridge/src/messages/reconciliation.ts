@@ -1,9 +1,10 @@
 // Reconciliation with the homeserver: events Synapse has but the read model never stored (Synapse
 // persisted them and crashed before sending the transaction; the read model restored from an
 // older backup) are fetched back from Synapse and put on the one road, so apps get them live and
-// by `sync`, once each. A pass over the recently active rooms runs at start-up and whenever the
-// homeserver comes back, in the background, one at a time; a single room is compared when a send
-// into it waits for an event Synapse has not sent (see STALL_MS in stored-message-waiters.ts).
+// by `sync`, once each. A pass over the recently active rooms runs at start-up, when the
+// homeserver comes back and once Synapse's transactions flow again (matrix/matrix-edge.ts), in the
+// background, one at a time; a single room is compared when a send into it waits for an event
+// Synapse has not sent (see STALL_MS in stored-message-waiters.ts).
 import { fromMatrixError } from '../matrix/errors.ts';
 import type { Homeserver } from '../matrix/homeserver.ts';
 import type { Logger } from '../observability/logger.ts';
