@@ -29,6 +29,11 @@ const TOP_UP_EVERY_MS = 60_000;
 export class RoomPool {
   private readonly deps: RoomPoolDeps;
   private readonly passes: PeriodicPasses;
+  /**
+   * A room made whose row the database refused: recorded by the next pass, not made again (a
+   * process that dies first leaves it, empty, in Synapse).
+   */
+  private unrecorded: string | undefined;
 
   constructor(deps: RoomPoolDeps) {
     this.deps = deps;
@@ -67,8 +72,9 @@ export class RoomPool {
   private async fill(): Promise<void> {
     const { admin, store, size } = this.deps;
     while (this.passes.started && (await store.size()) < size) {
-      const roomId = await onHomeserver(() => admin.createUnclaimed({ ...ROOM_BASE }));
-      await store.add(roomId);
+      this.unrecorded ??= await onHomeserver(() => admin.createUnclaimed({ ...ROOM_BASE }));
+      await store.add(this.unrecorded);
+      this.unrecorded = undefined;
     }
   }
 }
