@@ -4,7 +4,7 @@
 // deleted stays deleted. Simulated by deleting rows from the read model behind the bridge's back.
 import { randomUUID } from 'node:crypto';
 import pg from 'pg';
-import { describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it, vi } from 'vitest';
 import type { Message } from '../../src/protocol/types.ts';
 import { RECONCILIATION_LOCK } from '../../src/store/reconciliation-store.ts';
 import { connectApp, type AppClient, expectOk } from '../support/app-client.ts';
@@ -70,6 +70,15 @@ async function loseReadModelRows(bookingId: string): Promise<void> {
 }
 
 describe('reconciliation with the homeserver', () => {
+  // The bridge runs a pass 10 s after its first stored transaction (transactions flowing again):
+  // had, then, so that none comes in the middle of a test that lost rows on purpose.
+  beforeAll(async () => {
+    const { bookingId, customer } = await newBooking(harness.bridge.url);
+    const customerApp = await harness.app(customer.id);
+    expectOk(await customerApp.request('message:send', { bookingId, clientId: randomUUID(), text: 'first' }));
+    await vi.waitFor(async () => expect(await passes('completed')).toBeGreaterThanOrEqual(2), { timeout: 30_000, interval: 500 });
+  });
+
   it('when the homeserver comes back, brings back what the read model missed: live and by sync, once each', async () => {
     const chat = await writtenChat();
     await loseReadModelRows(chat.bookingId);
