@@ -14,6 +14,7 @@ import { editOf, eventToRow, reactionOf } from './event-to-row.ts';
 import type { RoomEvent } from './matrix-event.ts';
 import type { InboundEvents } from './inbound-events.ts';
 import { redactedEventId } from './room-event-handlers.ts';
+import { storableText } from './storable-strings.ts';
 import { SUPPORT_SENDER } from './event-senders.ts';
 
 const DAY_MS = 86_400_000;
@@ -74,11 +75,15 @@ function newTotals(rooms: number): PassTotals {
   return { rooms, messages: 0, deletions: 0, edits: 0, reactions: 0, failedRooms: 0 };
 }
 
-/** The ids `known` must be asked about for these events: theirs and those they name. */
+/**
+ * The ids `known` must be asked about for these events: theirs and those they name. Made storable:
+ * a redaction naming a string PostgreSQL cannot hold must not fail the room's every comparison
+ * (no stored id is such a string, so it is simply not known).
+ */
 function idsToLookUp(events: RoomEvent[]): string[] {
   return events.flatMap((event) => {
     const named = redactedEventId(event) ?? editOf(event)?.targetEventId ?? reactionOf(event)?.targetEventId;
-    return named ? [event.event_id, named] : [event.event_id];
+    return (named ? [event.event_id, named] : [event.event_id]).map(storableText);
   });
 }
 
@@ -133,7 +138,8 @@ export class Reconciliation {
 
   /**
    * Compares this room soon, outside the passes and their lock (storing is idempotent, and a
-   * room is a page or two): a room already waiting for its turn is not queued twice.
+   * room is a page or two): a room already waiting for its turn is not queued twice; one being
+   * compared is queued once more (that comparison may have read it before this event was there).
    */
   compareStalled(roomId: string): void {
     if (this.stopping) return;
@@ -236,7 +242,7 @@ export class Reconciliation {
     for (let page = 0; page < MAX_PAGES && !this.stopping; page++) {
       const { events, received, end } = await this.deps.homeserver.roomEventsBefore(roomId, from, PAGE_SIZE);
       const kept = events.filter((event) => event.origin_server_ts >= horizon);
-      const known = await this.deps.store.known(idsToLookUp(kept), [...new Set(kept.map((event) => event.sender))]);
+      const known = await this.deps.store.known(idsToLookUp(kept), [...new Set(kept.map((event) => storableText(event.sender)))]);
       const found = missingOf(kept, known);
       missing.push(...found);
       // A short page from Synapse is the room's start; fewer kept than parsed is the horizon.

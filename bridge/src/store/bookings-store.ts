@@ -24,9 +24,14 @@ export interface MemberBlocks {
 /** A booking as the storing of its events reads it: with its members' names and the blocks between them. */
 export type BookingWithMembers = BookingRow & MemberNames & MemberBlocks;
 
-/** The column `member_blockers` of a query over `bookings b`. */
-export const MEMBER_BLOCKERS = `ARRAY(SELECT k.blocker_id FROM blocks k
-  WHERE k.blocker_id IN (b.customer_id, b.artist_id) AND k.blocked_id IN (b.customer_id, b.artist_id)) AS member_blockers`;
+/** The columns of a BookingWithMembers, selected FROM `BOOKINGS_WITH_MEMBERS`. */
+export const WITH_MEMBERS_COLUMNS = `b.*, cu.name AS customer_name, ar.name AS artist_name,
+  ARRAY(SELECT k.blocker_id FROM blocks k
+    WHERE k.blocker_id IN (b.customer_id, b.artist_id) AND k.blocked_id IN (b.customer_id, b.artist_id)) AS member_blockers`;
+/** `bookings b` with its members' rows (`cu`, `ar`), for `WITH_MEMBERS_COLUMNS`. */
+export const BOOKINGS_WITH_MEMBERS = `bookings b
+  LEFT JOIN app_users cu ON cu.user_id = b.customer_id
+  LEFT JOIN app_users ar ON ar.user_id = b.artist_id`;
 
 export interface BookingRow extends MatrixSyncState {
   booking_id: string;
@@ -82,11 +87,7 @@ export class BookingsStore {
   async getByRoomsWithMembers(roomIds: string[]): Promise<Map<string, BookingWithMembers>> {
     const rows = await runStatement<BookingWithMembers>(
       this.db,
-      `SELECT b.*, cu.name AS customer_name, ar.name AS artist_name, ${MEMBER_BLOCKERS}
-         FROM bookings b
-         LEFT JOIN app_users cu ON cu.user_id = b.customer_id
-         LEFT JOIN app_users ar ON ar.user_id = b.artist_id
-        WHERE b.room_id = ANY($1::text[])`,
+      `SELECT ${WITH_MEMBERS_COLUMNS} FROM ${BOOKINGS_WITH_MEMBERS} WHERE b.room_id = ANY($1::text[])`,
       [roomIds],
     );
     return new Map(rows.map((row) => [row.room_id, row]));

@@ -3,7 +3,7 @@
 // the booking in the one read a send starts with (`bookingForSend`); written by the storing
 // transaction of that message itself (`recordSendsOf`, in messages-store.ts), or by a send whose
 // message is slow to be stored (`record`; messages/send-pipeline.ts says why).
-import { MEMBER_BLOCKERS, type BookingWithMembers } from './bookings-store.ts';
+import { BOOKINGS_WITH_MEMBERS, WITH_MEMBERS_COLUMNS, type BookingWithMembers } from './bookings-store.ts';
 import type { Database } from './database.ts';
 import { runPrepared, runStatement, type PreparedStatement } from './prepared.ts';
 
@@ -53,12 +53,10 @@ export class SendsStore {
   async bookingForSend(bookingId: string, senderId: string, clientId: string | undefined): Promise<BookingForSend | undefined> {
     const [row] = await runStatement<BookingForSend>(
       this.db,
-      `SELECT b.*, cu.name AS customer_name, ar.name AS artist_name, ${MEMBER_BLOCKERS},
+      `SELECT ${WITH_MEMBERS_COLUMNS},
               (SELECT json_build_object('event_id', s.event_id, 'booking_id', s.booking_id)
                  FROM sent_messages s WHERE s.sender_id = $2 AND s.client_id = $3) AS previous_send
-         FROM bookings b
-         LEFT JOIN app_users cu ON cu.user_id = b.customer_id
-         LEFT JOIN app_users ar ON ar.user_id = b.artist_id
+         FROM ${BOOKINGS_WITH_MEMBERS}
         WHERE b.booking_id = $1 LIMIT 1`,
       [bookingId, senderId, clientId ?? null],
     );

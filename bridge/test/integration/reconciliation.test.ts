@@ -11,6 +11,7 @@ import { connectApp, type AppClient, expectOk } from '../support/app-client.ts';
 import { newBooking } from '../support/booking-system.ts';
 import { spawnBridge } from '../support/bridge-process.ts';
 import { useHarness } from '../support/harness.ts';
+import { metricValue } from '../support/metrics.ts';
 import { testPort } from '../support/services.ts';
 
 const harness = useHarness({ staff: true });
@@ -58,10 +59,8 @@ async function writtenChat() {
   return { ...booking, customerApp, artistApp, start, kept: written.filter((id) => id !== redacted), redacted };
 }
 
-async function passes(outcome: string): Promise<number> {
-  const metrics = await (await fetch(`${harness.bridge.metricsUrl}/metrics`)).text();
-  const line = metrics.split('\n').find((l) => l.startsWith(`bookingchat_reconciliation_passes_total{outcome="${outcome}"}`));
-  return Number(line?.split(' ')[1] ?? 0);
+function passes(outcome: string): Promise<number> {
+  return metricValue(harness.bridge.metricsUrl, `bookingchat_reconciliation_passes_total{outcome="${outcome}"}`);
 }
 
 /** "Synapse has them, the bridge never stored them": the rows go, no tombstone is written. */

@@ -9,6 +9,7 @@ import type { AppClient } from '../support/app-client.ts';
 import { expectOk } from '../support/app-client.ts';
 import { jsonRequest, newBooking } from '../support/booking-system.ts';
 import { useHarness } from '../support/harness.ts';
+import { metricValue } from '../support/metrics.ts';
 
 const harness = useHarness({ bridge: async () => ({ receivesTransactions: false }) });
 
@@ -17,10 +18,8 @@ function next<E extends 'message:edited' | 'message:deleted' | 'reaction'>(app: 
   return new Promise((resolve) => app.socket.once(event, resolve as never));
 }
 
-async function stalledRooms(outcome: string): Promise<number> {
-  const metrics = await (await fetch(`${harness.bridge.metricsUrl}/metrics`)).text();
-  const line = metrics.split('\n').find((l) => l.startsWith(`bookingchat_stalled_rooms_total{outcome="${outcome}"}`));
-  return Number(line?.split(' ')[1] ?? 0);
+function stalledRooms(outcome: string): Promise<number> {
+  return metricValue(harness.bridge.metricsUrl, `bookingchat_stalled_rooms_total{outcome="${outcome}"}`);
 }
 
 describe('a send whose event Synapse does not deliver', () => {
