@@ -23,6 +23,11 @@ export interface KnownEvents {
   erased: Set<string>;
 }
 
+/** Known events with none in them yet. */
+export function nothingKnown(): KnownEvents {
+  return { stored: new Set(), deleted: new Set(), edits: new Set(), reactions: new Set(), givenReactions: new Set(), erased: new Set() };
+}
+
 // Any constant works: it only has to be the same in every bridge process (and differ from the
 // read model's write lock).
 export const RECONCILIATION_LOCK = 0x72656363;
@@ -62,14 +67,7 @@ export class ReconciliationStore {
 
   /** Which of these events the read model knows, and which of these senders were erased. */
   async known(eventIds: string[], senders: string[]): Promise<KnownEvents> {
-    const known: KnownEvents = {
-      stored: new Set(),
-      deleted: new Set(),
-      edits: new Set(),
-      reactions: new Set(),
-      givenReactions: new Set(),
-      erased: new Set(),
-    };
+    const known = nothingKnown();
     if (eventIds.length === 0) return known;
     const result = await this.db.raw(
       `SELECT event_id AS id, 'stored' AS kind FROM messages WHERE event_id = ANY(?::text[])

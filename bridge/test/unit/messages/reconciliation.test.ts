@@ -2,6 +2,7 @@ import pino from 'pino';
 import { describe, expect, it, vi } from 'vitest';
 import { Reconciliation } from '../../../src/messages/reconciliation.ts';
 import { createMetrics } from '../../../src/observability/metrics.ts';
+import { nothingKnown } from '../../../src/store/reconciliation-store.ts';
 
 /** A reconciliation whose homeserver answers each room's page only when the test lets it. */
 function gated() {
@@ -14,7 +15,7 @@ function gated() {
     },
   };
   const subject = new Reconciliation({
-    store: { known: async () => ({ stored: new Set(), deleted: new Set() }) } as never,
+    store: { known: async () => nothingKnown() } as never,
     homeserver: homeserver as never,
     inbound: {} as never,
     horizon: async () => null,
@@ -77,14 +78,7 @@ describe('a room Synapse holds a hostile event in', () => {
         // As PostgreSQL does with U+0000 in a text parameter.
         known: async (ids: string[], senders: string[]) => {
           if ([...ids, ...senders].some((id) => id.includes('\u0000'))) throw new Error('invalid byte sequence for encoding "UTF8": 0x00');
-          return {
-            stored: new Set(),
-            deleted: new Set(),
-            edits: new Set(),
-            reactions: new Set(),
-            givenReactions: new Set(),
-            erased: new Set(),
-          };
+          return nothingKnown();
         },
       } as never,
       homeserver: { roomEventsBefore: async () => ({ events: page, received: page.length }) } as never,
